@@ -1,0 +1,112 @@
+"""``faemban``: run the system, mint development tokens, rebuild read models."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+
+from faemban_domain.platform.auth import ROLES, ensure_dev_keypair, mint_token
+from faemban_domain.platform.settings import PlatformSettings
+
+
+def _run(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = PlatformSettings()
+    mode = "Kafka " + settings.kafka_bootstrap_servers if settings.kafka_bootstrap_servers else "embedded"
+    base = f"http://{args.host}:{args.port}"
+    print(
+        f"Faemban ({mode}) starting on {base}\n"
+        f"  API docs     {base}/docs\n"
+        f"  health       {base}/healthz   readiness {base}/readyz   metrics {base}/metrics\n"
+        f"  data         {settings.var_dir.resolve()} (SQLite per service + bus.sqlite)\n"
+        f"  get a token  .venv/bin/faemban token --role province_officer --area 34\n",
+        flush=True,
+    )
+    uvicorn.run("faemban_cli.embedded:app", host=args.host, port=args.port, log_level="warning")
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from faemban_cli.specs import BY_NAME, PORTS
+
+    module = BY_NAME[args.service]
+    pkg = module.migrations.parent.name
+    port = args.port or PORTS[args.service]
+    uvicorn.run(f"{pkg}.main:app", host=args.host, port=port, log_level="warning")
+
+
+def _token(args: argparse.Namespace) -> None:
+    settings = PlatformSettings()
+    private_pem, _ = ensure_dev_keypair(settings.var_dir)
+    areas = args.area or []
+    token = mint_token(private_pem, roles=args.role, areas=areas, sub=args.sub, ttl_seconds=args.ttl)
+    print(token)
+
+
+def _rebuild(args: argparse.Namespace) -> None:
+    from faemban_domain.eventsourcing.broker import Broker, KafkaBroker, LocalBroker
+    from faemban_domain.platform.service import ServiceRuntime
+    from faemban_domain.platform.settings import database_url_for, sqlite_url
+
+    from faemban_cli.specs import BY_NAME
+
+    settings = PlatformSettings()
+    spec = BY_NAME[args.service]
+
+    async def go() -> None:
+        broker: Broker = (
+            KafkaBroker(settings.kafka_bootstrap_servers, settings.kafka_partitions)
+            if settings.kafka_bootstrap_servers
+            else LocalBroker(settings.var_dir / "bus.sqlite")
+        )
+        url = database_url_for(spec.name, allow_generic=True) or sqlite_url(settings.var_dir, spec.name)
+        runtime = ServiceRuntime(spec, settings, url, broker)
+        await runtime.migrate()
+        try:
+            report = await runtime.rebuild(args.projection)
+        finally:
+            await runtime.engine.dispose()
+            await broker.close()
+        print(json.dumps({"projection": report.projection, "events": report.events, "seconds": round(report.seconds, 3), "tables": list(report.tables)}))
+
+    asyncio.run(go())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="faemban", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="all five services in one process (embedded unless KAFKA_BOOTSTRAP_SERVERS is set)")
+    p.add_argument("--host", default=os.environ.get("FAEMBAN_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("FAEMBAN_PORT", "8000")))
+    p.set_defaults(func=_run)
+
+    p = sub.add_parser("serve", help="one service as its own process")
+    p.add_argument("service", choices=["registry", "assessment", "planning", "assistance-log", "reporting"])
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=None)
+    p.set_defaults(func=_serve)
+
+    p = sub.add_parser("token", help="mint a development JWT with the development key")
+    p.add_argument("--role", action="append", required=True, choices=ROLES)
+    p.add_argument("--area", action="append", help="area code in scope (repeatable)")
+    p.add_argument("--sub", default=None)
+    p.add_argument("--ttl", type=int, default=12 * 3600)
+    p.set_defaults(func=_token)
+
+    p = sub.add_parser("rebuild", help="replay a read model from offset 0 into fresh tables (service stopped)")
+    p.add_argument("service")
+    p.add_argument("projection")
+    p.set_defaults(func=_rebuild)
+
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

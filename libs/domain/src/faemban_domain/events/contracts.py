@@ -1,0 +1,203 @@
+"""Typed data of the public events (ARCHITECTURE.md "Event contracts").
+
+Each model is the ``data`` of one CloudEvent type. A change to a model's fields
+is a new type version (``.v2``), never an edit of ``.v1``; ``make schemas``
+regenerates the JSON Schemas under ``faemban_domain/schemas`` and a unit test
+fails when they are stale. No model may have a field that names a person,
+their id, phone, photo or exact location.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from faemban_domain.indicators import Dimension
+
+HouseholdSource = Literal["tpmap", "exclusion_error", "vulnerable"]
+FieldStatus = Literal["lives_here", "moved_away", "head_deceased", "new_member"]
+HouseholdType = Literal["develop", "welfare", "died_or_moved", "other"]
+VerificationCategory = Literal["all_correct", "partly_correct", "entirely_wrong", "no_problem_found"]
+IndicatorResult = Literal["fails", "met", "not_applicable"]
+Establishment = Literal["tpmap_confirmed", "tpmap_rejected", "new", "tpmap_unflagged", "answered"]
+Outcome = Literal["none", "survive", "sufficient", "sustainable"]
+PhysicalStatus = Literal["normal", "disabled", "chronically_ill", "bedridden"]
+PlanHorizon = Literal["short", "medium", "long"]
+PlanItemStatus = Literal["planned", "in_progress", "done", "dropped"]
+GiverKind = Literal["state", "local_government", "private", "civil_society", "volunteer"]
+AssistanceKind = Literal[
+    "goods",
+    "money",
+    "service",
+    "training",
+    "job_placement",
+    "referral",
+    "housing_repair",
+    "welfare_registration",
+    "allowance",
+    "counselling",
+    "other",
+]
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class HouseholdRegisteredV1(_Data):
+    """A household entered the registry (TPMAP import, ศจพ.2, vulnerable list)."""
+
+    household_id: str
+    area_code: str = Field(description="village (8 digits) or subdistrict (6 digits) DOPA code")
+    cohort_year: int = Field(description="TPMAP cohort year, CE")
+    source: HouseholdSource
+    members: int = Field(ge=0)
+    welfare_card_holders: int = Field(ge=0)
+    elderly: int = Field(ge=0)
+    disabled: int = Field(ge=0)
+    chronically_ill: int = Field(ge=0)
+    total_income: float | None = Field(default=None, ge=0, description="baht per year")
+    average_income: float | None = Field(default=None, ge=0, description="baht per person per year")
+    tpmap_failing_indicators: list[str] = Field(default_factory=list)
+
+
+class HouseholdFieldStatusRecordedV1(_Data):
+    """The field team recorded where the household stands (ศจพ.1 column 2)."""
+
+    household_id: str
+    area_code: str
+    field_status: FieldStatus
+
+
+class MemberFacts(_Data):
+    """What assessment needs of one member: numbers and flags, never identity."""
+
+    age: int = Field(ge=0, le=130)
+    sex: Literal["male", "female", "unspecified"] = "unspecified"
+    physical_status: PhysicalStatus = "normal"
+    welfare_card: bool = False
+    elderly_allowance: bool = False
+    disability_allowance: bool = False
+    studying: bool = False
+    has_occupation: bool = False
+    annual_income: float | None = Field(default=None, ge=0)
+
+
+class IndicatorOutcome(_Data):
+    result: IndicatorResult
+    established_by: Establishment
+
+
+class HouseholdVerifiedV1(_Data):
+    household_id: str
+    area_code: str
+    survey_year: int
+    indicator_results: dict[str, IndicatorOutcome]
+    verification_category: VerificationCategory | None = Field(
+        default=None, description="ศจพ.1 category; None for a new household (ศจพ.2)"
+    )
+    field_status: FieldStatus
+    household_type: HouseholdType
+    members: list[MemberFacts]
+    total_income: float | None = None
+    average_income: float | None = None
+    verified_at: datetime
+
+
+class IndicatorAssessedV1(_Data):
+    household_id: str
+    area_code: str
+    survey_year: int
+    as_of: datetime
+    failing_indicators: list[str]
+    applicable_indicators: list[str]
+    deprived_dimensions: list[Dimension]
+    mpi_poor: bool
+    critical: bool
+    af_score: float = Field(ge=0, le=1)
+    vulnerability_level: int = Field(ge=0, le=3)
+    dependants: int = Field(ge=0)
+    outcome: Outcome
+
+
+class PlanItemV1(_Data):
+    item_id: str
+    problem: str = Field(description="indicator code, dimension, or other:<kind>")
+    activity: str
+    lead_agency: str
+    horizon: PlanHorizon
+    due_date: date
+    status: PlanItemStatus = "planned"
+
+
+class PlanCreatedV1(_Data):
+    plan_id: str
+    household_id: str
+    area_code: str
+    mentor_team_id: str
+    items: list[PlanItemV1]
+
+
+class AssistanceLoggedV1(_Data):
+    entry_id: str
+    household_id: str
+    area_code: str
+    problem: str
+    agency: str
+    giver_kind: GiverKind
+    kind: AssistanceKind
+    amount_baht: float | None = Field(default=None, ge=0)
+    given_on: date
+    plan_item_id: str | None = None
+    case_id: str | None = None
+
+
+class AssistanceVoidedV1(_Data):
+    entry_id: str
+    household_id: str
+    area_code: str
+    voided_by_entry_id: str | None = None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class EventType:
+    type: str
+    topic: str
+    model: type[_Data]
+    primary: bool
+
+
+REGISTRY_TOPIC = "faemban.registry.v1"
+ASSESSMENT_TOPIC = "faemban.assessment.v1"
+PLANNING_TOPIC = "faemban.planning.v1"
+ASSISTANCE_TOPIC = "faemban.assistance.v1"
+TOPICS = (REGISTRY_TOPIC, ASSESSMENT_TOPIC, PLANNING_TOPIC, ASSISTANCE_TOPIC)
+
+EVENT_TYPES: dict[str, EventType] = {
+    et.type: et
+    for et in (
+        EventType("th.faemban.household.registered.v1", REGISTRY_TOPIC, HouseholdRegisteredV1, True),
+        EventType("th.faemban.household.verified.v1", REGISTRY_TOPIC, HouseholdVerifiedV1, True),
+        EventType(
+            "th.faemban.household.field-status-recorded.v1",
+            REGISTRY_TOPIC,
+            HouseholdFieldStatusRecordedV1,
+            False,
+        ),
+        EventType("th.faemban.indicator.assessed.v1", ASSESSMENT_TOPIC, IndicatorAssessedV1, True),
+        EventType("th.faemban.plan.created.v1", PLANNING_TOPIC, PlanCreatedV1, True),
+        EventType("th.faemban.assistance.logged.v1", ASSISTANCE_TOPIC, AssistanceLoggedV1, True),
+        EventType("th.faemban.assistance.voided.v1", ASSISTANCE_TOPIC, AssistanceVoidedV1, False),
+    )
+}
+
+
+def contract_for(event_type: str) -> EventType:
+    try:
+        return EVENT_TYPES[event_type]
+    except KeyError:
+        raise KeyError(f"unknown public event type {event_type}") from None

@@ -1,0 +1,107 @@
+"""The CloudEvents 1.0 envelope every Faemban event travels in.
+
+One JSON document is the Kafka value; the same attributes are copied to Kafka
+headers (``ce_*``) so that partners can route without parsing the body. The key
+is the household id, so one household's events stay in order on a partition.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Keys that would carry personal data (DOMAIN.md §13). Public events must never
+# hold them, at any depth; the check is by key because values are not knowable.
+PERSONAL_KEYS = frozenset(
+    {
+        "name",
+        "title",
+        "first_name",
+        "last_name",
+        "full_name",
+        "head_first_name",
+        "head_last_name",
+        "head_title",
+        "citizen_id",
+        "head_citizen_id",
+        "phone",
+        "phone_number",
+        "photo",
+        "photos",
+        "lat",
+        "lon",
+        "latitude",
+        "longitude",
+        "pin",
+        "map_pin",
+        "house_no",
+        "address",
+    }
+)
+
+
+class PersonalDataInEventError(ValueError):
+    pass
+
+
+def assert_no_personal_data(data: Any, path: str = "data") -> None:
+    """Refuse a payload with a personal-data key anywhere inside it."""
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            if str(key).lower() in PERSONAL_KEYS:
+                raise PersonalDataInEventError(f"{path}.{key} is personal data and may not be published")
+            assert_no_personal_data(value, f"{path}.{key}")
+    elif isinstance(data, (list, tuple)):
+        for i, item in enumerate(data):
+            assert_no_personal_data(item, f"{path}[{i}]")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class CloudEvent(BaseModel):
+    """CloudEvents 1.0 structured-mode JSON with Faemban's extension attributes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    specversion: str = "1.0"
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    source: str
+    type: str
+    subject: str
+    time: datetime = Field(default_factory=utcnow)
+    datacontenttype: str = "application/json"
+    correlationid: str | None = None
+    causationid: str | None = None
+    areacode: str | None = None
+    sequence: str | None = Field(
+        default=None, description="CloudEvents sequence extension: the version in the source stream"
+    )
+    data: dict[str, Any]
+
+    def to_json_bytes(self) -> bytes:
+        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json_bytes(cls, raw: bytes) -> CloudEvent:
+        return cls.model_validate_json(raw)
+
+    def kafka_headers(self) -> list[tuple[str, bytes]]:
+        headers = [
+            ("ce_specversion", self.specversion),
+            ("ce_id", self.id),
+            ("ce_type", self.type),
+            ("ce_source", self.source),
+            ("ce_time", self.time.isoformat().replace("+00:00", "Z")),
+            ("ce_subject", self.subject),
+            ("content-type", "application/cloudevents+json"),
+        ]
+        if self.correlationid:
+            headers.append(("ce_correlationid", self.correlationid))
+        return [(k, v.encode()) for k, v in headers]

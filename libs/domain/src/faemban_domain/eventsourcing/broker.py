@@ -1,0 +1,519 @@
+"""One messaging interface, two engines: Apache Kafka and the embedded log.
+
+The kit's relay and consumer runner speak only this interface, so the same
+service code runs on Kafka in production and tests, and on a durable
+single-file log in the embedded mode. The embedded log keeps what the code
+relies on from Kafka: append-only offsets per topic/partition, per-key order
+(one partition per topic), at-least-once delivery, and replay from offset 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+
+@dataclass(frozen=True, slots=True)
+class TopicPartition:
+    topic: str
+    partition: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingRecord:
+    topic: str
+    key: str
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...]
+
+    @property
+    def tp(self) -> TopicPartition:
+        return TopicPartition(self.topic, self.partition)
+
+
+# Called with the partitions just assigned; returns where to resume each one
+# (the positions the consumer committed in its own database).
+OnAssign = Callable[[set[TopicPartition]], Awaitable[dict[TopicPartition, int]]]
+
+
+class Publisher(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    async def publish(self, records: Sequence[OutgoingRecord]) -> None:
+        """Return only when every record is durably acknowledged, in order per key."""
+        ...
+
+
+class Subscriber(Protocol):
+    async def start(self, on_assign: OnAssign) -> None: ...
+    async def stop(self) -> None: ...
+    async def fetch(self, timeout: float, max_records: int) -> dict[TopicPartition, list[Record]]: ...
+    def seek(self, tp: TopicPartition, offset: int) -> None: ...
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None: ...
+
+
+class Reader(Protocol):
+    """Reads topics from offset 0 up to their end at the time of opening (for rebuilds)."""
+
+    async def open(self) -> dict[TopicPartition, int]: ...
+    async def fetch(self, timeout: float, max_records: int) -> dict[TopicPartition, list[Record]]: ...
+    async def close(self) -> None: ...
+
+
+class Broker(Protocol):
+    name: str
+
+    async def ensure_topics(self, topics: Iterable[str]) -> None: ...
+    def publisher(self) -> Publisher: ...
+    def subscriber(self, group: str, topics: Sequence[str]) -> Subscriber: ...
+    def reader(self, topics: Sequence[str]) -> Reader: ...
+    async def ping(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+# --------------------------------------------------------------------------- Kafka
+
+
+class KafkaBroker:
+    name = "kafka"
+
+    def __init__(self, bootstrap_servers: str, partitions: int = 6, replication_factor: int = 1) -> None:
+        self.bootstrap = bootstrap_servers
+        self.partitions = partitions
+        self.replication_factor = replication_factor
+
+    async def ensure_topics(self, topics: Iterable[str]) -> None:
+        from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+        from aiokafka.errors import TopicAlreadyExistsError
+
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        await admin.start()
+        try:
+            existing = set(await admin.list_topics())
+            wanted = [t for t in dict.fromkeys(topics) if t not in existing]
+            if wanted:
+                new = [
+                    NewTopic(
+                        name=t,
+                        num_partitions=self.partitions,
+                        replication_factor=self.replication_factor,
+                        topic_configs={"retention.ms": "-1"},
+                    )
+                    for t in wanted
+                ]
+                try:
+                    await admin.create_topics(new)
+                except TopicAlreadyExistsError:
+                    pass
+        finally:
+            await admin.close()
+
+    def publisher(self) -> Publisher:
+        return _KafkaPublisher(self.bootstrap)
+
+    def subscriber(self, group: str, topics: Sequence[str]) -> Subscriber:
+        return _KafkaSubscriber(self.bootstrap, group, topics)
+
+    def reader(self, topics: Sequence[str]) -> Reader:
+        return _KafkaReader(self.bootstrap, topics)
+
+    async def ping(self) -> None:
+        from aiokafka.admin import AIOKafkaAdminClient
+
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=3000)
+        await admin.start()
+        try:
+            await admin.list_topics()
+        finally:
+            await admin.close()
+
+    async def close(self) -> None:
+        return None
+
+
+class _KafkaPublisher:
+    def __init__(self, bootstrap: str) -> None:
+        from aiokafka import AIOKafkaProducer
+
+        # Idempotent producer: retries after a lost ack do not duplicate or
+        # reorder records within a partition.
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap,
+            enable_idempotence=True,
+            acks="all",
+            linger_ms=5,
+            max_batch_size=256 * 1024,
+            compression_type="lz4" if _has_lz4() else None,
+        )
+
+    async def start(self) -> None:
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        await self._producer.stop()
+
+    async def publish(self, records: Sequence[OutgoingRecord]) -> None:
+        futures = [
+            await self._producer.send(r.topic, value=r.value, key=r.key.encode(), headers=list(r.headers))
+            for r in records
+        ]
+        if futures:
+            await asyncio.gather(*futures)
+
+
+def _has_lz4() -> bool:
+    try:
+        import lz4  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class _KafkaSubscriber:
+    def __init__(self, bootstrap: str, group: str, topics: Sequence[str]) -> None:
+        self.bootstrap = bootstrap
+        self.group = group
+        self.topics = list(topics)
+        self._consumer: object | None = None
+
+    async def start(self, on_assign: OnAssign) -> None:
+        from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
+        from aiokafka.structs import TopicPartition as KTP
+
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            group_id=self.group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=1000,
+            session_timeout_ms=10000,
+            heartbeat_interval_ms=1000,
+        )
+
+        class Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+            async def on_partitions_revoked(self, revoked: object) -> None:
+                return None
+
+            async def on_partitions_assigned(self, assigned: Iterable[KTP]) -> None:
+                tps = {TopicPartition(tp.topic, tp.partition) for tp in assigned}
+                positions = await on_assign(tps)
+                for tp, offset in positions.items():
+                    consumer.seek(KTP(tp.topic, tp.partition), offset)
+
+        consumer.subscribe(self.topics, listener=Listener())
+        await consumer.start()
+        self._consumer = consumer
+
+    async def stop(self) -> None:
+        if self._consumer is not None:
+            await self._consumer.stop()  # type: ignore[attr-defined]
+
+    async def fetch(self, timeout: float, max_records: int) -> dict[TopicPartition, list[Record]]:
+        batches = await self._consumer.getmany(  # type: ignore[attr-defined]
+            timeout_ms=int(timeout * 1000), max_records=max_records
+        )
+        return {
+            TopicPartition(tp.topic, tp.partition): [
+                Record(
+                    m.topic,
+                    m.partition,
+                    m.offset,
+                    m.key.decode() if m.key is not None else None,
+                    m.value,
+                    tuple(m.headers or ()),
+                )
+                for m in msgs
+            ]
+            for tp, msgs in batches.items()
+        }
+
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        from aiokafka.structs import TopicPartition as KTP
+
+        self._consumer.seek(KTP(tp.topic, tp.partition), offset)  # type: ignore[attr-defined]
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        from aiokafka.errors import CommitFailedError
+        from aiokafka.structs import TopicPartition as KTP
+
+        # Kafka's committed offsets are informational (lag monitoring); the
+        # consumer's own database holds the authoritative position.
+        try:
+            await self._consumer.commit(  # type: ignore[attr-defined]
+                {KTP(tp.topic, tp.partition): off for tp, off in offsets.items()}
+            )
+        except CommitFailedError:
+            pass
+
+
+class _KafkaReader:
+    def __init__(self, bootstrap: str, topics: Sequence[str]) -> None:
+        self.bootstrap = bootstrap
+        self.topics = list(topics)
+        self._consumer: object | None = None
+        self._ends: dict[TopicPartition, int] = {}
+
+    async def open(self) -> dict[TopicPartition, int]:
+        from aiokafka import AIOKafkaConsumer
+        from aiokafka.structs import TopicPartition as KTP
+
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, group_id=None)
+        await consumer.start()
+        tps = []
+        for topic in self.topics:
+            for p in sorted(await consumer.partitions_for_topic(topic) or ()):
+                tps.append(KTP(topic, p))
+        consumer.assign(tps)
+        if tps:
+            await consumer.seek_to_beginning(*tps)
+            ends = await consumer.end_offsets(tps)
+        else:
+            ends = {}
+        self._ends = {TopicPartition(tp.topic, tp.partition): off for tp, off in ends.items()}
+        self._consumer = consumer
+        return dict(self._ends)
+
+    async def fetch(self, timeout: float, max_records: int) -> dict[TopicPartition, list[Record]]:
+        batches = await self._consumer.getmany(  # type: ignore[attr-defined]
+            timeout_ms=int(timeout * 1000), max_records=max_records
+        )
+        out: dict[TopicPartition, list[Record]] = {}
+        for tp, msgs in batches.items():
+            key = TopicPartition(tp.topic, tp.partition)
+            end = self._ends.get(key, 0)
+            kept = [
+                Record(
+                    m.topic,
+                    m.partition,
+                    m.offset,
+                    m.key.decode() if m.key is not None else None,
+                    m.value,
+                    tuple(m.headers or ()),
+                )
+                for m in msgs
+                if m.offset < end
+            ]
+            if kept:
+                out[key] = kept
+        return out
+
+    async def close(self) -> None:
+        if self._consumer is not None:
+            await self._consumer.stop()  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- embedded log
+
+_meta = sa.MetaData()
+_log = sa.Table(
+    "log",
+    _meta,
+    sa.Column("topic", sa.String, primary_key=True),
+    sa.Column("offset", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("key", sa.String),
+    sa.Column("value", sa.LargeBinary, nullable=False),
+    sa.Column("headers", sa.Text, nullable=False),
+)
+
+
+class LocalBroker:
+    """A durable append-only log in one SQLite file, shared in-process.
+
+    One partition per topic keeps every key's order; offsets are dense and
+    persistent, so consumers resume or replay exactly as on Kafka.
+    """
+
+    name = "embedded"
+    PARTITION = 0
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.engine: AsyncEngine = create_async_engine(
+            f"sqlite+aiosqlite:///{path}", connect_args={"timeout": 30}
+        )
+        self._changed = asyncio.Condition()
+        self._lock = asyncio.Lock()
+        self._ready = False
+
+    async def _setup(self) -> None:
+        if not self._ready:
+            async with self.engine.begin() as conn:
+                await conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+                await conn.run_sync(_meta.create_all)
+            self._ready = True
+
+    async def ensure_topics(self, topics: Iterable[str]) -> None:
+        await self._setup()
+
+    async def append(self, records: Sequence[OutgoingRecord]) -> None:
+        await self._setup()
+        async with self._lock:
+            async with self.engine.begin() as conn:
+                tops: dict[str, int] = {}
+                rows = []
+                for r in records:
+                    if r.topic not in tops:
+                        stmt = sa.select(sa.func.max(_log.c.offset)).where(_log.c.topic == r.topic)
+                        top = (await conn.execute(stmt)).scalar()
+                        tops[r.topic] = -1 if top is None else top
+                    tops[r.topic] += 1
+                    rows.append(
+                        {
+                            "topic": r.topic,
+                            "offset": tops[r.topic],
+                            "key": r.key,
+                            "value": r.value,
+                            "headers": json.dumps([[k, v.decode("latin-1")] for k, v in r.headers]),
+                        }
+                    )
+                if rows:
+                    await conn.execute(_log.insert(), rows)
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def read(self, topic: str, from_offset: int, limit: int, below: int | None = None) -> list[Record]:
+        await self._setup()
+        stmt = sa.select(_log).where(_log.c.topic == topic, _log.c.offset >= from_offset)
+        if below is not None:
+            stmt = stmt.where(_log.c.offset < below)
+        stmt = stmt.order_by(_log.c.offset).limit(limit)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(stmt)).mappings().all()
+        return [
+            Record(
+                r["topic"],
+                self.PARTITION,
+                r["offset"],
+                r["key"],
+                r["value"],
+                tuple((k, v.encode("latin-1")) for k, v in json.loads(r["headers"])),
+            )
+            for r in rows
+        ]
+
+    async def end_offset(self, topic: str) -> int:
+        await self._setup()
+        async with self.engine.connect() as conn:
+            stmt = sa.select(sa.func.max(_log.c.offset)).where(_log.c.topic == topic)
+            top = (await conn.execute(stmt)).scalar()
+        return 0 if top is None else top + 1
+
+    async def wait_for_change(self, timeout: float) -> None:
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait(), timeout)
+            except TimeoutError:
+                pass
+
+    def publisher(self) -> Publisher:
+        return _LocalPublisher(self)
+
+    def subscriber(self, group: str, topics: Sequence[str]) -> Subscriber:
+        return _LocalSubscriber(self, topics)
+
+    def reader(self, topics: Sequence[str]) -> Reader:
+        return _LocalReader(self, topics)
+
+    async def ping(self) -> None:
+        await self._setup()
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+class _LocalPublisher:
+    def __init__(self, broker: LocalBroker) -> None:
+        self.broker = broker
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def publish(self, records: Sequence[OutgoingRecord]) -> None:
+        await self.broker.append(records)
+
+
+class _LocalSubscriber:
+    def __init__(self, broker: LocalBroker, topics: Sequence[str]) -> None:
+        self.broker = broker
+        self.tps = [TopicPartition(t, LocalBroker.PARTITION) for t in topics]
+        self.positions: dict[TopicPartition, int] = {}
+
+    async def start(self, on_assign: OnAssign) -> None:
+        stored = await on_assign(set(self.tps))
+        self.positions = {tp: stored.get(tp, 0) for tp in self.tps}
+
+    async def stop(self) -> None:
+        return None
+
+    async def fetch(self, timeout: float, max_records: int) -> dict[TopicPartition, list[Record]]:
+        out = await self._read(max_records)
+        if not out:
+            await self.broker.wait_for_change(timeout)
+            out = await self._read(max_records)
+        for tp, records in out.items():
+            self.positions[tp] = records[-1].offset + 1
+        return out
+
+    async def _read(self, max_records: int) -> dict[TopicPartition, list[Record]]:
+        out: dict[TopicPartition, list[Record]] = {}
+        for tp in self.tps:
+            records = await self.broker.read(tp.topic, self.positions[tp], max_records)
+            if records:
+                out[tp] = records
+        return out
+
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        self.positions[tp] = offset
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        return None
+
+
+class _LocalReader:
+    def __init__(self, broker: LocalBroker, topics: Sequence[str]) -> None:
+        self.broker = broker
+        self.topics = list(topics)
+        self.ends: dict[TopicPartition, int] = {}
+        self.positions: dict[TopicPartition, int] = {}
+
+    async def open(self) -> dict[TopicPartition, int]:
+        for t in self.topics:
+            tp = TopicPartition(t, LocalBroker.PARTITION)
+            self.ends[tp] = await self.broker.end_offset(t)
+            self.positions[tp] = 0
+        return dict(self.ends)
+
+    async def fetch(self, timeout: float, max_records: int) -> dict[TopicPartition, list[Record]]:
+        out: dict[TopicPartition, list[Record]] = {}
+        for tp, pos in self.positions.items():
+            if pos >= self.ends[tp]:
+                continue
+            records = await self.broker.read(tp.topic, pos, max_records, below=self.ends[tp])
+            if records:
+                out[tp] = records
+                self.positions[tp] = records[-1].offset + 1
+        return out
+
+    async def close(self) -> None:
+        return None
+

@@ -1,0 +1,272 @@
+"""The consumer runner: exactly-once effects over at-least-once delivery.
+
+For each partition batch, in ONE database transaction: the handler's effects,
+an inbox row per event id (a duplicate is skipped), and the partition's next
+offset. The database, not Kafka, is the authority on where to resume
+(pyeventsourcing's tracking records), so a crash anywhere loses nothing and
+applies nothing twice. Records of one partition are handled strictly in
+order; a record whose handler keeps failing is sent to the dead-letter topic
+with the error, marked in the inbox, and the partition moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+import structlog
+from prometheus_client import Counter
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from faemban_domain import context
+from faemban_domain.events.envelope import CloudEvent
+from faemban_domain.eventsourcing.broker import (
+    Broker,
+    OutgoingRecord,
+    Publisher,
+    Record,
+    Subscriber,
+    TopicPartition,
+)
+from faemban_domain.eventsourcing.sql import insert_ignore, upsert
+from faemban_domain.eventsourcing.tables import consumer_offsets, inbox
+
+log = structlog.get_logger("faemban.consumer")
+
+PROCESSED = Counter(
+    "faemban_consumer_events_total", "Events seen by consumers", ["consumer", "outcome"]
+)
+
+# handler(conn, event, tables): apply the event's effects using ``conn``.
+Handler = Callable[[AsyncConnection, CloudEvent, Mapping[str, sa.Table]], Awaitable[None]]
+
+
+def dlq_topic(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+class PoisonEvent(Exception):
+    """The record can never be handled (unparseable, unknown version...)."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Infrastructure failures are retried forever; they must not dead-letter data."""
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, (ConnectionError, OSError, TimeoutError))
+
+
+@dataclass
+class ConsumerSpec:
+    name: str
+    """Consumer group id and the key of its inbox/offset rows."""
+    topics: Sequence[str]
+    handler: Handler
+    tables: Mapping[str, sa.Table] = field(default_factory=dict)
+    """Read-model tables the handler writes (a projection); empty for a policy."""
+    event_types: frozenset[str] | None = None
+    """Only these types reach the handler (others are tracked and skipped)."""
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        spec: ConsumerSpec,
+        engine: AsyncEngine,
+        broker: Broker,
+        dlq_publisher: Publisher,
+        max_attempts: int = 3,
+        retry_delay: float = 0.1,
+        batch_size: int = 500,
+    ) -> None:
+        self.spec = spec
+        self.engine = engine
+        self.broker = broker
+        self.dlq = dlq_publisher
+        self.max_attempts = max_attempts
+        self.retry_delay = retry_delay
+        self.batch_size = batch_size
+        self.processed = 0
+        self._subscriber: Subscriber | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    async def _positions(self, tps: set[TopicPartition]) -> dict[TopicPartition, int]:
+        return await load_positions(self.engine, self.spec.name, tps)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.broker.ensure_topics([*self.spec.topics, *(dlq_topic(t) for t in self.spec.topics)])
+        sub = self.broker.subscriber(self.spec.name, self.spec.topics)
+        await sub.start(self._positions)
+        self._subscriber = sub
+        log.info("consumer.started", consumer=self.spec.name, topics=list(self.spec.topics))
+        backoff = 0.5
+        try:
+            while not stop.is_set():
+                batches = await sub.fetch(timeout=0.5, max_records=self.batch_size)
+                pending = list(batches.items())
+                try:
+                    while pending:
+                        tp, records = pending[0]
+                        await self.process_partition_batch(tp, records)
+                        pending.pop(0)
+                        await sub.commit({tp: records[-1].offset + 1})
+                    backoff = 0.5
+                except Exception as exc:
+                    if not is_transient(exc):
+                        raise
+                    log.warning("consumer.transient", consumer=self.spec.name, error=str(exc))
+                    for tp, records in pending:
+                        sub.seek(tp, records[0].offset)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 10.0)
+        finally:
+            await sub.stop()
+
+    async def process_partition_batch(self, tp: TopicPartition, records: Sequence[Record]) -> None:
+        """All records in one transaction; on a handler error fall back to one by one."""
+        try:
+            async with self.engine.begin() as conn:
+                for record in records:
+                    await self._apply(conn, record)
+                await self._save_position(conn, tp, records[-1].offset + 1)
+            self.processed += len(records)
+            return
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+        for record in records:
+            await self._process_one(record)
+
+    async def _process_one(self, record: Record) -> None:
+        last_error: BaseException | None = None
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                async with self.engine.begin() as conn:
+                    await self._apply(conn, record)
+                    await self._save_position(conn, record.tp, record.offset + 1)
+                self.processed += 1
+                return
+            except PoisonEvent as exc:
+                last_error = exc
+                break
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                last_error = exc
+                log.warning(
+                    "consumer.handler_failed",
+                    consumer=self.spec.name,
+                    topic=record.topic,
+                    offset=record.offset,
+                    attempt=attempt,
+                    error=repr(exc),
+                )
+                await asyncio.sleep(self.retry_delay * attempt)
+        assert last_error is not None
+        await self._dead_letter(record, last_error)
+
+    async def _apply(self, conn: AsyncConnection, record: Record) -> None:
+        try:
+            event = CloudEvent.from_json_bytes(record.value)
+        except Exception as exc:
+            raise PoisonEvent(f"not a CloudEvent: {exc}") from exc
+        fresh = await insert_ignore(
+            conn,
+            inbox,
+            {
+                "consumer": self.spec.name,
+                "event_id": event.id,
+                "outcome": "processed",
+                "processed_at": datetime.now(UTC),
+            },
+        )
+        if not fresh:
+            PROCESSED.labels(self.spec.name, "duplicate").inc()
+            return
+        if self.spec.event_types is not None and event.type not in self.spec.event_types:
+            PROCESSED.labels(self.spec.name, "skipped").inc()
+            return
+        token_c = context.correlation_id.set(event.correlationid)
+        token_k = context.causation_id.set(event.id)
+        try:
+            await self.spec.handler(conn, event, self.spec.tables)
+        finally:
+            context.correlation_id.reset(token_c)
+            context.causation_id.reset(token_k)
+        PROCESSED.labels(self.spec.name, "processed").inc()
+
+    async def _save_position(self, conn: AsyncConnection, tp: TopicPartition, next_offset: int) -> None:
+        await upsert(
+            conn,
+            consumer_offsets,
+            {"consumer": self.spec.name, "topic": tp.topic, "partition": tp.partition, "next_offset": next_offset},
+            key=("consumer", "topic", "partition"),
+            update=("next_offset",),
+        )
+
+    async def _dead_letter(self, record: Record, error: BaseException) -> None:
+        detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+        headers = (
+            *record.headers,
+            ("x-dlq-consumer", self.spec.name.encode()),
+            ("x-dlq-error", detail[:2000].encode()),
+            ("x-dlq-source", f"{record.topic}/{record.partition}/{record.offset}".encode()),
+        )
+        await self.dlq.publish(
+            [OutgoingRecord(dlq_topic(record.topic), record.key or "", record.value, tuple(headers))]
+        )
+        event_id = _event_id(record)
+        async with self.engine.begin() as conn:
+            if event_id is not None:
+                await upsert(
+                    conn,
+                    inbox,
+                    {
+                        "consumer": self.spec.name,
+                        "event_id": event_id,
+                        "outcome": "dead_lettered",
+                        "processed_at": datetime.now(UTC),
+                    },
+                    key=("consumer", "event_id"),
+                    update=("outcome", "processed_at"),
+                )
+            await self._save_position(conn, record.tp, record.offset + 1)
+        PROCESSED.labels(self.spec.name, "dead_lettered").inc()
+        log.error(
+            "consumer.dead_lettered",
+            consumer=self.spec.name,
+            topic=record.topic,
+            offset=record.offset,
+            error=detail,
+        )
+
+
+def _event_id(record: Record) -> str | None:
+    for k, v in record.headers:
+        if k == "ce_id":
+            return v.decode()
+    try:
+        return CloudEvent.from_json_bytes(record.value).id
+    except Exception:
+        return None
+
+
+async def load_positions(
+    engine: AsyncEngine, consumer: str, tps: set[TopicPartition]
+) -> dict[TopicPartition, int]:
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(sa.select(consumer_offsets).where(consumer_offsets.c.consumer == consumer))
+        ).mappings()
+        stored = {TopicPartition(r["topic"], r["partition"]): r["next_offset"] for r in rows}
+    return {tp: stored.get(tp, 0) for tp in tps}

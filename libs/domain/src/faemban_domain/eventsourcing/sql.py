@@ -1,0 +1,37 @@
+"""Dialect-aware statements the kit needs on both PostgreSQL and SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+def _insert(conn: AsyncConnection, table: sa.Table) -> Any:
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+async def insert_ignore(conn: AsyncConnection, table: sa.Table, values: Mapping[str, Any]) -> bool:
+    """Insert unless the primary key exists; True when a row was inserted."""
+    stmt = _insert(conn, table).values(**values).on_conflict_do_nothing()
+    result = await conn.execute(stmt)
+    return bool(result.rowcount)
+
+
+async def upsert(
+    conn: AsyncConnection,
+    table: sa.Table,
+    values: Mapping[str, Any],
+    key: Sequence[str],
+    update: Sequence[str],
+) -> None:
+    stmt = _insert(conn, table).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(key), set_={c: stmt.excluded[c] for c in update}
+    )
+    await conn.execute(stmt)

@@ -1,0 +1,250 @@
+"""The event store: one table of streams, with the outbox written alongside.
+
+Optimistic concurrency comes from the primary key (stream_id, version): two
+writers that loaded the same version both try to insert version n+1 and the
+database lets exactly one of them commit. The events a service publishes are
+put in the outbox in the same transaction, so an event reaches Kafka if and
+only if its state change committed (ADR 0002).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from faemban_domain import context
+from faemban_domain.events.envelope import CloudEvent, assert_no_personal_data
+from faemban_domain.eventsourcing.tables import event_store, outbox
+
+
+class ConcurrencyError(Exception):
+    """Another writer appended to the stream since it was loaded."""
+
+    def __init__(self, stream_id: str, expected_version: int) -> None:
+        super().__init__(f"stream {stream_id} has moved past version {expected_version}")
+        self.stream_id = stream_id
+        self.expected_version = expected_version
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    type: str
+    data: dict[str, Any]
+    event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    stream_id: str
+    version: int
+    position: int
+    event_id: str
+    type: str
+    data: dict[str, Any]
+    metadata: dict[str, Any]
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """How a recorded event appears on the service's topic (None: it stays home)."""
+
+    type: str
+    data: dict[str, Any]
+    subject: str
+    areacode: str | None
+
+
+PublicView = Callable[[RecordedEvent], Publication | None]
+
+
+class EventStore:
+    def __init__(self, source: str, topic: str, public_view: PublicView) -> None:
+        self.source = source
+        self.topic = topic
+        self.public_view = public_view
+
+    async def append(
+        self,
+        conn: AsyncConnection,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[NewEvent],
+        metadata: dict[str, Any] | None = None,
+    ) -> list[RecordedEvent]:
+        """Append after ``expected_version`` or raise ConcurrencyError.
+
+        Must run inside the caller's transaction: the caller's other writes,
+        these events and their outbox rows commit or roll back together.
+        """
+        if not events:
+            return []
+        if expected_version > 0:
+            current = await self.current_version(conn, stream_id)
+            if current != expected_version:
+                raise ConcurrencyError(stream_id, expected_version)
+        meta = {
+            "correlation_id": context.correlation_id.get(),
+            "causation_id": context.causation_id.get(),
+            "actor": context.actor.get(),
+            **(metadata or {}),
+        }
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "stream_id": stream_id,
+                "version": expected_version + i + 1,
+                "event_id": ev.event_id,
+                "event_type": ev.type,
+                "data": ev.data,
+                "metadata": meta,
+                "recorded_at": now,
+            }
+            for i, ev in enumerate(events)
+        ]
+        recorded = await self._insert_events(conn, rows, stream_id, expected_version)
+        await self._write_outbox(conn, recorded)
+        return recorded
+
+    async def append_many(
+        self,
+        conn: AsyncConnection,
+        new_streams: Sequence[tuple[str, Sequence[NewEvent]]],
+        metadata: dict[str, Any] | None = None,
+    ) -> list[RecordedEvent]:
+        """Start many new streams in one statement (bulk registration).
+
+        Every stream must be new (expected version 0); if any exists already
+        the whole batch raises ConcurrencyError and nothing is written.
+        """
+        meta = {
+            "correlation_id": context.correlation_id.get(),
+            "causation_id": context.causation_id.get(),
+            "actor": context.actor.get(),
+            **(metadata or {}),
+        }
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "stream_id": stream_id,
+                "version": i + 1,
+                "event_id": ev.event_id,
+                "event_type": ev.type,
+                "data": ev.data,
+                "metadata": meta,
+                "recorded_at": now,
+            }
+            for stream_id, evs in new_streams
+            for i, ev in enumerate(evs)
+        ]
+        if not rows:
+            return []
+        recorded = await self._insert_events(conn, rows, "<batch>", 0)
+        await self._write_outbox(conn, recorded)
+        return recorded
+
+    async def _insert_events(
+        self, conn: AsyncConnection, rows: list[dict[str, Any]], stream_id: str, expected: int
+    ) -> list[RecordedEvent]:
+        if conn.dialect.name == "sqlite":
+            # SQLite has no identity on a non-key column; writers are serialised
+            # (BEGIN IMMEDIATE), so max+1 is safe here.
+            top = (await conn.execute(sa.select(sa.func.max(event_store.c.position)))).scalar() or 0
+            for i, row in enumerate(rows):
+                row["position"] = top + i + 1
+        try:
+            result = await conn.execute(
+                event_store.insert().returning(event_store.c.position, event_store.c.event_id),
+                rows,
+            )
+            positions = {eid: pos for pos, eid in result.all()}
+        except IntegrityError as exc:
+            raise ConcurrencyError(stream_id, expected) from exc
+        return [
+            RecordedEvent(
+                stream_id=r["stream_id"],
+                version=r["version"],
+                position=positions[r["event_id"]],
+                event_id=r["event_id"],
+                type=r["event_type"],
+                data=r["data"],
+                metadata=r["metadata"],
+                recorded_at=r["recorded_at"],
+            )
+            for r in rows
+        ]
+
+    async def _write_outbox(self, conn: AsyncConnection, recorded: Sequence[RecordedEvent]) -> None:
+        out = []
+        for ev in recorded:
+            pub = self.public_view(ev)
+            if pub is None:
+                continue
+            assert_no_personal_data(pub.data)
+            envelope = CloudEvent(
+                id=ev.event_id,
+                source=self.source,
+                type=pub.type,
+                subject=pub.subject,
+                time=ev.recorded_at,
+                correlationid=ev.metadata.get("correlation_id"),
+                causationid=ev.metadata.get("causation_id"),
+                areacode=pub.areacode,
+                sequence=str(ev.version),
+                data=pub.data,
+            )
+            out.append(
+                {
+                    "event_id": ev.event_id,
+                    "topic": self.topic,
+                    "key": pub.subject,
+                    "value": envelope.to_json_bytes(),
+                    "created_at": ev.recorded_at,
+                }
+            )
+        if out:
+            await conn.execute(outbox.insert(), out)
+
+    async def current_version(self, conn: AsyncConnection, stream_id: str) -> int:
+        stmt = sa.select(sa.func.max(event_store.c.version)).where(event_store.c.stream_id == stream_id)
+        return (await conn.execute(stmt)).scalar() or 0
+
+    async def load(
+        self, conn: AsyncConnection, stream_id: str, up_to_version: int | None = None
+    ) -> list[RecordedEvent]:
+        stmt = sa.select(event_store).where(event_store.c.stream_id == stream_id)
+        if up_to_version is not None:
+            stmt = stmt.where(event_store.c.version <= up_to_version)
+        rows = (await conn.execute(stmt.order_by(event_store.c.version))).mappings().all()
+        return [_recorded(r) for r in rows]
+
+    async def read_all(
+        self, conn: AsyncConnection, after_position: int = 0, limit: int = 1000
+    ) -> list[RecordedEvent]:
+        stmt = (
+            sa.select(event_store)
+            .where(event_store.c.position > after_position)
+            .order_by(event_store.c.position)
+            .limit(limit)
+        )
+        return [_recorded(r) for r in (await conn.execute(stmt)).mappings().all()]
+
+
+def _recorded(r: Any) -> RecordedEvent:
+    return RecordedEvent(
+        stream_id=r["stream_id"],
+        version=r["version"],
+        position=r["position"],
+        event_id=r["event_id"],
+        type=r["event_type"],
+        data=r["data"],
+        metadata=r["metadata"],
+        recorded_at=r["recorded_at"],
+    )

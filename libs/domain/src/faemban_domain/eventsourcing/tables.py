@@ -1,0 +1,81 @@
+"""Platform tables every service database holds, defined once.
+
+Services create them through their first Alembic migration by calling
+``create_platform_tables(op)``; the Table objects are used by the kit's code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+_BigIntPK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+event_store = sa.Table(
+    "event_store",
+    metadata,
+    sa.Column("stream_id", sa.String(80), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("position", sa.BigInteger, sa.Identity(), nullable=False, unique=True),
+    sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("event_type", sa.String(120), nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("metadata", sa.JSON, nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", _BigIntPK, primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("topic", sa.String(200), nullable=False),
+    sa.Column("key", sa.String(80), nullable=False),
+    sa.Column("value", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+inbox = sa.Table(
+    "inbox",
+    metadata,
+    sa.Column("consumer", sa.String(120), primary_key=True),
+    sa.Column("event_id", sa.String(36), primary_key=True),
+    sa.Column("outcome", sa.String(20), nullable=False),
+    sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+consumer_offsets = sa.Table(
+    "consumer_offsets",
+    metadata,
+    sa.Column("consumer", sa.String(120), primary_key=True),
+    sa.Column("topic", sa.String(200), primary_key=True),
+    sa.Column("partition", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("next_offset", sa.BigInteger, nullable=False),
+)
+
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("scope", sa.String(200), primary_key=True),
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("status_code", sa.Integer, nullable=False),
+    sa.Column("response", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+PLATFORM_TABLES = (event_store, outbox, inbox, consumer_offsets, idempotency_keys)
+
+
+def create_platform_tables(op: Any) -> None:
+    """Create the platform tables inside an Alembic migration."""
+    bind = op.get_bind()
+    metadata.create_all(bind, tables=list(PLATFORM_TABLES))
+
+
+def drop_platform_tables(op: Any) -> None:
+    bind = op.get_bind()
+    metadata.drop_all(bind, tables=list(PLATFORM_TABLES))

@@ -1,0 +1,106 @@
+"""The TPMAP MPI indicator catalogue, versioned by survey year.
+
+The indicator set and the income threshold belong to a survey year (DOMAIN.md
+§5): they are data in ``data/indicators.json``, not constants, so that the next
+survey adds a rule set without touching code and old assessments keep theirs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from typing import Literal
+
+Dimension = Literal["health", "living", "education", "income", "access"]
+DIMENSIONS: tuple[Dimension, ...] = ("health", "living", "education", "income", "access")
+AppliesWhen = Literal[
+    "always",
+    "newborn",
+    "age_6_plus",
+    "age_3_5",
+    "age_6_14",
+    "m3_graduate",
+    "age_15_59",
+    "age_60_plus",
+    "disabled_member",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DimensionInfo:
+    code: Dimension
+    label_th: str
+    label_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    code: str
+    jpt_no: int
+    """Number in the Basic Minimum Needs survey (จปฐ.)."""
+    sjp2_no: int
+    """Question number on form ศจพ.2."""
+    sjp1_column: str
+    """Column header on the target register form ศจพ.1."""
+    dimension: Dimension
+    label_th: str
+    label_en: str
+    applies_when: AppliesWhen
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    effective_from_survey_year: int
+    income_threshold_baht: int
+    indicators: tuple[Indicator, ...]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(i.code for i in self.indicators)
+
+    def indicator(self, code: str) -> Indicator:
+        for ind in self.indicators:
+            if ind.code == code:
+                return ind
+        raise KeyError(code)
+
+    def by_dimension(self, dimension: Dimension) -> tuple[Indicator, ...]:
+        return tuple(i for i in self.indicators if i.dimension == dimension)
+
+
+@cache
+def _catalogue() -> tuple[tuple[DimensionInfo, ...], tuple[RuleSet, ...]]:
+    raw = json.loads(files("faemban_domain").joinpath("data/indicators.json").read_text("utf-8"))
+    dims = tuple(DimensionInfo(**d) for d in raw["dimensions"])
+    sets = tuple(
+        RuleSet(
+            effective_from_survey_year=rs["effective_from_survey_year"],
+            income_threshold_baht=rs["income_threshold_baht"],
+            indicators=tuple(Indicator(**i) for i in rs["indicators"]),
+        )
+        for rs in raw["rule_sets"]
+    )
+    return dims, tuple(sorted(sets, key=lambda s: s.effective_from_survey_year))
+
+
+def dimensions() -> tuple[DimensionInfo, ...]:
+    return _catalogue()[0]
+
+
+def rule_set(survey_year: int) -> RuleSet:
+    """The rule set in force for a survey year (CE): the latest one not after it."""
+    candidates = [s for s in _catalogue()[1] if s.effective_from_survey_year <= survey_year]
+    if not candidates:
+        raise LookupError(f"no indicator rule set covers survey year {survey_year}")
+    return candidates[-1]
+
+
+def latest_rule_set() -> RuleSet:
+    return _catalogue()[1][-1]
+
+
+def all_indicator_codes() -> frozenset[str]:
+    """Every indicator code of any survey year (for validating event payloads)."""
+    return frozenset(code for rs in _catalogue()[1] for code in rs.codes)

@@ -1,0 +1,291 @@
+"""Composition of a service process: one ServiceSpec, two wirings.
+
+``create_service_app`` runs one service (its own database, Kafka); the
+embedded runner calls ``create_app`` with all five specs, SQLite files and the
+shared in-process log. The service code is the same in both (no second
+implementation of any rule); only the wiring differs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from faemban_domain import context
+from faemban_domain.eventsourcing.broker import Broker, KafkaBroker, LocalBroker, Publisher
+from faemban_domain.eventsourcing.consumer import ConsumerRunner, ConsumerSpec
+from faemban_domain.eventsourcing.projection import RebuildReport, rebuild_projection
+from faemban_domain.eventsourcing.relay import OutboxRelay
+from faemban_domain.platform.auth import TokenVerifier
+from faemban_domain.platform.db import ensure_database, make_engine, upgrade
+from faemban_domain.platform.logging import configure_logging
+from faemban_domain.platform.problems import install_problem_handlers
+from faemban_domain.platform.settings import PlatformSettings, database_url_for, sqlite_url
+
+log = structlog.get_logger("faemban.service")
+
+HTTP_REQUESTS = Counter(
+    "faemban_http_requests_total", "HTTP requests", ["method", "route", "status"]
+)
+HTTP_LATENCY = Histogram("faemban_http_request_seconds", "HTTP request latency", ["method", "route"])
+
+
+@dataclass
+class ServiceSpec:
+    name: str
+    title: str
+    migrations: Path
+    routers: Sequence[APIRouter] = ()
+    publishes: str | None = None
+    consumers: Sequence[ConsumerSpec] = ()
+    description: str = ""
+
+
+@dataclass
+class ServiceRuntime:
+    spec: ServiceSpec
+    settings: PlatformSettings
+    database_url: str
+    broker: Broker
+    engine: AsyncEngine = field(init=False)
+    relay: OutboxRelay | None = field(default=None, init=False)
+    runners: list[ConsumerRunner] = field(default_factory=list, init=False)
+    _publisher: Publisher | None = field(default=None, init=False)
+    _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        self.engine = make_engine(self.database_url)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    async def migrate(self) -> None:
+        if self.settings.create_database:
+            await ensure_database(self.database_url)
+        await upgrade(self.spec.migrations, self.database_url)
+
+    async def start(self, *, run_consumers: bool = True) -> None:
+        await self.migrate()
+        topics = [t for t in [self.spec.publishes] if t]
+        if topics:
+            await self.broker.ensure_topics(topics)
+        self._publisher = self.broker.publisher()
+        await self._publisher.start()
+        if self.spec.publishes:
+            relay = self.relay = OutboxRelay(self.name, self.engine, self._publisher)
+            self._spawn(lambda: relay.run(self._stop), "relay")
+        if run_consumers:
+            for cspec in self.spec.consumers:
+                runner = ConsumerRunner(cspec, self.engine, self.broker, self._publisher)
+                self.runners.append(runner)
+                self._spawn(lambda r=runner: r.run(self._stop), f"consumer:{cspec.name}")
+        log.info("service.started", service=self.name, broker=self.broker.name)
+
+    def _spawn(self, loop: Callable[[], Awaitable[None]], what: str) -> None:
+        async def guarded() -> None:
+            # A crashed loop is logged and restarted: a service must not go
+            # silently deaf to its topic.
+            while not self._stop.is_set():
+                try:
+                    await loop()
+                    return
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("service.loop_crashed", service=self.name, loop=what)
+                    await asyncio.sleep(1.0)
+
+        self._tasks.append(asyncio.create_task(guarded(), name=f"{self.name}:{what}"))
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        if self._publisher is not None:
+            await self._publisher.stop()
+        await self.engine.dispose()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A unit of work; after commit the relay is woken to publish at once."""
+        async with self.engine.begin() as conn:
+            yield conn
+        if self.relay is not None:
+            self.relay.wake()
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as conn:
+            yield conn
+
+    async def readiness(self) -> dict[str, str]:
+        status: dict[str, str] = {}
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+            status["database"] = "ok"
+        except Exception as exc:
+            status["database"] = f"error: {exc}"
+        try:
+            await asyncio.wait_for(self.broker.ping(), 5)
+            status["broker"] = "ok"
+        except Exception as exc:
+            status["broker"] = f"error: {exc}"
+        return status
+
+    async def rebuild(self, projection: str) -> RebuildReport:
+        spec = next((c for c in self.spec.consumers if c.name == projection), None)
+        if spec is None or not spec.tables:
+            known = [c.name for c in self.spec.consumers if c.tables]
+            raise KeyError(f"{projection!r} is not a projection of {self.name}; known: {known}")
+        return await rebuild_projection(self.engine, self.broker, spec)
+
+
+def runtime_of(name: str) -> Callable[[Request], ServiceRuntime]:
+    """FastAPI dependency: the runtime of service ``name`` in this process."""
+
+    def dependency(request: Request) -> ServiceRuntime:
+        runtime: ServiceRuntime = request.app.state.runtimes[name]
+        return runtime
+
+    return dependency
+
+
+class CorrelationMiddleware:
+    """X-Request-ID in (or a new uuid) → log context, event metadata, response header."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = None
+        for k, v in scope.get("headers", []):
+            if k == b"x-request-id":
+                rid = v.decode("latin-1")[:100]
+        rid = rid or str(uuid.uuid4())
+        token = context.correlation_id.set(rid)
+        actor_token = context.actor.set(None)
+        structlog.contextvars.bind_contextvars(correlation_id=rid)
+        started = time.perf_counter()
+        status_holder = {"status": 500}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            HTTP_REQUESTS.labels(scope["method"], path, str(status_holder["status"])).inc()
+            HTTP_LATENCY.labels(scope["method"], path).observe(time.perf_counter() - started)
+            structlog.contextvars.unbind_contextvars("correlation_id")
+            context.correlation_id.reset(token)
+            context.actor.reset(actor_token)
+
+
+def _platform_router() -> APIRouter:
+    router = APIRouter(tags=["platform"])
+
+    @router.get("/healthz")
+    async def healthz(request: Request) -> dict[str, Any]:
+        return {"status": "ok", "services": {name: "ok" for name in request.app.state.runtimes}}
+
+    @router.get("/readyz")
+    async def readyz(request: Request) -> JSONResponse:
+        checks = {name: await rt.readiness() for name, rt in request.app.state.runtimes.items()}
+        ok = all(v == "ok" for c in checks.values() for v in c.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", "services": checks}, 200 if ok else 503)
+
+    @router.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def create_app(
+    specs: Sequence[ServiceSpec],
+    *,
+    settings: PlatformSettings | None = None,
+    embedded: bool,
+    title: str | None = None,
+) -> FastAPI:
+    """One process serving ``specs``: a single service, or all five (embedded)."""
+    settings = settings or PlatformSettings()
+    configure_logging(settings.log_level, settings.log_format)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        broker: Broker
+        if settings.kafka_bootstrap_servers:
+            broker = KafkaBroker(
+                settings.kafka_bootstrap_servers,
+                settings.kafka_partitions,
+                settings.kafka_replication_factor,
+            )
+        else:
+            broker = LocalBroker(settings.var_dir / "bus.sqlite")
+        runtimes: dict[str, ServiceRuntime] = {}
+        for spec in specs:
+            url = database_url_for(spec.name, allow_generic=not embedded) or sqlite_url(
+                settings.var_dir, spec.name
+            )
+            runtimes[spec.name] = ServiceRuntime(spec, settings, url, broker)
+        app.state.runtimes = runtimes
+        app.state.token_verifier = TokenVerifier(settings)
+        app.state.settings = settings
+        started: list[ServiceRuntime] = []
+        try:
+            for rt in runtimes.values():
+                await rt.start(run_consumers=settings.run_consumers)
+                started.append(rt)
+            yield
+        finally:
+            for rt in reversed(started):
+                await rt.stop()
+            await broker.close()
+
+    description = "\n\n".join(s.description for s in specs if s.description)
+    app = FastAPI(
+        title=title or (specs[0].title if len(specs) == 1 else "Faemban"),
+        version="0.1.0",
+        description=description,
+        lifespan=lifespan,
+    )
+    app.add_middleware(CorrelationMiddleware)
+    install_problem_handlers(app)
+    app.include_router(_platform_router())
+    for spec in specs:
+        for router in spec.routers:
+            app.include_router(router)
+    return app
+
+
+def create_service_app(spec: ServiceSpec) -> FastAPI:
+    return create_app([spec], embedded=False)

@@ -1,0 +1,1 @@
+"""Faemban assessment service: indicator results to MPI, dimensions, critical, vulnerability level, outcome ladder, history."""

@@ -1,0 +1,1 @@
+"""Faemban assistance-log service: the logbook of assistance given."""

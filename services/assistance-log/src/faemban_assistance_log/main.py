@@ -1,0 +1,7 @@
+"""ASGI entrypoint of assistance-log as its own process."""
+
+from faemban_domain.platform.service import create_service_app
+
+from faemban_assistance_log.service import SPEC
+
+app = create_service_app(SPEC)

@@ -1,0 +1,1 @@
+"""Faemban planning service: mentor teams, household plans and items, budget cases, escalation."""

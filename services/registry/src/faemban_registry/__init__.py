@@ -1,0 +1,1 @@
+"""Registry service: the household folder\x27s facts and their history."""

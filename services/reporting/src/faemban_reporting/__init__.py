@@ -1,0 +1,1 @@
+"""Reporting service: read models projected from every service\x27s events."""

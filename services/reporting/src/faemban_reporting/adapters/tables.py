@@ -1,0 +1,44 @@
+"""Read-model tables of reporting. Each is owned by exactly one projection and
+can be dropped and rebuilt from the topics (``faemban rebuild``).
+
+Indexes use ``index=True`` (auto-named after the table) so a rebuild's fresh
+copy never collides with the live table's index names.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+timeline_events = sa.Table(
+    "timeline_events",
+    metadata,
+    sa.Column("household_id", sa.String(80), primary_key=True),
+    sa.Column("event_id", sa.String(36), primary_key=True),
+    sa.Column("event_type", sa.String(120), nullable=False),
+    sa.Column("source", sa.String(80), nullable=False),
+    sa.Column("sequence", sa.Integer, nullable=True),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("area_code", sa.String(8), nullable=True),
+    sa.Column("correlation_id", sa.String(100), nullable=True),
+    sa.Column("data", sa.JSON, nullable=False),
+)
+
+register_households = sa.Table(
+    "register_households",
+    metadata,
+    sa.Column("household_id", sa.String(80), primary_key=True),
+    sa.Column("area_code", sa.String(8), nullable=False, index=True),
+    sa.Column("cohort_year", sa.Integer, nullable=False),
+    sa.Column("source", sa.String(30), nullable=False),
+    sa.Column("members", sa.Integer, nullable=False),
+    sa.Column("welfare_card_holders", sa.Integer, nullable=False),
+    sa.Column("elderly", sa.Integer, nullable=False),
+    sa.Column("disabled", sa.Integer, nullable=False),
+    sa.Column("chronically_ill", sa.Integer, nullable=False),
+    sa.Column("failing_indicators", sa.JSON, nullable=False),
+    sa.Column("failing_dimensions", sa.JSON, nullable=False),
+    sa.Column("field_status", sa.String(30), nullable=True),
+    sa.Column("last_sequence", sa.Integer, nullable=False),
+)

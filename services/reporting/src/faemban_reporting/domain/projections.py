@@ -1,0 +1,80 @@
+"""How each event changes reporting's read models (one handler per projection).
+
+Handlers are idempotent by construction of the runner (inbox), but also
+order-safe on their own: a registry event older than the stored
+``last_sequence`` of its household is ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import sqlalchemy as sa
+from faemban_domain import indicators
+from faemban_domain.events.envelope import CloudEvent
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+REGISTERED = "th.faemban.household.registered.v1"
+FIELD_STATUS = "th.faemban.household.field-status-recorded.v1"
+
+
+async def project_timeline(
+    conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, sa.Table]
+) -> None:
+    """Every public event of a household, from any topic, PII-free by contract."""
+    t = tables["timeline_events"]
+    await conn.execute(
+        t.insert().values(
+            household_id=event.subject,
+            event_id=event.id,
+            event_type=event.type,
+            source=event.source,
+            sequence=int(event.sequence) if event.sequence and event.sequence.isdigit() else None,
+            occurred_at=event.time,
+            area_code=event.areacode,
+            correlation_id=event.correlationid,
+            data=event.data,
+        )
+    )
+
+
+def failing_dimensions(codes: list[str], survey_year: int) -> list[str]:
+    try:
+        rules = indicators.rule_set(survey_year)
+    except LookupError:
+        rules = indicators.latest_rule_set()
+    dims = {rules.indicator(c).dimension for c in codes if c in rules.codes}
+    return [d for d in indicators.DIMENSIONS if d in dims]
+
+
+async def project_register(
+    conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, sa.Table]
+) -> None:
+    """One row per registered household: the basis of the register summary."""
+    t = tables["register_households"]
+    seq = int(event.sequence or 0)
+    d = event.data
+    if event.type == REGISTERED:
+        await conn.execute(
+            t.insert().values(
+                household_id=d["household_id"],
+                area_code=d["area_code"],
+                cohort_year=d["cohort_year"],
+                source=d["source"],
+                members=d["members"],
+                welfare_card_holders=d["welfare_card_holders"],
+                elderly=d["elderly"],
+                disabled=d["disabled"],
+                chronically_ill=d["chronically_ill"],
+                failing_indicators=d["tpmap_failing_indicators"],
+                failing_dimensions=failing_dimensions(d["tpmap_failing_indicators"], d["cohort_year"]),
+                field_status=None,
+                last_sequence=seq,
+            )
+        )
+    elif event.type == FIELD_STATUS:
+        await conn.execute(
+            t.update()
+            .where(t.c.household_id == d["household_id"], t.c.last_sequence < seq)
+            .values(field_status=d["field_status"], last_sequence=seq)
+        )

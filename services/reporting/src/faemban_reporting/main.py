@@ -1,0 +1,7 @@
+"""ASGI entrypoint of reporting as its own process."""
+
+from faemban_domain.platform.service import create_service_app
+
+from faemban_reporting.service import SPEC
+
+app = create_service_app(SPEC)

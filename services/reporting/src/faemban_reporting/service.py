@@ -1,0 +1,41 @@
+"""Composition root of the reporting service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from faemban_domain.events.contracts import REGISTRY_TOPIC, TOPICS
+from faemban_domain.eventsourcing.consumer import ConsumerSpec
+from faemban_domain.platform.service import ServiceSpec
+
+from faemban_reporting.adapters.tables import register_households, timeline_events
+from faemban_reporting.domain.projections import (
+    FIELD_STATUS,
+    REGISTERED,
+    project_register,
+    project_timeline,
+)
+from faemban_reporting.entrypoints.api import router
+
+TIMELINE = ConsumerSpec(
+    name="reporting.timeline",
+    topics=list(TOPICS),
+    handler=project_timeline,
+    tables={"timeline_events": timeline_events},
+)
+REGISTER = ConsumerSpec(
+    name="reporting.register",
+    topics=[REGISTRY_TOPIC],
+    handler=project_register,
+    tables={"register_households": register_households},
+    event_types=frozenset({REGISTERED, FIELD_STATUS}),
+)
+
+SPEC = ServiceSpec(
+    name="reporting",
+    title="Faemban reporting",
+    description="**reporting** — read models projected from events: summaries, timelines, KPIs, exports.",
+    migrations=Path(__file__).resolve().parent / "migrations",
+    routers=[router],
+    consumers=[TIMELINE, REGISTER],
+)
