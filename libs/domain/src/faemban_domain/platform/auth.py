@@ -9,6 +9,7 @@ use under ``var/dev-keys`` (git-ignored) and ``faemban token`` mints with it.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -143,26 +144,39 @@ def require_roles(*roles: str) -> Callable[[Request], Principal]:
 
 
 def ensure_dev_keypair(var_dir: Path) -> tuple[str, str]:
-    """(private PEM, public PEM) of the development key, generated on first use."""
+    """(private PEM, public PEM) of the development key, generated on first use.
+
+    Several processes may start at once (``make run-distributed``): the key is
+    written to a temporary file and hard-linked into place, which succeeds for
+    exactly one of them; every process then reads the winner's key.
+    """
     key_dir = var_dir / "dev-keys"
-    private_path, public_path = key_dir / "jwt-private.pem", key_dir / "jwt-public.pem"
+    private_path = key_dir / "jwt-private.pem"
     if not private_path.exists():
         key_dir.mkdir(parents=True, exist_ok=True)
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        private_pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
+        tmp = key_dir / f".jwt-private.{os.getpid()}.{uuid.uuid4().hex}"
+        tmp.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
         )
-        public_pem = key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        tmp = private_path.with_suffix(".tmp")
-        tmp.write_bytes(private_pem)
         tmp.chmod(0o600)
-        public_path.write_bytes(public_pem)
-        tmp.replace(private_path)
-    return private_path.read_text(), public_path.read_text()
+        try:
+            os.link(tmp, private_path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    private_pem = private_path.read_text()
+    loaded = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    public_pem = loaded.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    (key_dir / "jwt-public.pem").write_bytes(public_pem)
+    return private_pem, public_pem.decode()
 
 
 def mint_token(

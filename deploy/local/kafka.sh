@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Apache Kafka (KRaft, single node) from Maven Central jars, run with Java 17.
+# Usage: kafka.sh install|start|stop|reset|status|bootstrap
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+KDIR="$INFRA/kafka"
+LIBS="$KDIR/libs-$KAFKA_VERSION"
+DATA="$KDIR/data"
+PIDFILE="$KDIR/kafka.pid"
+
+java_ok() { command -v java >/dev/null && java -version 2>&1 | grep -Eq 'version "(1[7-9]|2[0-9])'; }
+
+install() {
+  java_ok || apt_install openjdk-17-jre-headless
+  if [ ! -f "$LIBS/.complete" ]; then
+    command -v mvn >/dev/null || apt_install maven
+    log "fetching kafka_2.13:$KAFKA_VERSION and its runtime dependencies from Maven Central"
+    rm -rf "$LIBS"; mkdir -p "$LIBS"
+    mvn -q -B -f "$ROOT/deploy/local/kafka-pom.xml" -Dkafka.version="$KAFKA_VERSION" \
+      -Dmaven.repo.local="$CACHE/m2" dependency:copy-dependencies \
+      -DincludeScope=runtime -DoutputDirectory="$LIBS"
+    touch "$LIBS/.complete"
+  fi
+  mkdir -p "$KDIR"
+  cat > "$KDIR/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$DATA
+num.partitions=6
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=false
+log.retention.ms=-1
+PROPS
+  cat > "$KDIR/log4j2.properties" <<PROPS
+status = warn
+appender.file.type = File
+appender.file.name = FILE
+appender.file.fileName = $KDIR/server.log
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = FILE
+logger.kafka.name = kafka
+logger.kafka.level = WARN
+logger.apache.name = org.apache.kafka
+logger.apache.level = WARN
+PROPS
+}
+
+kjava() { java -cp "$LIBS/*" -Dlog4j2.configurationFile="$KDIR/log4j2.properties" "$@"; }
+
+running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+
+start() {
+  install
+  if running; then log "Kafka already running on 127.0.0.1:$KAFKA_PORT"; return; fi
+  if [ ! -f "$DATA/meta.properties" ]; then
+    mkdir -p "$DATA"
+    kjava kafka.tools.StorageTool format -t "$(kjava kafka.tools.StorageTool random-uuid)" \
+      -c "$KDIR/server.properties" >/dev/null
+  fi
+  nohup java -Xms512m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+    -cp "$LIBS/*" -Dlog4j2.configurationFile="$KDIR/log4j2.properties" \
+    kafka.Kafka "$KDIR/server.properties" >"$KDIR/kafka.out" 2>&1 &
+  echo $! >"$PIDFILE"
+  if ! wait_port 127.0.0.1 "$KAFKA_PORT" 90; then
+    log "Kafka did not open 127.0.0.1:$KAFKA_PORT; see $KDIR/kafka.out and $KDIR/server.log"
+    tail -20 "$KDIR/kafka.out" >&2 || true
+    exit 1
+  fi
+  log "Kafka $KAFKA_VERSION (KRaft) on 127.0.0.1:$KAFKA_PORT"
+}
+
+stop() {
+  if running; then
+    pid="$(cat "$PIDFILE")"; kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$pid" 2>/dev/null || true
+    log "Kafka stopped"
+  fi
+  rm -f "$PIDFILE"
+}
+
+case "${1:-}" in
+  install) install ;;
+  start) start ;;
+  stop) stop ;;
+  reset) stop; rm -rf "$DATA"; log "Kafka data wiped" ;;
+  status) running && echo running || echo stopped ;;
+  bootstrap) echo "127.0.0.1:$KAFKA_PORT" ;;
+  *) echo "usage: $0 install|start|stop|reset|status|bootstrap" >&2; exit 2 ;;
+esac
