@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, order=True)
 class TopicPartition:
     topic: str
     partition: int
@@ -263,12 +263,30 @@ class _KafkaSubscriber:
             pass
 
 
+async def _partitions(bootstrap: str, topics: Sequence[str]) -> list[TopicPartition]:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(topics))
+    finally:
+        await admin.close()
+    return sorted(
+        TopicPartition(t["topic"], p["partition"])
+        for t in described
+        if not t.get("error_code")
+        for p in t["partitions"]
+    )
+
+
 class _KafkaReader:
     def __init__(self, bootstrap: str, topics: Sequence[str]) -> None:
         self.bootstrap = bootstrap
         self.topics = list(topics)
         self._consumer: object | None = None
         self._ends: dict[TopicPartition, int] = {}
+        self._done: dict[TopicPartition, int] = {}
 
     async def open(self) -> dict[TopicPartition, int]:
         from aiokafka import AIOKafkaConsumer
@@ -276,10 +294,7 @@ class _KafkaReader:
 
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, group_id=None)
         await consumer.start()
-        tps = []
-        for topic in self.topics:
-            for p in sorted(await consumer.partitions_for_topic(topic) or ()):
-                tps.append(KTP(topic, p))
+        tps = [KTP(tp.topic, tp.partition) for tp in await _partitions(self.bootstrap, self.topics)]
         consumer.assign(tps)
         if tps:
             await consumer.seek_to_beginning(*tps)
@@ -291,28 +306,37 @@ class _KafkaReader:
         return dict(self._ends)
 
     async def fetch(self, timeout: float, max_records: int) -> dict[TopicPartition, list[Record]]:
-        batches = await self._consumer.getmany(  # type: ignore[attr-defined]
-            timeout_ms=int(timeout * 1000), max_records=max_records
-        )
-        out: dict[TopicPartition, list[Record]] = {}
-        for tp, msgs in batches.items():
-            key = TopicPartition(tp.topic, tp.partition)
-            end = self._ends.get(key, 0)
-            kept = [
-                Record(
-                    m.topic,
-                    m.partition,
-                    m.offset,
-                    m.key.decode() if m.key is not None else None,
-                    m.value,
-                    tuple(m.headers or ()),
-                )
-                for m in msgs
-                if m.offset < end
-            ]
-            if kept:
-                out[key] = kept
-        return out
+        """Records below the end offsets; empty only once every partition is read to its end
+        (or after 30 s without progress, which the caller reports as incomplete)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30
+        while any(self._done.get(tp, 0) < end for tp, end in self._ends.items()) and loop.time() < deadline:
+            batches = await self._consumer.getmany(  # type: ignore[attr-defined]
+                timeout_ms=int(timeout * 1000), max_records=max_records
+            )
+            out: dict[TopicPartition, list[Record]] = {}
+            for tp, msgs in batches.items():
+                key = TopicPartition(tp.topic, tp.partition)
+                end = self._ends.get(key, 0)
+                kept = [
+                    Record(
+                        m.topic,
+                        m.partition,
+                        m.offset,
+                        m.key.decode() if m.key is not None else None,
+                        m.value,
+                        tuple(m.headers or ()),
+                    )
+                    for m in msgs
+                    if m.offset < end
+                ]
+                if msgs:
+                    self._done[key] = max(self._done.get(key, 0), msgs[-1].offset + 1)
+                if kept:
+                    out[key] = kept
+            if out:
+                return out
+        return {}
 
     async def close(self) -> None:
         if self._consumer is not None:

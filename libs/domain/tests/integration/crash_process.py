@@ -1,0 +1,53 @@
+"""A separate process for the kill -9 tests: ``python crash_process.py MODE DB_URL BROKER TOPIC``.
+
+MODE ``commit``: append one event (and its outbox row), commit, print
+``COMMITTED <event id>``, then wait to be killed (no relay runs).
+MODE ``relay``: relay the outbox until it is empty, then exit 0
+(``FAEMBAN_FAULT_INJECTION=relay.after_publish`` makes it SIGKILL itself
+after Kafka acknowledged and before the outbox rows are deleted).
+BROKER is ``kafka:<bootstrap>`` or ``embedded:<path to bus.sqlite>``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from faemban_domain.eventsourcing.broker import Broker, KafkaBroker, LocalBroker
+from faemban_domain.eventsourcing.relay import OutboxRelay
+from faemban_domain.eventsourcing.store import EventStore, NewEvent, Publication, RecordedEvent
+from faemban_domain.platform.db import make_engine
+
+
+def public(ev: RecordedEvent) -> Publication:
+    return Publication("th.faemban.test.changed.v1", ev.data, ev.stream_id, "34010101")
+
+
+def broker_from(spec: str) -> Broker:
+    kind, _, where = spec.partition(":")
+    return KafkaBroker(where, partitions=3) if kind == "kafka" else LocalBroker(Path(where))
+
+
+async def main(mode: str, url: str, broker_spec: str, topic: str) -> None:
+    engine = make_engine(url)
+    if mode == "commit":
+        store = EventStore("faemban/test", topic, public)
+        async with engine.begin() as conn:
+            recorded = await store.append(conn, "H-crash", 0, [NewEvent("Changed", {"value": 1})])
+        print(f"COMMITTED {recorded[0].event_id}", flush=True)
+        await asyncio.sleep(3600)
+    elif mode == "relay":
+        broker = broker_from(broker_spec)
+        publisher = broker.publisher()
+        await publisher.start()
+        relay = OutboxRelay("test", engine, publisher)
+        while await relay.run_once():
+            pass
+        await publisher.stop()
+        await broker.close()
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(*sys.argv[1:5]))

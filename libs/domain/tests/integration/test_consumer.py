@@ -1,0 +1,170 @@
+"""Consumer runner: idempotence, dead letters, per-household order, rebuild."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from faemban_domain.eventsourcing.consumer import ConsumerRunner, dlq_topic
+from faemban_domain.eventsourcing.projection import rebuild_projection
+
+from conftest import eventually
+
+from .conftest import Backend
+from .probe import Running, count_seen, event, metadata, probe_handler, probe_spec, publish, record, snapshot
+
+
+def _runner(backend: Backend, name: str) -> ConsumerRunner:
+    return ConsumerRunner(probe_spec(name, backend.topic), backend.engine, backend.broker, backend.broker.publisher(), retry_delay=0.01)
+
+
+async def _started(backend: Backend, runner: ConsumerRunner) -> Running:
+    assert runner.dlq is not None
+    await runner.dlq.start()
+    return Running(runner)
+
+
+async def _closed(running: Running) -> None:
+    await running.close()
+    await running.runner.dlq.stop()
+
+
+async def test_every_event_delivered_twice_leaves_the_projection_unchanged(backend: Backend) -> None:
+    await backend.create_tables(metadata)
+    events = [event(f"H{h}", s, value=h * 10 + s) for h in range(5) for s in range(1, 9)]
+    await publish(backend.broker, [record(backend.topic, e) for e in events])
+    running = await _started(backend, _runner(backend, f"probe-{uuid.uuid4().hex[:6]}"))
+    try:
+        await eventually(lambda: _has(backend, len(events)), what="first delivery projected")
+        before = await snapshot(backend.engine)
+        # Redeliver every event (as a relay does after a crash before its delete).
+        await publish(backend.broker, [record(backend.topic, e) for e in events])
+        await eventually(lambda: _consumed(running, 2 * len(events)), what="redelivery consumed")
+        after = await snapshot(backend.engine)
+    finally:
+        await _closed(running)
+    assert after == before
+    totals = {t["household_id"]: t for t in after[1]}
+    assert totals["H3"]["events"] == 8 and totals["H3"]["total"] == sum(30 + s for s in range(1, 9))
+
+
+async def test_poison_event_goes_to_dead_letter_and_the_partition_goes_on(backend: Backend) -> None:
+    await backend.create_tables(metadata)
+    good_before, poison, good_after = event("H1", 1), event("H1", 2, poison=True), event("H1", 3)
+    garbage = record(backend.topic, event("H1", 4))
+    garbage = type(garbage)(garbage.topic, garbage.key, b"{not json", ())
+    tail = event("H1", 5)
+    await publish(
+        backend.broker,
+        [record(backend.topic, e) for e in (good_before, poison, good_after)] + [garbage, record(backend.topic, tail)],
+    )
+    running = await _started(backend, _runner(backend, f"probe-{uuid.uuid4().hex[:6]}"))
+    try:
+        await eventually(lambda: _has(backend, 3), what="events after the poison processed")
+    finally:
+        await _closed(running)
+    seen, _ = await snapshot(backend.engine)
+    assert {r["event_id"] for r in seen} == {good_before.id, good_after.id, tail.id}
+    dead = await _read_all(backend, dlq_topic(backend.topic), expect=2)
+    by_id = {dict(r.headers).get(b"ce_id".decode(), b"").decode(): r for r in dead}
+    assert poison.id in by_id
+    headers = dict(by_id[poison.id].headers)
+    assert b"poison pill" in headers["x-dlq-error"]
+    assert headers["x-dlq-consumer"].startswith(b"probe-")
+    assert any(r.value == b"{not json" and b"not a CloudEvent" in dict(r.headers)["x-dlq-error"] for r in dead)
+
+
+async def test_one_households_events_arrive_in_order_across_a_consumer_restart(backend: Backend) -> None:
+    await backend.create_tables(metadata)
+    households = [f"H{h}" for h in range(6)]
+    events = [event(h, s) for s in range(1, 41) for h in households]
+    await publish(backend.broker, [record(backend.topic, e) for e in events])
+    name = f"probe-{uuid.uuid4().hex[:6]}"
+    stop_requested = asyncio.Event()
+    applied = 0
+
+    async def stop_after_60(conn: Any, ev: Any, tables: Any) -> None:
+        nonlocal applied
+        await probe_handler(conn, ev, tables)
+        applied += 1
+        if applied >= 60:
+            stop_requested.set()
+
+    spec = replace(probe_spec(name, backend.topic), handler=stop_after_60)
+    runner = ConsumerRunner(spec, backend.engine, backend.broker, backend.broker.publisher(), batch_size=7)
+    first = await _started(backend, runner)
+    await stop_requested.wait()
+    await _closed(first)
+    midway = await count_seen(backend.engine)
+    assert midway < len(events), "the restart should happen mid-stream"
+    second = await _started(backend, _runner(backend, name))
+    try:
+        await eventually(lambda: _has(backend, len(events)), what="stream finished after restart")
+    finally:
+        await _closed(second)
+    _, totals = await snapshot(backend.engine)
+    assert [t["household_id"] for t in totals] == households
+    for t in totals:
+        assert t["events"] == 40 and t["last_sequence"] == 40 and t["out_of_order"] == 0
+
+
+async def test_rebuild_from_offset_zero_yields_the_same_rows(backend: Backend) -> None:
+    await backend.create_tables(metadata)
+    events = [event(f"H{h}", s, value=h + s) for h in range(8) for s in range(1, 6)]
+    records = [record(backend.topic, e) for e in events]
+    records.insert(10, records[3])  # a duplicate in the log, as after a relay crash
+    await publish(backend.broker, records)
+    name = f"probe-{uuid.uuid4().hex[:6]}"
+    running = await _started(backend, _runner(backend, name))
+    try:
+        await eventually(lambda: _has(backend, len(events)), what="projection caught up")
+    finally:
+        await _closed(running)
+    live = await snapshot(backend.engine)
+    report = await rebuild_projection(backend.engine, backend.broker, probe_spec(name, backend.topic))
+    assert report.events == len(records)
+    assert await snapshot(backend.engine) == live
+    # The live consumer resumes after the replayed offsets: new events only.
+    await publish(backend.broker, [record(backend.topic, event("H0", 6, value=100))])
+    running = await _started(backend, _runner(backend, name))
+    try:
+        await eventually(lambda: _has(backend, len(events) + 1), what="new event after rebuild")
+    finally:
+        await _closed(running)
+    _, totals = await snapshot(backend.engine)
+    assert totals[0]["events"] == 6 and totals[0]["out_of_order"] == 0
+
+
+async def _has(backend: Backend, n: int) -> bool:
+    return await count_seen(backend.engine) == n
+
+
+async def _consumed(running: Running, n: int) -> bool:
+    return running.runner.processed >= n
+
+
+async def _read_all(backend: Backend, topic: str, expect: int) -> list:
+    out: list = []
+
+    async def enough() -> bool:
+        out.clear()
+        reader = backend.broker.reader([topic])
+        await reader.open()
+        try:
+            while batch := await reader.fetch(timeout=0.5, max_records=100):
+                for records in batch.values():
+                    out.extend(records)
+        finally:
+            await reader.close()
+        return len(out) >= expect
+
+    await eventually(enough, what=f"{expect} records on {topic}")
+    return out
+
+
+@pytest.fixture(autouse=True)
+def _no_fault_injection(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FAEMBAN_FAULT_INJECTION", raising=False)

@@ -1,0 +1,56 @@
+"""Event contracts: the envelope, the personal-data guard, committed schemas."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from faemban_domain.events import EVENT_TYPES, CloudEvent, PersonalDataInEventError, assert_no_personal_data
+from faemban_domain.events.envelope import PERSONAL_KEYS
+from faemban_domain.events.schemas import SCHEMA_DIR, render_asyncapi, render_schemas
+
+
+def test_five_primary_event_types_on_their_topics() -> None:
+    primary = {t.type: t.topic for t in EVENT_TYPES.values() if t.primary}
+    assert primary == {
+        "th.faemban.household.registered.v1": "faemban.registry.v1",
+        "th.faemban.household.verified.v1": "faemban.registry.v1",
+        "th.faemban.indicator.assessed.v1": "faemban.assessment.v1",
+        "th.faemban.plan.created.v1": "faemban.planning.v1",
+        "th.faemban.assistance.logged.v1": "faemban.assistance.v1",
+    }
+
+
+@pytest.mark.parametrize("key", ["head_first_name", "citizen_id", "phone", "lat", "photos"])
+def test_personal_data_is_refused_at_any_depth(key: str) -> None:
+    with pytest.raises(PersonalDataInEventError, match=key):
+        assert_no_personal_data({"household_id": "H", "members": [{"age": 3, key: "x"}]})
+
+
+def test_no_contract_declares_a_personal_field() -> None:
+    for et in EVENT_TYPES.values():
+        schema = et.model.model_json_schema()
+        objects = [schema, *schema.get("$defs", {}).values()]
+        for obj in objects:
+            fields = set(obj.get("properties", {}))
+            assert not fields & PERSONAL_KEYS, f"{et.type} declares {fields & PERSONAL_KEYS}"
+
+
+def test_envelope_round_trip_and_kafka_headers() -> None:
+    ev = CloudEvent(source="faemban/registry", type="th.faemban.household.registered.v1", subject="H1",
+                    correlationid="c-1", areacode="34070102", sequence="3", data={"household_id": "H1"})
+    back = CloudEvent.from_json_bytes(ev.to_json_bytes())
+    assert back == ev
+    headers = dict(ev.kafka_headers())
+    assert headers["ce_id"] == ev.id.encode() and headers["ce_subject"] == b"H1"
+    assert headers["ce_type"] == b"th.faemban.household.registered.v1"
+    body = json.loads(ev.to_json_bytes())
+    assert body["specversion"] == "1.0" and body["time"].endswith("Z")
+
+
+def test_committed_schemas_match_the_models() -> None:
+    for name, text in render_schemas().items():
+        path = SCHEMA_DIR / name
+        assert path.exists(), f"{name} missing: run `make schemas`"
+        assert path.read_text("utf-8") == text, f"{name} is stale: run `make schemas`"
+    assert (SCHEMA_DIR / "asyncapi.json").read_text("utf-8") == render_asyncapi()
