@@ -78,14 +78,3 @@ def create_database(postgres_base_url: str) -> Iterator[Callable[[str], Awaitabl
     worker = threading.Thread(target=lambda: asyncio.run(drop_all()))
     worker.start()
     worker.join()
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 60.0, what: str = "condition") -> None:
-    """Poll until ``check`` holds (a deadline for asynchronous delivery, not a speed claim)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        if await check():
-            return
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout:.0f}s")
-        await asyncio.sleep(0.1)

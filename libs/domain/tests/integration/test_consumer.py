@@ -11,7 +11,7 @@ import pytest
 from faemban_domain.eventsourcing.consumer import ConsumerRunner, dlq_topic
 from faemban_domain.eventsourcing.projection import rebuild_projection
 
-from conftest import eventually
+from faemban_domain.testing import eventually
 
 from .conftest import Backend
 from .probe import Running, count_seen, event, metadata, probe_handler, probe_spec, publish, record, snapshot

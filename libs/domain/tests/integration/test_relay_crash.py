@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from faemban_domain.eventsourcing.consumer import ConsumerRunner
 from faemban_domain.eventsourcing.tables import outbox
 
-from conftest import eventually
+from faemban_domain.testing import eventually
 
 from .conftest import Backend
 from .probe import Running, count_seen, metadata, probe_spec, snapshot

@@ -1,0 +1,81 @@
+"""Bearer JWT auth: 401 without a valid token, 403 without the role or area."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi import Depends, FastAPI
+from fastapi.testclient import TestClient
+from faemban_domain.platform.auth import Principal, TokenVerifier, ensure_dev_keypair, mint_token, require_roles
+from faemban_domain.platform.problems import install_problem_handlers
+from faemban_domain.platform.settings import PlatformSettings
+
+
+@pytest.fixture()
+def keys(tmp_path: Path) -> tuple[str, str]:
+    return ensure_dev_keypair(tmp_path)
+
+
+@pytest.fixture()
+def client(tmp_path: Path, keys: tuple[str, str]) -> TestClient:
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.state.token_verifier = TokenVerifier(PlatformSettings(var_dir=tmp_path))
+
+    @app.post("/v1/things/{area}")
+    def act(area: str, who: Principal = Depends(require_roles("ops_team"))) -> dict[str, str]:
+        who.ensure_area(area)
+        return {"sub": who.sub}
+
+    return TestClient(app)
+
+
+def test_no_token_is_401_problem_json(client: TestClient) -> None:
+    r = client.post("/v1/things/34010101")
+    assert r.status_code == 401
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["title"] == "Authentication required"
+
+
+@pytest.mark.parametrize("bad", ["garbage", "Basic abc"])
+def test_malformed_or_foreign_token_is_401(client: TestClient, bad: str) -> None:
+    r = client.post("/v1/things/34010101", headers={"Authorization": bad})
+    assert r.status_code == 401
+
+
+def test_token_signed_by_another_key_is_401(client: TestClient, tmp_path: Path) -> None:
+    other_private, _ = ensure_dev_keypair(tmp_path / "other")
+    token = mint_token(other_private, roles=["ops_team"], areas=["34"])
+    r = client.post("/v1/things/34010101", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 401 and "Signature" in r.json()["detail"]
+
+
+def test_expired_token_is_401(client: TestClient, keys: tuple[str, str]) -> None:
+    token = mint_token(keys[0], roles=["ops_team"], areas=["34"], ttl_seconds=-10)
+    assert client.post("/v1/things/34010101", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_missing_role_is_403(client: TestClient, keys: tuple[str, str]) -> None:
+    token = mint_token(keys[0], roles=["analyst"], areas=["34"])
+    r = client.post("/v1/things/34010101", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 403 and r.json()["type"].endswith("/role")
+
+
+def test_area_outside_scope_is_403_and_inside_passes(client: TestClient, keys: tuple[str, str]) -> None:
+    token = mint_token(keys[0], roles=["ops_team"], areas=["340101"], sub="team-a")
+    h = {"Authorization": f"Bearer {token}"}
+    r = client.post("/v1/things/34010201", headers=h)
+    assert r.status_code == 403 and r.json()["type"].endswith("/area-scope")
+    assert client.post("/v1/things/34010105", headers=h).json() == {"sub": "team-a"}
+
+
+def test_admin_covers_every_area_and_role(client: TestClient, keys: tuple[str, str]) -> None:
+    token = mint_token(keys[0], roles=["admin"], areas=[])
+    assert client.post("/v1/things/50010101", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_dev_keypair_is_created_once_and_reused(tmp_path: Path) -> None:
+    first = ensure_dev_keypair(tmp_path)
+    assert ensure_dev_keypair(tmp_path) == first
+    assert first[1].startswith("-----BEGIN PUBLIC KEY-----")

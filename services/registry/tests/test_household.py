@@ -1,0 +1,99 @@
+"""Household aggregate rules (unit, through the handlers with an in-memory store)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from faemban_domain.errors import InvalidInput
+from faemban_domain.eventsourcing.tables import metadata
+from faemban_domain.platform.auth import Principal
+from faemban_domain.platform.db import make_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from faemban_registry.adapters.event_store import households, public_view
+from faemban_registry.domain.household import Household, Registration
+from faemban_registry.service_layer import handlers
+
+TEAM = Principal("team-1", frozenset({"ops_team"}), ("340101",))
+
+
+def reg(**over: object) -> Registration:
+    base: dict[str, object] = dict(
+        area_code="34010105", cohort_year=2019, source="tpmap", members=4, welfare_card_holders=2,
+        elderly=1, total_income=120000.0, tpmap_failing_indicators=("income.average_income",),
+    )
+    base.update(over)
+    return Registration(**base)  # type: ignore[arg-type]
+
+
+def test_registration_records_one_event_with_average_income() -> None:
+    h = Household.register("H1", reg())
+    [ev] = h.collect_pending()
+    assert ev.type == "HouseholdRegistered"
+    assert ev.data["average_income"] == 30000.0 and ev.data["area_code"] == "34010105"
+
+
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ({"area_code": "349999"}, "area_code"),
+        ({"area_code": "34"}, "area_code"),
+        ({"members": 0}, "members"),
+        ({"welfare_card_holders": 5}, "welfare_card_holders"),
+        ({"elderly": -1}, "elderly"),
+        ({"cohort_year": 2562}, "cohort_year"),
+        ({"tpmap_failing_indicators": ("income.nope",)}, "tpmap_failing_indicators[0]"),
+        ({"source": "rumour"}, "source"),
+    ],
+)
+def test_bad_registration_names_the_field(override: dict[str, object], field: str) -> None:
+    with pytest.raises(InvalidInput) as err:
+        Household.register("H1", reg(**override))
+    assert field in [e.field for e in err.value.errors]
+
+
+def test_field_status_change_is_recorded_once() -> None:
+    h = Household.register("H1", reg())
+    h.record_field_status("lives_here")
+    h.record_field_status("lives_here")
+    assert [e.type for e in h.collect_pending()] == ["HouseholdRegistered", "HouseholdFieldStatusRecorded"]
+
+
+def test_public_view_is_the_contract() -> None:
+    from faemban_domain.eventsourcing.store import RecordedEvent
+    from datetime import UTC, datetime
+
+    h = Household.register("H1", reg())
+    [ev] = h.collect_pending()
+    pub = public_view(RecordedEvent("household-H1", 1, 1, ev.event_id, ev.type, ev.data, {}, datetime.now(UTC)))
+    assert pub is not None and pub.type == "th.faemban.household.registered.v1" and pub.subject == "H1"
+
+
+@pytest.fixture()
+async def engine(tmp_path: Path) -> AsyncEngine:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    return engine
+
+
+async def test_handlers_check_area_scope_and_duplicates(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await handlers.register_household(conn, households, TEAM, reg(), "H1")
+    with pytest.raises(InvalidInput, match="already registered"):
+        async with engine.begin() as conn:
+            await handlers.register_household(conn, households, TEAM, reg(), "H1")
+    from faemban_domain.platform.problems import ProblemError
+
+    with pytest.raises(ProblemError) as err:
+        async with engine.begin() as conn:
+            await handlers.register_household(conn, households, TEAM, reg(area_code="34010201"), "H2")
+    assert err.value.status == 403
+    async with engine.begin() as conn:
+        h = await handlers.record_field_status(conn, households, TEAM, "H1", "moved_away")
+    assert h.version == 2 and h.field_status == "moved_away"
+    async with engine.connect() as conn:
+        again = await handlers.load_household(conn, households, TEAM, "H1")
+    assert again.version == 2 and again.facts["members"] == 4
+    await engine.dispose()

@@ -1,0 +1,151 @@
+"""The two whole-system stacks the end-to-end tests run against.
+
+``distributed``: five ``faemban serve`` processes on loopback, each with its
+own PostgreSQL database, talking only through the real Kafka broker.
+``embedded``: one ``faemban run`` process (SQLite files + in-process log),
+exactly what ``make run`` starts.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from faemban_domain.platform.auth import ensure_dev_keypair, mint_token
+
+SERVICES = ("registry", "assessment", "planning", "assistance-log", "reporting")
+BIN = Path(sys.executable).parent / "faemban"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(url: str, log: Path, timeout: float) -> float:
+    """Seconds until ``url`` answered 200 (a start deadline, not a speed claim)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return time.monotonic() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} not ready within {timeout:.0f}s; log:\n{log.read_text()[-4000:]}")
+
+
+@dataclass
+class Stack:
+    kind: str
+    var_dir: Path
+    env: dict[str, str]
+    ports: dict[str, int]
+    logs: Path
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    started_in: float = 0.0
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def token(self, roles: list[str], areas: list[str], sub: str = "e2e") -> str:
+        private, _ = ensure_dev_keypair(self.var_dir)
+        return mint_token(private, roles=roles, areas=areas, sub=sub)
+
+    def auth(self, roles: list[str], areas: list[str]) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(roles, areas)}"}
+
+    def _units(self) -> dict[str, list[str]]:
+        if self.kind == "embedded":
+            return {"embedded": ["run", "--port", str(self.ports["registry"])]}
+        return {s: ["serve", s, "--port", str(self.ports[s])] for s in SERVICES}
+
+    def start(self, only: str | None = None) -> None:
+        for unit, args in self._units().items():
+            if only and unit not in (only, "embedded"):
+                continue
+            log = (self.logs / f"{unit}.log").open("ab")
+            self.procs[unit] = subprocess.Popen([str(BIN), *args], env=self.env, stdout=log, stderr=log)
+        waited = [
+            wait_ready(f"{self.url(s)}/readyz", self.logs / f"{'embedded' if self.kind == 'embedded' else s}.log", 90)
+            for s in SERVICES
+            if not only or only == s or self.kind == "embedded"
+        ]
+        self.started_in = max(waited)
+
+    def stop(self, only: str | None = None) -> None:
+        for unit, proc in list(self.procs.items()):
+            if only and unit not in (only, "embedded"):
+                continue
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            del self.procs[unit]
+
+    def cli(self, *args: str) -> str:
+        done = subprocess.run([str(BIN), *args], env=self.env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done.stdout
+
+
+def _base_env(var_dir: Path) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.endswith("_DATABASE_URL") and k not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")
+    }
+    env.update(FAEMBAN_VAR_DIR=str(var_dir), FAEMBAN_LOG_LEVEL="WARNING")
+    return env
+
+
+@pytest.fixture(scope="session")
+def embedded_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    root = tmp_path_factory.mktemp("embedded")
+    port = free_port()
+    stack = Stack("embedded", root / "var", _base_env(root / "var"), {s: port for s in SERVICES}, root)
+    stack.start()
+    sys.stderr.write(f"\n[e2e] embedded stack answered /readyz on all five services after {stack.started_in:.1f}s\n")
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
+def distributed_stack(
+    tmp_path_factory: pytest.TempPathFactory,
+    create_database: Callable[[str], Awaitable[str]],
+    kafka_bootstrap: str,
+) -> Iterator[Stack]:
+    import asyncio
+
+    root = tmp_path_factory.mktemp("distributed")
+    env = _base_env(root / "var")
+    env["KAFKA_BOOTSTRAP_SERVERS"] = kafka_bootstrap
+
+    async def databases() -> dict[str, str]:
+        return {s: await create_database(s) for s in SERVICES}
+
+    for service, url in asyncio.run(databases()).items():
+        env[f"{service.upper().replace('-', '_')}_DATABASE_URL"] = url
+    stack = Stack("distributed", root / "var", env, {s: free_port() for s in SERVICES}, root)
+    stack.start()
+    sys.stderr.write(f"\n[e2e] distributed stack ready after {stack.started_in:.1f}s\n")
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(params=["distributed", "embedded"])
+def stack(request: pytest.FixtureRequest) -> Stack:
+    return request.getfixturevalue(f"{request.param}_stack")  # type: ignore[no-any-return]
