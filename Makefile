@@ -1,0 +1,76 @@
+# Faemban — `make run` (embedded, no servers) and `make test` (everything, real Kafka + PostgreSQL).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export PIP_CACHE_DIR := $(CURDIR)/.cache/pip
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+PACKAGES := libs/domain services/registry services/assessment services/planning \
+            services/assistance-log services/reporting deploy/embedded
+PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
+DEV_TOOLS := pytest pytest-asyncio pytest-timeout ruff mypy
+STAMP := $(VENV)/.installed
+
+.PHONY: install run run-distributed infra-up infra-down test test-unit lint fmt typecheck schemas bench clean
+
+## install: the development venv (.venv) with every package editable
+install: $(STAMP)
+$(STAMP): $(PYPROJECTS) deploy/constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
+	  echo "python venv unavailable: installing python3-venv"; \
+	  apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c deploy/constraints.txt $(addprefix -e ,$(PACKAGES)) $(DEV_TOOLS)
+	@touch $(STAMP)
+
+## run: all five services in one process on http://127.0.0.1:8000 (SQLite under var/, in-process log)
+run: install
+	$(BIN)/faemban run
+
+## run-distributed: local PostgreSQL + Kafka and one process per service (ports 8001-8005)
+run-distributed: install
+	deploy/local/run-distributed.sh
+
+infra-up:
+	deploy/local/infra.sh up
+infra-down:
+	deploy/local/infra.sh down
+
+## test: unit, integration (real PostgreSQL + Kafka), distributed and embedded end-to-end suites.
+## Starts local infrastructure (fresh Kafka log) unless KAFKA_BOOTSTRAP_SERVERS and
+## FAEMBAN_TEST_POSTGRES_URL point at servers already.
+test: install
+	@set -e; \
+	if [ -z "$$KAFKA_BOOTSTRAP_SERVERS" ] || [ -z "$$FAEMBAN_TEST_POSTGRES_URL" ]; then \
+	  deploy/local/infra.sh up --fresh; eval "$$(deploy/local/infra.sh env)"; started=1; fi; \
+	status=0; $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) || status=$$?; \
+	if [ -n "$$CI" ] && [ -n "$$started" ]; then deploy/local/infra.sh down; fi; \
+	exit $$status
+
+## test-unit: the fast suites that need no servers
+test-unit: install
+	$(BIN)/pytest -p no:cacheprovider libs/domain/tests/unit services
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+fmt: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+typecheck: install
+	$(BIN)/mypy libs/domain/src services/*/src deploy/embedded/src
+
+## schemas: regenerate the JSON Schemas and AsyncAPI document of the event contracts
+schemas: install
+	$(BIN)/python -m faemban_domain.events.schemas
+
+## bench: platform throughput beside bare PostgreSQL COPY and bare aiokafka, same run
+bench: install
+	@set -e; \
+	if [ -z "$$KAFKA_BOOTSTRAP_SERVERS" ] || [ -z "$$FAEMBAN_TEST_POSTGRES_URL" ]; then \
+	  deploy/local/infra.sh up; eval "$$(deploy/local/infra.sh env)"; fi; \
+	$(BIN)/python bench/platform_bench.py $(BENCH_ARGS)
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache
