@@ -59,7 +59,8 @@ fmt: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 typecheck: install
-	$(BIN)/mypy libs/domain/src services/*/src deploy/embedded/src
+	$(BIN)/mypy -p faemban_domain -p faemban_registry -p faemban_assessment -p faemban_planning \
+	  -p faemban_assistance_log -p faemban_reporting -p faemban_cli
 
 ## schemas: regenerate the JSON Schemas and AsyncAPI document of the event contracts
 schemas: install

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from faemban_domain.platform.auth import ensure_dev_keypair, mint_token
 
 SERVICES = ("registry", "assessment", "planning", "assistance-log", "reporting")
@@ -77,7 +78,9 @@ class Stack:
             log = (self.logs / f"{unit}.log").open("ab")
             self.procs[unit] = subprocess.Popen([str(BIN), *args], env=self.env, stdout=log, stderr=log)
         waited = [
-            wait_ready(f"{self.url(s)}/readyz", self.logs / f"{'embedded' if self.kind == 'embedded' else s}.log", 90)
+            wait_ready(
+                f"{self.url(s)}/readyz", self.logs / f"{'embedded' if self.kind == 'embedded' else s}.log", 90
+            )
             for s in SERVICES
             if not only or only == s or self.kind == "embedded"
         ]
@@ -117,7 +120,9 @@ def embedded_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     port = free_port()
     stack = Stack("embedded", root / "var", _base_env(root / "var"), {s: port for s in SERVICES}, root)
     stack.start()
-    sys.stderr.write(f"\n[e2e] embedded stack answered /readyz on all five services after {stack.started_in:.1f}s\n")
+    sys.stderr.write(
+        f"\n[e2e] embedded stack answered /readyz on all five services after {stack.started_in:.1f}s\n"
+    )
     yield stack
     stack.stop()
 

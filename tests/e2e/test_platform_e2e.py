@@ -6,8 +6,8 @@ import uuid
 from typing import Any
 
 import httpx
-from faemban_domain.events.envelope import PERSONAL_KEYS
 
+from faemban_domain.events.envelope import PERSONAL_KEYS
 from faemban_domain.testing import eventually
 
 from .conftest import SERVICES, Stack
@@ -36,7 +36,9 @@ async def timeline(stack: Stack, client: httpx.AsyncClient, hid: str, n: int) ->
     got: list[dict[str, Any]] = []
 
     async def arrived() -> bool:
-        r = await client.get(f"{stack.url('reporting')}/v1/households/{hid}/timeline", headers=stack.auth(*TEAM))
+        r = await client.get(
+            f"{stack.url('reporting')}/v1/households/{hid}/timeline", headers=stack.auth(*TEAM)
+        )
         if r.status_code == 200:
             got[:] = r.json()["events"]
         return len(got) >= n
@@ -89,7 +91,11 @@ async def test_registered_household_reaches_reporting_in_order_with_its_correlat
             "th.faemban.household.field-status-recorded.v1"
         ] * 3
         assert events[0]["correlation_id"] == request_id
-        assert [e["data"].get("field_status") for e in events[1:]] == ["lives_here", "new_member", "moved_away"]
+        assert [e["data"].get("field_status") for e in events[1:]] == [
+            "lives_here",
+            "new_member",
+            "moved_away",
+        ]
         for e in events:
             assert not set(e["data"]) & PERSONAL_KEYS
         counts = await client.get(
@@ -114,7 +120,9 @@ async def test_idempotency_key_returns_the_first_result(stack: Stack) -> None:
             f"{stack.url('registry')}/v1/households", json={**body, "members": 6}, headers=headers
         )
         assert other.status_code == 422 and other.json()["errors"][0]["field"] == "Idempotency-Key"
-        got = await client.get(f"{stack.url('registry')}/v1/households/{body['household_id']}", headers=stack.auth(*TEAM))
+        got = await client.get(
+            f"{stack.url('registry')}/v1/households/{body['household_id']}", headers=stack.auth(*TEAM)
+        )
         assert got.json()["version"] == 1
 
 
@@ -152,7 +160,9 @@ async def test_bad_input_is_a_422_problem_naming_the_field(stack: Stack) -> None
             assert r.status_code == 422, (field, r.text)
             assert r.headers["content-type"] == "application/problem+json"
             assert field in [e["field"] for e in r.json()["errors"]], r.json()
-        r = await client.post(url, content=b"{not json", headers={**stack.auth(*TEAM), "content-type": "application/json"})
+        r = await client.post(
+            url, content=b"{not json", headers={**stack.auth(*TEAM), "content-type": "application/json"}
+        )
         assert r.status_code == 422
 
 
@@ -161,9 +171,13 @@ async def test_stale_expected_version_is_a_409(stack: Stack) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         await client.post(f"{stack.url('registry')}/v1/households", json=body, headers=stack.auth(*TEAM))
         url = f"{stack.url('registry')}/v1/households/{body['household_id']}/field-status"
-        ok = await client.post(url, json={"field_status": "lives_here", "expected_version": 1}, headers=stack.auth(*TEAM))
+        ok = await client.post(
+            url, json={"field_status": "lives_here", "expected_version": 1}, headers=stack.auth(*TEAM)
+        )
         assert ok.status_code == 200 and ok.json()["version"] == 2
-        stale = await client.post(url, json={"field_status": "moved_away", "expected_version": 1}, headers=stack.auth(*TEAM))
+        stale = await client.post(
+            url, json={"field_status": "moved_away", "expected_version": 1}, headers=stack.auth(*TEAM)
+        )
         assert stale.status_code == 409 and stale.json()["type"].endswith("/concurrency")
 
 
@@ -173,7 +187,11 @@ async def test_rebuilding_reporting_from_offset_zero_gives_the_same_answers(stac
         for i in range(5):
             body = household(members=2 + i)
             hids.append(body["household_id"])
-            assert (await client.post(f"{stack.url('registry')}/v1/households", json=body, headers=stack.auth(*TEAM))).status_code == 201
+            assert (
+                await client.post(
+                    f"{stack.url('registry')}/v1/households", json=body, headers=stack.auth(*TEAM)
+                )
+            ).status_code == 201
         await client.post(
             f"{stack.url('registry')}/v1/households/{hids[0]}/field-status",
             json={"field_status": "head_deceased"},
@@ -185,7 +203,11 @@ async def test_rebuilding_reporting_from_offset_zero_gives_the_same_answers(stac
 
         async def answers() -> tuple[list[Any], Any]:
             tls = [
-                (await client.get(f"{stack.url('reporting')}/v1/households/{h}/timeline", headers=stack.auth(*TEAM))).json()
+                (
+                    await client.get(
+                        f"{stack.url('reporting')}/v1/households/{h}/timeline", headers=stack.auth(*TEAM)
+                    )
+                ).json()
                 for h in hids
             ]
             counts = (

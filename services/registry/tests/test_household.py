@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from faemban_domain.errors import InvalidInput
 from faemban_domain.eventsourcing.tables import metadata
 from faemban_domain.platform.auth import Principal
 from faemban_domain.platform.db import make_engine
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from faemban_registry.adapters.event_store import households, public_view
 from faemban_registry.domain.household import Household, Registration
 from faemban_registry.service_layer import handlers
@@ -20,8 +20,14 @@ TEAM = Principal("team-1", frozenset({"ops_team"}), ("340101",))
 
 def reg(**over: object) -> Registration:
     base: dict[str, object] = dict(
-        area_code="34010105", cohort_year=2019, source="tpmap", members=4, welfare_card_holders=2,
-        elderly=1, total_income=120000.0, tpmap_failing_indicators=("income.average_income",),
+        area_code="34010105",
+        cohort_year=2019,
+        source="tpmap",
+        members=4,
+        welfare_card_holders=2,
+        elderly=1,
+        total_income=120000.0,
+        tpmap_failing_indicators=("income.average_income",),
     )
     base.update(over)
     return Registration(**base)  # type: ignore[arg-type]
@@ -61,12 +67,15 @@ def test_field_status_change_is_recorded_once() -> None:
 
 
 def test_public_view_is_the_contract() -> None:
-    from faemban_domain.eventsourcing.store import RecordedEvent
     from datetime import UTC, datetime
+
+    from faemban_domain.eventsourcing.store import RecordedEvent
 
     h = Household.register("H1", reg())
     [ev] = h.collect_pending()
-    pub = public_view(RecordedEvent("household-H1", 1, 1, ev.event_id, ev.type, ev.data, {}, datetime.now(UTC)))
+    pub = public_view(
+        RecordedEvent("household-H1", 1, 1, ev.event_id, ev.type, ev.data, {}, datetime.now(UTC))
+    )
     assert pub is not None and pub.type == "th.faemban.household.registered.v1" and pub.subject == "H1"
 
 

@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import json
 import os
-import sys
 
 from faemban_domain.platform.auth import ROLES, ensure_dev_keypair, mint_token
 from faemban_domain.platform.settings import PlatformSettings
@@ -49,11 +48,10 @@ def _token(args: argparse.Namespace) -> None:
 
 
 def _rebuild(args: argparse.Namespace) -> None:
+    from faemban_cli.specs import BY_NAME
     from faemban_domain.eventsourcing.broker import Broker, KafkaBroker, LocalBroker
     from faemban_domain.platform.service import ServiceRuntime
     from faemban_domain.platform.settings import database_url_for, sqlite_url
-
-    from faemban_cli.specs import BY_NAME
 
     settings = PlatformSettings()
     spec = BY_NAME[args.service]
@@ -72,7 +70,16 @@ def _rebuild(args: argparse.Namespace) -> None:
         finally:
             await runtime.engine.dispose()
             await broker.close()
-        print(json.dumps({"projection": report.projection, "events": report.events, "seconds": round(report.seconds, 3), "tables": list(report.tables)}))
+        print(
+            json.dumps(
+                {
+                    "projection": report.projection,
+                    "events": report.events,
+                    "seconds": round(report.seconds, 3),
+                    "tables": list(report.tables),
+                }
+            )
+        )
 
     asyncio.run(go())
 
@@ -81,7 +88,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="faemban", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("run", help="all five services in one process (embedded unless KAFKA_BOOTSTRAP_SERVERS is set)")
+    p = sub.add_parser(
+        "run", help="all five services in one process (embedded unless KAFKA_BOOTSTRAP_SERVERS is set)"
+    )
     p.add_argument("--host", default=os.environ.get("FAEMBAN_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("FAEMBAN_PORT", "8000")))
     p.set_defaults(func=_run)
@@ -99,7 +108,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--ttl", type=int, default=12 * 3600)
     p.set_defaults(func=_token)
 
-    p = sub.add_parser("rebuild", help="replay a read model from offset 0 into fresh tables (service stopped)")
+    p = sub.add_parser(
+        "rebuild", help="replay a read model from offset 0 into fresh tables (service stopped)"
+    )
     p.add_argument("service")
     p.add_argument("projection")
     p.set_defaults(func=_rebuild)
@@ -109,4 +120,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -69,9 +69,7 @@ def children(code: str) -> list[Area]:
     if level == "province":
         return [Area(d.code, "district", d.name_th, d.name_en, code) for d in geothai.districts(code)]
     if level == "district":
-        return [
-            Area(s.code, "subdistrict", s.name_th, s.name_en, code) for s in geothai.subdistricts(code)
-        ]
+        return [Area(s.code, "subdistrict", s.name_th, s.name_en, code) for s in geothai.subdistricts(code)]
     return []
 
 

@@ -6,7 +6,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 60.0, what: str = "condition") -> None:
+async def eventually(
+    check: Callable[[], Awaitable[bool]], timeout: float = 60.0, what: str = "condition"
+) -> None:
     """Poll until ``check`` holds (a deadline for asynchronous delivery, not a speed claim)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

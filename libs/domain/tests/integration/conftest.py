@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from faemban_domain.eventsourcing.broker import Broker, KafkaBroker, LocalBroker
 from faemban_domain.eventsourcing.tables import metadata as platform_metadata
 from faemban_domain.platform.db import make_engine
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 @dataclass
@@ -35,9 +36,7 @@ class Backend:
 
 
 @pytest.fixture(params=["kafka", "embedded"])
-async def backend(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[Backend]:
+async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
     topic = f"test.{uuid.uuid4().hex[:10]}.v1"
     if request.param == "kafka":
         create_database: Callable[[str], Awaitable[str]] = request.getfixturevalue("create_database")

@@ -12,11 +12,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.eventsourcing.broker import Broker, OutgoingRecord
 from faemban_domain.eventsourcing.consumer import ConsumerRunner, ConsumerSpec
 from faemban_domain.eventsourcing.sql import upsert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 metadata = sa.MetaData()
 probe_seen = sa.Table(
@@ -45,10 +46,18 @@ async def probe_handler(conn: AsyncConnection, event: CloudEvent, tables: Mappin
     seen, totals = tables["probe_seen"], tables["probe_totals"]
     seq = int(event.sequence or 0)
     await conn.execute(
-        seen.insert().values(event_id=event.id, household_id=event.subject, sequence=seq, value=event.data["value"])
+        seen.insert().values(
+            event_id=event.id, household_id=event.subject, sequence=seq, value=event.data["value"]
+        )
     )
-    row = (await conn.execute(sa.select(totals).where(totals.c.household_id == event.subject))).mappings().first()
-    events, total, last, disorder = (row["events"], row["total"], row["last_sequence"], row["out_of_order"]) if row else (0, 0, 0, 0)
+    row = (
+        (await conn.execute(sa.select(totals).where(totals.c.household_id == event.subject)))
+        .mappings()
+        .first()
+    )
+    events, total, last, disorder = (
+        (row["events"], row["total"], row["last_sequence"], row["out_of_order"]) if row else (0, 0, 0, 0)
+    )
     await upsert(
         conn,
         totals,
@@ -96,8 +105,10 @@ async def snapshot(engine: AsyncEngine) -> tuple[list[dict[str, Any]], list[dict
     async with engine.connect() as conn:
         seen = (await conn.execute(sa.select(probe_seen).order_by(probe_seen.c.event_id))).mappings().all()
         totals = (
-            await conn.execute(sa.select(probe_totals).order_by(probe_totals.c.household_id))
-        ).mappings().all()
+            (await conn.execute(sa.select(probe_totals).order_by(probe_totals.c.household_id)))
+            .mappings()
+            .all()
+        )
     return [dict(r) for r in seen], [dict(r) for r in totals]
 
 

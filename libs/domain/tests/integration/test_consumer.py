@@ -8,9 +8,9 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+
 from faemban_domain.eventsourcing.consumer import ConsumerRunner, dlq_topic
 from faemban_domain.eventsourcing.projection import rebuild_projection
-
 from faemban_domain.testing import eventually
 
 from .conftest import Backend
@@ -18,7 +18,13 @@ from .probe import Running, count_seen, event, metadata, probe_handler, probe_sp
 
 
 def _runner(backend: Backend, name: str) -> ConsumerRunner:
-    return ConsumerRunner(probe_spec(name, backend.topic), backend.engine, backend.broker, backend.broker.publisher(), retry_delay=0.01)
+    return ConsumerRunner(
+        probe_spec(name, backend.topic),
+        backend.engine,
+        backend.broker,
+        backend.broker.publisher(),
+        retry_delay=0.01,
+    )
 
 
 async def _started(backend: Backend, runner: ConsumerRunner) -> Running:
@@ -59,7 +65,8 @@ async def test_poison_event_goes_to_dead_letter_and_the_partition_goes_on(backen
     tail = event("H1", 5)
     await publish(
         backend.broker,
-        [record(backend.topic, e) for e in (good_before, poison, good_after)] + [garbage, record(backend.topic, tail)],
+        [record(backend.topic, e) for e in (good_before, poison, good_after)]
+        + [garbage, record(backend.topic, tail)],
     )
     running = await _started(backend, _runner(backend, f"probe-{uuid.uuid4().hex[:6]}"))
     try:
@@ -74,7 +81,9 @@ async def test_poison_event_goes_to_dead_letter_and_the_partition_goes_on(backen
     headers = dict(by_id[poison.id].headers)
     assert b"poison pill" in headers["x-dlq-error"]
     assert headers["x-dlq-consumer"].startswith(b"probe-")
-    assert any(r.value == b"{not json" and b"not a CloudEvent" in dict(r.headers)["x-dlq-error"] for r in dead)
+    assert any(
+        r.value == b"{not json" and b"not a CloudEvent" in dict(r.headers)["x-dlq-error"] for r in dead
+    )
 
 
 async def test_one_households_events_arrive_in_order_across_a_consumer_restart(backend: Backend) -> None:

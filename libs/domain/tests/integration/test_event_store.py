@@ -6,6 +6,8 @@ import asyncio
 
 import pytest
 import sqlalchemy as sa
+
+from faemban_domain.events.envelope import CloudEvent, PersonalDataInEventError
 from faemban_domain.eventsourcing.store import (
     ConcurrencyError,
     EventStore,
@@ -14,7 +16,6 @@ from faemban_domain.eventsourcing.store import (
     RecordedEvent,
 )
 from faemban_domain.eventsourcing.tables import outbox
-from faemban_domain.events.envelope import CloudEvent, PersonalDataInEventError
 
 from .conftest import Backend
 
@@ -106,7 +107,9 @@ async def test_bulk_start_of_streams_is_all_or_nothing(backend: Backend) -> None
         await store.append_many(conn, [(f"b-{i}", [NewEvent("Opened", {"i": i})]) for i in range(50)])
     with pytest.raises(ConcurrencyError):
         async with backend.engine.begin() as conn:
-            await store.append_many(conn, [("b-new", [NewEvent("Opened", {})]), ("b-7", [NewEvent("Opened", {})])])
+            await store.append_many(
+                conn, [("b-new", [NewEvent("Opened", {})]), ("b-7", [NewEvent("Opened", {})])]
+            )
     async with backend.engine.connect() as conn:
         assert await store.load(conn, "b-new") == []
         assert len(await store.read_all(conn, 0, 1000)) == 50

@@ -11,9 +11,9 @@ import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
+
 from faemban_domain.eventsourcing.consumer import ConsumerRunner
 from faemban_domain.eventsourcing.tables import outbox
-
 from faemban_domain.testing import eventually
 
 from .conftest import Backend
@@ -28,13 +28,21 @@ def _broker_arg(backend: Backend, tmp_path: Path) -> str:
     return f"embedded:{tmp_path / 'bus.sqlite'}"
 
 
-async def _spawn(mode: str, backend: Backend, broker: str, fault: str | None = None) -> asyncio.subprocess.Process:
+async def _spawn(
+    mode: str, backend: Backend, broker: str, fault: str | None = None
+) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if k != "FAEMBAN_FAULT_INJECTION"}
     if fault:
         env["FAEMBAN_FAULT_INJECTION"] = fault
     return await asyncio.create_subprocess_exec(
-        sys.executable, str(SCRIPT), mode, backend.url, broker, backend.topic,
-        stdout=asyncio.subprocess.PIPE, env=env,
+        sys.executable,
+        str(SCRIPT),
+        mode,
+        backend.url,
+        broker,
+        backend.topic,
+        stdout=asyncio.subprocess.PIPE,
+        env=env,
     )
 
 
@@ -85,7 +93,10 @@ async def test_kill_9_after_commit_and_after_publish_then_restart(backend: Backe
 
     # 4. Downstream, the event's effect is applied exactly once.
     runner = ConsumerRunner(
-        probe_spec(f"probe-{uuid.uuid4().hex[:6]}", backend.topic), backend.engine, backend.broker, backend.broker.publisher()
+        probe_spec(f"probe-{uuid.uuid4().hex[:6]}", backend.topic),
+        backend.engine,
+        backend.broker,
+        backend.broker.publisher(),
     )
     await runner.dlq.start()
     running = Running(runner)
@@ -96,10 +107,14 @@ async def test_kill_9_after_commit_and_after_publish_then_restart(backend: Backe
         await runner.dlq.stop()
     assert await count_seen(backend.engine) == 1
     _, totals = await snapshot(backend.engine)
-    assert totals == [{"household_id": "H-crash", "events": 1, "total": 1, "last_sequence": 1, "out_of_order": 0}]
+    assert totals == [
+        {"household_id": "H-crash", "events": 1, "total": 1, "last_sequence": 1, "out_of_order": 0}
+    ]
 
 
-async def test_kill_9_between_commit_and_publish_publishes_exactly_once(backend: Backend, tmp_path: Path) -> None:
+async def test_kill_9_between_commit_and_publish_publishes_exactly_once(
+    backend: Backend, tmp_path: Path
+) -> None:
     await backend.create_tables(metadata)
     broker = _broker_arg(backend, tmp_path)
     relay = await _spawn("relay", backend, broker, fault="relay.before_publish")

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
-from faemban_domain.platform.auth import Principal, TokenVerifier, ensure_dev_keypair, mint_token, require_roles
+
+from faemban_domain.platform.auth import (
+    Principal,
+    TokenVerifier,
+    ensure_dev_keypair,
+    mint_token,
+    require_roles,
+)
 from faemban_domain.platform.problems import install_problem_handlers
 from faemban_domain.platform.settings import PlatformSettings
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from faemban_domain.events import EVENT_TYPES, CloudEvent, PersonalDataInEventError, assert_no_personal_data
 from faemban_domain.events.envelope import PERSONAL_KEYS
 from faemban_domain.events.schemas import SCHEMA_DIR, render_asyncapi, render_schemas
@@ -37,8 +38,15 @@ def test_no_contract_declares_a_personal_field() -> None:
 
 
 def test_envelope_round_trip_and_kafka_headers() -> None:
-    ev = CloudEvent(source="faemban/registry", type="th.faemban.household.registered.v1", subject="H1",
-                    correlationid="c-1", areacode="34070102", sequence="3", data={"household_id": "H1"})
+    ev = CloudEvent(
+        source="faemban/registry",
+        type="th.faemban.household.registered.v1",
+        subject="H1",
+        correlationid="c-1",
+        areacode="34070102",
+        sequence="3",
+        data={"household_id": "H1"},
+    )
     back = CloudEvent.from_json_bytes(ev.to_json_bytes())
     assert back == ev
     headers = dict(ev.kafka_headers())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from faemban_domain import areas, indicators
 from faemban_domain.citizen_id import check_digit, is_valid_citizen_id
 from faemban_domain.thai import normalise_year, parse_date, parse_number, thai_digits_to_arabic

@@ -1,1 +1,2 @@
-"""Faemban assessment service: indicator results to MPI, dimensions, critical, vulnerability level, outcome ladder, history."""
+"""Faemban assessment service: indicator results to MPI, dimensions, critical,
+vulnerability level, outcome ladder, history."""

@@ -14,7 +14,10 @@ from faemban_domain.platform.service import ServiceSpec
 SPEC = ServiceSpec(
     name="assessment",
     title="Faemban assessment",
-    description="**assessment** — indicator results to MPI, dimensions, critical, vulnerability level, outcome ladder, history.",
+    description=(
+        "**assessment** — indicator results to MPI, dimensions, critical, vulnerability level, "
+        "outcome ladder, history."
+    ),
     migrations=Path(__file__).resolve().parent / "migrations",
     publishes=ASSESSMENT_TOPIC,
 )

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from faemban_domain.events.contracts import REGISTRY_TOPIC
 from faemban_domain.platform.service import ServiceSpec
-
 from faemban_registry.entrypoints.api import router
 
 SPEC = ServiceSpec(

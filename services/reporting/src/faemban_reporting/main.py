@@ -1,7 +1,6 @@
 """ASGI entrypoint of reporting as its own process."""
 
 from faemban_domain.platform.service import create_service_app
-
 from faemban_reporting.service import SPEC
 
 app = create_service_app(SPEC)

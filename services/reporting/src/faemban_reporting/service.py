@@ -7,7 +7,6 @@ from pathlib import Path
 from faemban_domain.events.contracts import REGISTRY_TOPIC, TOPICS
 from faemban_domain.eventsourcing.consumer import ConsumerSpec
 from faemban_domain.platform.service import ServiceSpec
-
 from faemban_reporting.adapters.tables import register_households, timeline_events
 from faemban_reporting.domain.projections import (
     FIELD_STATUS,

@@ -9,6 +9,7 @@ their id, phone, photo or exact location.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
@@ -167,7 +168,7 @@ class AssistanceVoidedV1(_Data):
 class EventType:
     type: str
     topic: str
-    model: type[_Data]
+    model: builtins.type[_Data]
     primary: bool
 
 

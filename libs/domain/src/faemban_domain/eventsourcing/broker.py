@@ -14,7 +14,7 @@ import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -191,7 +191,7 @@ class _KafkaSubscriber:
         self.bootstrap = bootstrap
         self.group = group
         self.topics = list(topics)
-        self._consumer: object | None = None
+        self._consumer: Any = None
 
     async def start(self, on_assign: OnAssign) -> None:
         from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
@@ -223,12 +223,10 @@ class _KafkaSubscriber:
 
     async def stop(self) -> None:
         if self._consumer is not None:
-            await self._consumer.stop()  # type: ignore[attr-defined]
+            await self._consumer.stop()
 
     async def fetch(self, timeout: float, max_records: int) -> dict[TopicPartition, list[Record]]:
-        batches = await self._consumer.getmany(  # type: ignore[attr-defined]
-            timeout_ms=int(timeout * 1000), max_records=max_records
-        )
+        batches = await self._consumer.getmany(timeout_ms=int(timeout * 1000), max_records=max_records)
         return {
             TopicPartition(tp.topic, tp.partition): [
                 Record(
@@ -247,7 +245,7 @@ class _KafkaSubscriber:
     def seek(self, tp: TopicPartition, offset: int) -> None:
         from aiokafka.structs import TopicPartition as KTP
 
-        self._consumer.seek(KTP(tp.topic, tp.partition), offset)  # type: ignore[attr-defined]
+        self._consumer.seek(KTP(tp.topic, tp.partition), offset)
 
     async def commit(self, offsets: dict[TopicPartition, int]) -> None:
         from aiokafka.errors import CommitFailedError
@@ -256,9 +254,7 @@ class _KafkaSubscriber:
         # Kafka's committed offsets are informational (lag monitoring); the
         # consumer's own database holds the authoritative position.
         try:
-            await self._consumer.commit(  # type: ignore[attr-defined]
-                {KTP(tp.topic, tp.partition): off for tp, off in offsets.items()}
-            )
+            await self._consumer.commit({KTP(tp.topic, tp.partition): off for tp, off in offsets.items()})
         except CommitFailedError:
             pass
 
@@ -284,7 +280,7 @@ class _KafkaReader:
     def __init__(self, bootstrap: str, topics: Sequence[str]) -> None:
         self.bootstrap = bootstrap
         self.topics = list(topics)
-        self._consumer: object | None = None
+        self._consumer: Any = None
         self._ends: dict[TopicPartition, int] = {}
         self._done: dict[TopicPartition, int] = {}
 
@@ -311,9 +307,7 @@ class _KafkaReader:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 30
         while any(self._done.get(tp, 0) < end for tp, end in self._ends.items()) and loop.time() < deadline:
-            batches = await self._consumer.getmany(  # type: ignore[attr-defined]
-                timeout_ms=int(timeout * 1000), max_records=max_records
-            )
+            batches = await self._consumer.getmany(timeout_ms=int(timeout * 1000), max_records=max_records)
             out: dict[TopicPartition, list[Record]] = {}
             for tp, msgs in batches.items():
                 key = TopicPartition(tp.topic, tp.partition)
@@ -340,7 +334,7 @@ class _KafkaReader:
 
     async def close(self) -> None:
         if self._consumer is not None:
-            await self._consumer.stop()  # type: ignore[attr-defined]
+            await self._consumer.stop()
 
 
 # --------------------------------------------------------------------------- embedded log
@@ -540,4 +534,3 @@ class _LocalReader:
 
     async def close(self) -> None:
         return None
-

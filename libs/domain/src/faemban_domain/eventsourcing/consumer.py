@@ -38,9 +38,7 @@ from faemban_domain.eventsourcing.tables import consumer_offsets, inbox
 
 log = structlog.get_logger("faemban.consumer")
 
-PROCESSED = Counter(
-    "faemban_consumer_events_total", "Events seen by consumers", ["consumer", "outcome"]
-)
+PROCESSED = Counter("faemban_consumer_events_total", "Events seen by consumers", ["consumer", "outcome"])
 
 # handler(conn, event, tables): apply the event's effects using ``conn``.
 Handler = Callable[[AsyncConnection, CloudEvent, Mapping[str, sa.Table]], Awaitable[None]]
@@ -209,7 +207,12 @@ class ConsumerRunner:
         await upsert(
             conn,
             consumer_offsets,
-            {"consumer": self.spec.name, "topic": tp.topic, "partition": tp.partition, "next_offset": next_offset},
+            {
+                "consumer": self.spec.name,
+                "topic": tp.topic,
+                "partition": tp.partition,
+                "next_offset": next_offset,
+            },
             key=("consumer", "topic", "partition"),
             update=("next_offset",),
         )

@@ -55,9 +55,7 @@ async def rebuild_projection(engine: AsyncEngine, broker: Broker, spec: Consumer
         for t in fresh.values():
             await conn.run_sync(t.create)
 
-    runner = ConsumerRunner(
-        replace(spec, name=temp_name, tables=fresh), engine, broker, _DiscardPublisher()
-    )
+    runner = ConsumerRunner(replace(spec, name=temp_name, tables=fresh), engine, broker, _DiscardPublisher())
     reader = broker.reader(spec.topics)
     ends = await reader.open()
     done: dict[TopicPartition, int] = {tp: 0 for tp in ends}
@@ -86,7 +84,7 @@ async def rebuild_projection(engine: AsyncEngine, broker: Broker, spec: Consumer
             await conn.execute(sa.text(f'ALTER TABLE "{fresh[key].name}" RENAME TO "{live.name}"'))
         for table in (inbox, consumer_offsets):
             await conn.execute(table.delete().where(table.c.consumer == spec.name))
-            await conn.execute(
-                table.update().where(table.c.consumer == temp_name).values(consumer=spec.name)
-            )
-    return RebuildReport(spec.name, events, time.monotonic() - started, tuple(t.name for t in spec.tables.values()))
+            await conn.execute(table.update().where(table.c.consumer == temp_name).values(consumer=spec.name))
+    return RebuildReport(
+        spec.name, events, time.monotonic() - started, tuple(t.name for t in spec.tables.values())
+    )

@@ -78,9 +78,7 @@ class OutboxRelay:
             records = []
             for row in rows:
                 envelope = CloudEvent.from_json_bytes(row.value)
-                records.append(
-                    OutgoingRecord(row.topic, row.key, row.value, tuple(envelope.kafka_headers()))
-                )
+                records.append(OutgoingRecord(row.topic, row.key, row.value, tuple(envelope.kafka_headers())))
             _fault("relay.before_publish")
             await self.publisher.publish(records)
             _fault("relay.after_publish")

@@ -31,7 +31,5 @@ async def upsert(
     update: Sequence[str],
 ) -> None:
     stmt = _insert(conn, table).values(**values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(key), set_={c: stmt.excluded[c] for c in update}
-    )
+    stmt = stmt.on_conflict_do_update(index_elements=list(key), set_={c: stmt.excluded[c] for c in update})
     await conn.execute(stmt)

@@ -31,12 +31,16 @@ def request_hash(body: Any) -> str:
 
 async def lookup(conn: AsyncConnection, scope: str, key: str, body_hash: str) -> StoredResponse | None:
     row = (
-        await conn.execute(
-            sa.select(idempotency_keys).where(
-                idempotency_keys.c.scope == scope, idempotency_keys.c.key == key
+        (
+            await conn.execute(
+                sa.select(idempotency_keys).where(
+                    idempotency_keys.c.scope == scope, idempotency_keys.c.key == key
+                )
             )
         )
-    ).mappings().first()
+        .mappings()
+        .first()
+    )
     if row is None:
         return None
     if row["request_hash"] != body_hash:

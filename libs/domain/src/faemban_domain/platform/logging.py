@@ -6,11 +6,12 @@ import logging
 import sys
 
 import structlog
+from structlog.typing import EventDict, WrappedLogger
 
 from faemban_domain import context
 
 
-def _add_correlation(_logger: object, _name: str, event_dict: dict[str, object]) -> dict[str, object]:
+def _add_correlation(_logger: WrappedLogger, _name: str, event_dict: EventDict) -> EventDict:
     cid = context.correlation_id.get()
     if cid and "correlation_id" not in event_dict:
         event_dict["correlation_id"] = cid

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +39,7 @@ from faemban_domain.platform.settings import PlatformSettings, database_url_for,
 
 log = structlog.get_logger("faemban.service")
 
-HTTP_REQUESTS = Counter(
-    "faemban_http_requests_total", "HTTP requests", ["method", "route", "status"]
-)
+HTTP_REQUESTS = Counter("faemban_http_requests_total", "HTTP requests", ["method", "route", "status"])
 HTTP_LATENCY = Histogram("faemban_http_request_seconds", "HTTP request latency", ["method", "route"])
 
 
@@ -94,7 +93,7 @@ class ServiceRuntime:
             for cspec in self.spec.consumers:
                 runner = ConsumerRunner(cspec, self.engine, self.broker, self._publisher)
                 self.runners.append(runner)
-                self._spawn(lambda r=runner: r.run(self._stop), f"consumer:{cspec.name}")
+                self._spawn(partial(runner.run, self._stop), f"consumer:{cspec.name}")
         log.info("service.started", service=self.name, broker=self.broker.name)
 
     def _spawn(self, loop: Callable[[], Awaitable[None]], what: str) -> None:

@@ -14,14 +14,15 @@ from faemban_domain.events.contracts import (
 )
 from faemban_domain.eventsourcing.aggregate import Repository
 from faemban_domain.eventsourcing.store import EventStore, Publication, RecordedEvent
-
 from faemban_registry.domain.household import FIELD_STATUS_RECORDED, REGISTERED, Household
 
 
 def public_view(event: RecordedEvent) -> Publication | None:
     if event.type == REGISTERED:
         data = HouseholdRegisteredV1.model_validate(event.data).model_dump(mode="json")
-        return Publication("th.faemban.household.registered.v1", data, data["household_id"], data["area_code"])
+        return Publication(
+            "th.faemban.household.registered.v1", data, data["household_id"], data["area_code"]
+        )
     if event.type == FIELD_STATUS_RECORDED:
         data = HouseholdFieldStatusRecordedV1.model_validate(event.data).model_dump(mode="json")
         return Publication(

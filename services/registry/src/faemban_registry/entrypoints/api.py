@@ -6,32 +6,30 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, field_validator
+
 from faemban_domain.events.contracts import FieldStatus, HouseholdSource
 from faemban_domain.platform import idempotency
 from faemban_domain.platform.auth import Principal, require_roles
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
 from faemban_domain.thai import normalise_year, thai_digits_to_arabic
-from pydantic import BaseModel, Field, field_validator
-
 from faemban_registry.adapters.event_store import households
 from faemban_registry.domain.household import Household, Registration
 from faemban_registry.service_layer import handlers
 
 router = APIRouter(prefix="/v1/households", tags=["households"])
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of("registry"))]
-FieldTeam = Annotated[
-    Principal, Depends(require_roles("ops_team", "district_officer", "province_officer"))
-]
+FieldTeam = Annotated[Principal, Depends(require_roles("ops_team", "district_officer", "province_officer"))]
 Reader = Annotated[
     Principal,
-    Depends(
-        require_roles("ops_team", "mentor", "district_officer", "province_officer", "agency", "analyst")
-    ),
+    Depends(require_roles("ops_team", "mentor", "district_officer", "province_officer", "agency", "analyst")),
 ]
 
 
 class RegisterHouseholdIn(BaseModel):
-    household_id: str | None = Field(default=None, max_length=64, description="TPMAP house code; generated when absent")
+    household_id: str | None = Field(
+        default=None, max_length=64, description="TPMAP house code; generated when absent"
+    )
     area_code: str = Field(description="8-digit village or 6-digit subdistrict DOPA code")
     cohort_year: int = Field(description="CE or BE (พ.ศ.) year")
     source: HouseholdSource

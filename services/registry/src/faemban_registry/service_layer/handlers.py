@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from faemban_domain.errors import FieldError, InvalidInput, NotFound
 from faemban_domain.events.contracts import FieldStatus
 from faemban_domain.eventsourcing.aggregate import Repository
 from faemban_domain.platform.auth import Principal
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from faemban_registry.domain.household import Household, Registration
 
 

@@ -10,17 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from faemban_domain import indicators
 from faemban_domain.events.envelope import CloudEvent
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 REGISTERED = "th.faemban.household.registered.v1"
 FIELD_STATUS = "th.faemban.household.field-status-recorded.v1"
 
 
-async def project_timeline(
-    conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, sa.Table]
-) -> None:
+async def project_timeline(conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, sa.Table]) -> None:
     """Every public event of a household, from any topic, PII-free by contract."""
     t = tables["timeline_events"]
     await conn.execute(
@@ -47,9 +46,7 @@ def failing_dimensions(codes: list[str], survey_year: int) -> list[str]:
     return [d for d in indicators.DIMENSIONS if d in dims]
 
 
-async def project_register(
-    conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, sa.Table]
-) -> None:
+async def project_register(conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, sa.Table]) -> None:
     """One row per registered household: the basis of the register summary."""
     t = tables["register_households"]
     seq = int(event.sequence or 0)

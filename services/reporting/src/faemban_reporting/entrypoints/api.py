@@ -7,21 +7,19 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
 from faemban_domain import areas
 from faemban_domain.errors import FieldError, InvalidInput, NotFound
 from faemban_domain.platform.auth import Principal, require_roles
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
-from pydantic import BaseModel
-
 from faemban_reporting.adapters.tables import register_households, timeline_events
 
 router = APIRouter(tags=["reporting"])
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of("reporting"))]
 Viewer = Annotated[
     Principal,
-    Depends(
-        require_roles("ops_team", "mentor", "district_officer", "province_officer", "agency", "analyst")
-    ),
+    Depends(require_roles("ops_team", "mentor", "district_officer", "province_officer", "agency", "analyst")),
 ]
 
 
@@ -46,12 +44,16 @@ async def household_timeline(household_id: str, principal: Viewer, runtime: Runt
     t = timeline_events
     async with runtime.reading() as conn:
         rows = (
-            await conn.execute(
-                sa.select(t)
-                .where(t.c.household_id == household_id)
-                .order_by(t.c.occurred_at, t.c.source, t.c.sequence, t.c.event_id)
+            (
+                await conn.execute(
+                    sa.select(t)
+                    .where(t.c.household_id == household_id)
+                    .order_by(t.c.occurred_at, t.c.source, t.c.sequence, t.c.event_id)
+                )
             )
-        ).mappings().all()
+            .mappings()
+            .all()
+        )
     if not rows:
         raise NotFound(f"no events for household {household_id}")
     area_code = next((r["area_code"] for r in reversed(rows) if r["area_code"]), None)
@@ -116,5 +118,12 @@ async def household_counts(
     out = []
     for code, households, members in rows:
         info = areas.area(code)
-        out.append(AreaCount(area_code=code, area_name_th=info.name_th if info else None, households=households, members=int(members or 0)))
+        out.append(
+            AreaCount(
+                area_code=code,
+                area_name_th=info.name_th if info else None,
+                households=households,
+                members=int(members or 0),
+            )
+        )
     return HouseholdCounts(area=area, level=level, rows=out)
