@@ -12,7 +12,9 @@ from faemban_reporting.domain.projections import (
     FIELD_STATUS,
     REGISTERED,
     project_register,
+    project_register_batch,
     project_timeline,
+    project_timeline_batch,
 )
 from faemban_reporting.entrypoints.api import router
 
@@ -20,12 +22,14 @@ TIMELINE = ConsumerSpec(
     name="reporting.timeline",
     topics=list(TOPICS),
     handler=project_timeline,
+    batch_handler=project_timeline_batch,
     tables={"timeline_events": timeline_events},
 )
 REGISTER = ConsumerSpec(
     name="reporting.register",
     topics=[REGISTRY_TOPIC],
     handler=project_register,
+    batch_handler=project_register_batch,
     tables={"register_households": register_households},
     event_types=frozenset({REGISTERED, FIELD_STATUS}),
 )

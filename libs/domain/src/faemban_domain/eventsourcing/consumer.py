@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 import structlog
@@ -33,7 +34,7 @@ from faemban_domain.eventsourcing.broker import (
     Subscriber,
     TopicPartition,
 )
-from faemban_domain.eventsourcing.sql import insert_ignore, upsert
+from faemban_domain.eventsourcing.sql import upsert
 from faemban_domain.eventsourcing.tables import consumer_offsets, inbox
 
 log = structlog.get_logger("faemban.consumer")
@@ -42,6 +43,8 @@ PROCESSED = Counter("faemban_consumer_events_total", "Events seen by consumers",
 
 # handler(conn, event, tables): apply the event's effects using ``conn``.
 Handler = Callable[[AsyncConnection, CloudEvent, Mapping[str, sa.Table]], Awaitable[None]]
+# batch handler(conn, events, tables): the same for a run of fresh events, in order.
+BatchHandler = Callable[[AsyncConnection, Sequence[CloudEvent], Mapping[str, sa.Table]], Awaitable[None]]
 
 
 def dlq_topic(topic: str) -> str:
@@ -71,6 +74,8 @@ class ConsumerSpec:
     """Read-model tables the handler writes (a projection); empty for a policy."""
     event_types: frozenset[str] | None = None
     """Only these types reach the handler (others are tracked and skipped)."""
+    batch_handler: BatchHandler | None = None
+    """Optional: applies many events in one go (same effect as ``handler`` one by one)."""
 
 
 class ConsumerRunner:
@@ -133,9 +138,10 @@ class ConsumerRunner:
     async def process_partition_batch(self, tp: TopicPartition, records: Sequence[Record]) -> None:
         """All records in one transaction; on a handler error fall back to one by one."""
         try:
+            events = [_parse(r) for r in records]
             async with self.engine.begin() as conn:
-                for record in records:
-                    await self._apply(conn, record)
+                fresh = await self._claim(conn, events)
+                await self._handle(conn, fresh)
                 await self._save_position(conn, tp, records[-1].offset + 1)
             self.processed += len(records)
             return
@@ -144,6 +150,55 @@ class ConsumerRunner:
                 raise
         for record in records:
             await self._process_one(record)
+
+    async def _claim(self, conn: AsyncConnection, events: Sequence[CloudEvent]) -> list[CloudEvent]:
+        """Write inbox rows for the batch in one statement; return the events not seen before."""
+        now = datetime.now(UTC)
+        unique = list({e.id: e for e in reversed(events)}.values())[::-1]
+        stmt = (
+            _insert_for(conn, inbox)
+            .values(
+                [
+                    {
+                        "consumer": self.spec.name,
+                        "event_id": e.id,
+                        "outcome": "processed",
+                        "processed_at": now,
+                    }
+                    for e in unique
+                ]
+            )
+            .on_conflict_do_nothing()
+            .returning(inbox.c.event_id)
+        )
+        claimed = set((await conn.execute(stmt)).scalars().all())
+        fresh, seen = [], set()
+        for e in events:
+            if e.id in claimed and e.id not in seen:
+                seen.add(e.id)
+                fresh.append(e)
+        PROCESSED.labels(self.spec.name, "duplicate").inc(len(events) - len(fresh))
+        return fresh
+
+    async def _handle(self, conn: AsyncConnection, events: Sequence[CloudEvent]) -> None:
+        wanted = [e for e in events if self.spec.event_types is None or e.type in self.spec.event_types]
+        PROCESSED.labels(self.spec.name, "skipped").inc(len(events) - len(wanted))
+        if not wanted:
+            return
+        token_c = context.correlation_id.set(wanted[0].correlationid)
+        token_k = context.causation_id.set(wanted[0].id)
+        try:
+            if self.spec.batch_handler is not None and len(wanted) > 1:
+                await self.spec.batch_handler(conn, wanted, self.spec.tables)
+            else:
+                for e in wanted:
+                    context.correlation_id.set(e.correlationid)
+                    context.causation_id.set(e.id)
+                    await self.spec.handler(conn, e, self.spec.tables)
+        finally:
+            context.correlation_id.reset(token_c)
+            context.causation_id.reset(token_k)
+        PROCESSED.labels(self.spec.name, "processed").inc(len(wanted))
 
     async def _process_one(self, record: Record) -> None:
         last_error: BaseException | None = None
@@ -174,34 +229,8 @@ class ConsumerRunner:
         await self._dead_letter(record, last_error)
 
     async def _apply(self, conn: AsyncConnection, record: Record) -> None:
-        try:
-            event = CloudEvent.from_json_bytes(record.value)
-        except Exception as exc:
-            raise PoisonEvent(f"not a CloudEvent: {exc}") from exc
-        fresh = await insert_ignore(
-            conn,
-            inbox,
-            {
-                "consumer": self.spec.name,
-                "event_id": event.id,
-                "outcome": "processed",
-                "processed_at": datetime.now(UTC),
-            },
-        )
-        if not fresh:
-            PROCESSED.labels(self.spec.name, "duplicate").inc()
-            return
-        if self.spec.event_types is not None and event.type not in self.spec.event_types:
-            PROCESSED.labels(self.spec.name, "skipped").inc()
-            return
-        token_c = context.correlation_id.set(event.correlationid)
-        token_k = context.causation_id.set(event.id)
-        try:
-            await self.spec.handler(conn, event, self.spec.tables)
-        finally:
-            context.correlation_id.reset(token_c)
-            context.causation_id.reset(token_k)
-        PROCESSED.labels(self.spec.name, "processed").inc()
+        event = _parse(record)
+        await self._handle(conn, await self._claim(conn, [event]))
 
     async def _save_position(self, conn: AsyncConnection, tp: TopicPartition, next_offset: int) -> None:
         await upsert(
@@ -252,6 +281,19 @@ class ConsumerRunner:
             offset=record.offset,
             error=detail,
         )
+
+
+def _parse(record: Record) -> CloudEvent:
+    try:
+        return CloudEvent.from_json_bytes(record.value)
+    except Exception as exc:
+        raise PoisonEvent(f"not a CloudEvent: {exc}") from exc
+
+
+def _insert_for(conn: AsyncConnection, table: sa.Table) -> Any:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 def _event_id(record: Record) -> str | None:

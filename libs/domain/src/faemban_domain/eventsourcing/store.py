@@ -9,6 +9,7 @@ only if its state change committed (ADR 0002).
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -44,7 +45,8 @@ class NewEvent:
 class RecordedEvent:
     stream_id: str
     version: int
-    position: int
+    position: int | None
+    """Global order; None when written by the bulk COPY path (read it back if needed)."""
     event_id: str
     type: str
     data: dict[str, Any]
@@ -146,8 +148,67 @@ class EventStore:
         ]
         if not rows:
             return []
+        if conn.dialect.name == "postgresql":
+            return await self._copy_new_streams(conn, rows)
         recorded = await self._insert_events(conn, rows, "<batch>", 0)
         await self._write_outbox(conn, recorded)
+        return recorded
+
+    async def _copy_new_streams(
+        self, conn: AsyncConnection, rows: list[dict[str, Any]]
+    ) -> list[RecordedEvent]:
+        """PostgreSQL bulk path: COPY events and outbox rows inside the caller's transaction.
+
+        COPY still enforces the (stream_id, version) key, so an existing stream
+        fails the whole batch as ConcurrencyError, exactly like INSERT.
+        """
+        import asyncpg
+
+        # The first SQLAlchemy statement makes the driver open the transaction;
+        # COPY on the raw connection then runs inside it.
+        await conn.execute(sa.text("SELECT 1"))
+        raw = (await conn.get_raw_connection()).driver_connection
+        assert raw is not None
+        recorded = [
+            RecordedEvent(
+                r["stream_id"],
+                r["version"],
+                None,
+                r["event_id"],
+                r["event_type"],
+                r["data"],
+                r["metadata"],
+                r["recorded_at"],
+            )
+            for r in rows
+        ]
+        meta_json = json.dumps(rows[0]["metadata"])
+        try:
+            await raw.copy_records_to_table(
+                "event_store",
+                columns=["stream_id", "version", "event_id", "event_type", "data", "metadata", "recorded_at"],
+                records=[
+                    (
+                        r["stream_id"],
+                        r["version"],
+                        r["event_id"],
+                        r["event_type"],
+                        json.dumps(r["data"]),
+                        meta_json,
+                        r["recorded_at"],
+                    )
+                    for r in rows
+                ],
+            )
+        except asyncpg.UniqueViolationError as exc:
+            raise ConcurrencyError("<batch>", 0) from exc
+        out = self._outbox_rows(recorded)
+        if out:
+            await raw.copy_records_to_table(
+                "outbox",
+                columns=["event_id", "topic", "key", "value", "created_at"],
+                records=[(o["event_id"], o["topic"], o["key"], o["value"], o["created_at"]) for o in out],
+            )
         return recorded
 
     async def _insert_events(
@@ -182,6 +243,11 @@ class EventStore:
         ]
 
     async def _write_outbox(self, conn: AsyncConnection, recorded: Sequence[RecordedEvent]) -> None:
+        out = self._outbox_rows(recorded)
+        if out:
+            await conn.execute(outbox.insert(), out)
+
+    def _outbox_rows(self, recorded: Sequence[RecordedEvent]) -> list[dict[str, Any]]:
         out = []
         for ev in recorded:
             pub = self.public_view(ev)
@@ -209,8 +275,7 @@ class EventStore:
                     "created_at": ev.recorded_at,
                 }
             )
-        if out:
-            await conn.execute(outbox.insert(), out)
+        return out
 
     async def current_version(self, conn: AsyncConnection, stream_id: str) -> int:
         stmt = sa.select(sa.func.max(event_store.c.version)).where(event_store.c.stream_id == stream_id)

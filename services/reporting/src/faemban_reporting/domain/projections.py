@@ -7,7 +7,7 @@ order-safe on their own: a registry event older than the stored
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,22 +19,29 @@ REGISTERED = "th.faemban.household.registered.v1"
 FIELD_STATUS = "th.faemban.household.field-status-recorded.v1"
 
 
+def _timeline_row(event: CloudEvent) -> dict[str, object]:
+    return {
+        "household_id": event.subject,
+        "event_id": event.id,
+        "event_type": event.type,
+        "source": event.source,
+        "sequence": int(event.sequence) if event.sequence and event.sequence.isdigit() else None,
+        "occurred_at": event.time,
+        "area_code": event.areacode,
+        "correlation_id": event.correlationid,
+        "data": event.data,
+    }
+
+
 async def project_timeline(conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, sa.Table]) -> None:
     """Every public event of a household, from any topic, PII-free by contract."""
-    t = tables["timeline_events"]
-    await conn.execute(
-        t.insert().values(
-            household_id=event.subject,
-            event_id=event.id,
-            event_type=event.type,
-            source=event.source,
-            sequence=int(event.sequence) if event.sequence and event.sequence.isdigit() else None,
-            occurred_at=event.time,
-            area_code=event.areacode,
-            correlation_id=event.correlationid,
-            data=event.data,
-        )
-    )
+    await conn.execute(tables["timeline_events"].insert().values(**_timeline_row(event)))
+
+
+async def project_timeline_batch(
+    conn: AsyncConnection, events: Sequence[CloudEvent], tables: Mapping[str, sa.Table]
+) -> None:
+    await conn.execute(tables["timeline_events"].insert(), [_timeline_row(e) for e in events])
 
 
 def failing_dimensions(codes: list[str], survey_year: int) -> list[str]:
@@ -46,32 +53,51 @@ def failing_dimensions(codes: list[str], survey_year: int) -> list[str]:
     return [d for d in indicators.DIMENSIONS if d in dims]
 
 
+def _register_row(event: CloudEvent) -> dict[str, object]:
+    d = event.data
+    return {
+        "household_id": d["household_id"],
+        "area_code": d["area_code"],
+        "cohort_year": d["cohort_year"],
+        "source": d["source"],
+        "members": d["members"],
+        "welfare_card_holders": d["welfare_card_holders"],
+        "elderly": d["elderly"],
+        "disabled": d["disabled"],
+        "chronically_ill": d["chronically_ill"],
+        "failing_indicators": d["tpmap_failing_indicators"],
+        "failing_dimensions": failing_dimensions(d["tpmap_failing_indicators"], d["cohort_year"]),
+        "field_status": None,
+        "last_sequence": int(event.sequence or 0),
+    }
+
+
 async def project_register(conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, sa.Table]) -> None:
     """One row per registered household: the basis of the register summary."""
     t = tables["register_households"]
     seq = int(event.sequence or 0)
     d = event.data
     if event.type == REGISTERED:
-        await conn.execute(
-            t.insert().values(
-                household_id=d["household_id"],
-                area_code=d["area_code"],
-                cohort_year=d["cohort_year"],
-                source=d["source"],
-                members=d["members"],
-                welfare_card_holders=d["welfare_card_holders"],
-                elderly=d["elderly"],
-                disabled=d["disabled"],
-                chronically_ill=d["chronically_ill"],
-                failing_indicators=d["tpmap_failing_indicators"],
-                failing_dimensions=failing_dimensions(d["tpmap_failing_indicators"], d["cohort_year"]),
-                field_status=None,
-                last_sequence=seq,
-            )
-        )
+        await conn.execute(t.insert().values(**_register_row(event)))
     elif event.type == FIELD_STATUS:
         await conn.execute(
             t.update()
             .where(t.c.household_id == d["household_id"], t.c.last_sequence < seq)
             .values(field_status=d["field_status"], last_sequence=seq)
         )
+
+
+async def project_register_batch(
+    conn: AsyncConnection, events: Sequence[CloudEvent], tables: Mapping[str, sa.Table]
+) -> None:
+    """Registrations in one statement, then later facts in order.
+
+    A household's registration always precedes its other events, so inserting
+    every registration of the batch first gives the same rows as one by one.
+    """
+    registered = [_register_row(e) for e in events if e.type == REGISTERED]
+    if registered:
+        await conn.execute(tables["register_households"].insert(), registered)
+    for e in events:
+        if e.type != REGISTERED:
+            await project_register(conn, e, tables)
