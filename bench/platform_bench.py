@@ -77,7 +77,7 @@ async def admin_db(base: str, name: str) -> str:
 
 
 def rate(n: int, seconds: float) -> str:
-    return f"{n / seconds:>10,.0f}/s"
+    return f" {n / seconds:>10,.0f}/s"
 
 
 async def main(n: int) -> None:
@@ -246,9 +246,9 @@ async def main(n: int) -> None:
 
     await engine.dispose()
     print(f"\nFaemban platform bench — {n:,} events, PostgreSQL + Kafka on loopback, 2 cores\n")
-    print(f"{'stage':<9}{'Faemban':<44}{'raw engine (same run)':<40}{'Faemban / raw':>14}")
+    print(f"{'stage':<9}{'Faemban':<46}{'raw engine (same run)':<42}{'Faemban / raw':>14}")
     for stage, ours, raw, ratio in results:
-        print(f"{stage:<9}{ours:<44}{raw:<40}{ratio:>13.0%}")
+        print(f"{stage:<9}{ours:<46}{raw:<42}{ratio:>13.0%}")
     print("\nratio = Faemban throughput as a share of the raw engine's (higher is better).")
 
 

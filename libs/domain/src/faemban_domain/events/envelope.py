@@ -7,7 +7,6 @@ is the household id, so one household's events stay in order on a partition.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -50,15 +49,28 @@ class PersonalDataInEventError(ValueError):
 
 
 def assert_no_personal_data(data: Any, path: str = "data") -> None:
-    """Refuse a payload with a personal-data key anywhere inside it."""
-    if isinstance(data, Mapping):
-        for key, value in data.items():
-            if str(key).lower() in PERSONAL_KEYS:
-                raise PersonalDataInEventError(f"{path}.{key} is personal data and may not be published")
-            assert_no_personal_data(value, f"{path}.{key}")
-    elif isinstance(data, (list, tuple)):
-        for i, item in enumerate(data):
-            assert_no_personal_data(item, f"{path}[{i}]")
+    """Refuse a payload with a personal-data key anywhere inside it.
+
+    Runs on every published event, so it walks the JSON tree iteratively and
+    builds a path only when it has something to report.
+    """
+    stack: list[tuple[Any, str]] = [(data, path)]
+    while stack:
+        node, where = stack.pop()
+        kind = type(node)
+        if kind is dict or isinstance(node, Mapping):
+            for key, value in node.items():
+                if str(key).lower() in PERSONAL_KEYS:
+                    raise PersonalDataInEventError(f"{where}.{key} is personal data and may not be published")
+                if type(value) in _CONTAINERS or isinstance(value, Mapping):
+                    stack.append((value, f"{where}.{key}"))
+        elif kind is list or kind is tuple:
+            for i, item in enumerate(node):
+                if type(item) in _CONTAINERS or isinstance(item, Mapping):
+                    stack.append((item, f"{where}[{i}]"))
+
+
+_CONTAINERS = (dict, list, tuple)
 
 
 def utcnow() -> datetime:
@@ -86,7 +98,7 @@ class CloudEvent(BaseModel):
     data: dict[str, Any]
 
     def to_json_bytes(self) -> bytes:
-        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")).encode()
+        return self.model_dump_json().encode()
 
     @classmethod
     def from_json_bytes(cls, raw: bytes) -> CloudEvent:

@@ -155,23 +155,13 @@ class ConsumerRunner:
         """Write inbox rows for the batch in one statement; return the events not seen before."""
         now = datetime.now(UTC)
         unique = list({e.id: e for e in reversed(events)}.values())[::-1]
-        stmt = (
-            _insert_for(conn, inbox)
-            .values(
-                [
-                    {
-                        "consumer": self.spec.name,
-                        "event_id": e.id,
-                        "outcome": "processed",
-                        "processed_at": now,
-                    }
-                    for e in unique
-                ]
-            )
-            .on_conflict_do_nothing()
-            .returning(inbox.c.event_id)
-        )
-        claimed = set((await conn.execute(stmt)).scalars().all())
+        # executemany form: compiled once and cached, batched by the driver
+        stmt = _insert_for(conn, inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
+        params = [
+            {"consumer": self.spec.name, "event_id": e.id, "outcome": "processed", "processed_at": now}
+            for e in unique
+        ]
+        claimed = set((await conn.execute(stmt, params)).scalars().all())
         fresh, seen = [], set()
         for e in events:
             if e.id in claimed and e.id not in seen:
