@@ -84,6 +84,59 @@ def _rebuild(args: argparse.Namespace) -> None:
     asyncio.run(go())
 
 
+def _demo_data(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from faemban_cli.demo_data import generate, write_csv, write_xlsx
+
+    out = Path(
+        args.out or f"tpmap-{args.province}-{args.households}-{args.seed}.{'xlsx' if args.xlsx else 'csv'}"
+    )
+    rows = generate(args.province, args.households, args.seed, args.cohort_year)
+    if args.xlsx:
+        count = write_xlsx(rows, out, thai_headers=args.thai_headers)
+    else:
+        count = write_csv(rows, out, thai_headers=args.thai_headers, encoding=args.encoding)
+    print(f"wrote {count} households to {out}")
+
+
+def _import(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from faemban_cli.client import import_register
+
+    token = args.token or os.environ.get("FAEMBAN_TOKEN")
+    if not token:
+        settings = PlatformSettings()
+        private_pem, _ = ensure_dev_keypair(settings.var_dir)
+        token = mint_token(private_pem, roles=["admin"], areas=[], sub="cli-import")
+        print("(no --token/FAEMBAN_TOKEN: using a development admin token)", flush=True)
+    status = import_register(args.url, token, Path(args.file), args.cohort_year, progress=True)
+    print(
+        json.dumps(
+            {
+                k: status[k]
+                for k in (
+                    "import_id",
+                    "status",
+                    "rows_total",
+                    "rows_accepted",
+                    "rows_rejected",
+                    "rows_already_registered",
+                )
+            },
+            ensure_ascii=False,
+        )
+    )
+    if status["errors"]:
+        for e in status["errors"][:50]:
+            print(f"  row {e['row']}, {e['column']}: {e['message']}")
+        if len(status["errors"]) > 50:
+            print(f"  ... and {len(status['errors']) - 50} more")
+    if status["status"] != "done":
+        raise SystemExit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="faemban", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -114,6 +167,24 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("service")
     p.add_argument("projection")
     p.set_defaults(func=_rebuild)
+
+    p = sub.add_parser("demo-data", help="write a deterministic TPMAP register of a real province")
+    p.add_argument("--province", required=True, help="2-digit province code, e.g. 34 (Ubon Ratchathani)")
+    p.add_argument("--households", type=int, required=True)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--out", default=None)
+    p.add_argument("--xlsx", action="store_true")
+    p.add_argument("--thai-headers", action="store_true", help="ศจพ.1 Thai headers instead of English names")
+    p.add_argument("--encoding", default="utf-8", help="CSV encoding, e.g. cp874 (TIS-620)")
+    p.add_argument("--cohort-year", type=int, default=2019)
+    p.set_defaults(func=_demo_data)
+
+    p = sub.add_parser("import", help="upload a TPMAP register and follow it to the end")
+    p.add_argument("file")
+    p.add_argument("--url", default=os.environ.get("FAEMBAN_URL", "http://127.0.0.1:8000"))
+    p.add_argument("--token", default=None)
+    p.add_argument("--cohort-year", default=None)
+    p.set_defaults(func=_import)
 
     args = parser.parse_args(argv)
     args.func(args)

@@ -7,7 +7,7 @@ from pathlib import Path
 from faemban_domain.events.contracts import REGISTRY_TOPIC, TOPICS
 from faemban_domain.eventsourcing.consumer import ConsumerSpec
 from faemban_domain.platform.service import ServiceSpec
-from faemban_reporting.adapters.tables import register_households, timeline_events
+from faemban_reporting.adapters.tables import register_households, register_village_totals, timeline_events
 from faemban_reporting.domain.projections import (
     FIELD_STATUS,
     REGISTERED,
@@ -30,7 +30,7 @@ REGISTER = ConsumerSpec(
     topics=[REGISTRY_TOPIC],
     handler=project_register,
     batch_handler=project_register_batch,
-    tables={"register_households": register_households},
+    tables={"register_households": register_households, "register_village_totals": register_village_totals},
     event_types=frozenset({REGISTERED, FIELD_STATUS}),
 )
 

@@ -52,6 +52,8 @@ class ServiceSpec:
     publishes: str | None = None
     consumers: Sequence[ConsumerSpec] = ()
     description: str = ""
+    on_start: Sequence[Callable[[ServiceRuntime], Awaitable[None]]] = ()
+    """Service-specific start-up (after migrations, relay and consumers), e.g. resuming jobs."""
 
 
 @dataclass
@@ -66,6 +68,8 @@ class ServiceRuntime:
     _publisher: Publisher | None = field(default=None, init=False)
     _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
+    state: dict[str, Any] = field(default_factory=dict, init=False)
+    """Service-owned objects that live as long as the runtime (job runners...)."""
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.database_url)
@@ -94,7 +98,24 @@ class ServiceRuntime:
                 runner = ConsumerRunner(cspec, self.engine, self.broker, self._publisher)
                 self.runners.append(runner)
                 self._spawn(partial(runner.run, self._stop), f"consumer:{cspec.name}")
+        for hook in self.spec.on_start:
+            await hook(self)
         log.info("service.started", service=self.name, broker=self.broker.name)
+
+    def spawn(self, coro: Awaitable[None], what: str) -> asyncio.Task[None]:
+        """A background task owned by the runtime: cancelled at stop, errors logged."""
+
+        async def guarded() -> None:
+            try:
+                await coro
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("service.task_failed", service=self.name, task=what)
+
+        task = asyncio.create_task(guarded(), name=f"{self.name}:{what}")
+        self._tasks.append(task)
+        return task
 
     def _spawn(self, loop: Callable[[], Awaitable[None]], what: str) -> None:
         async def guarded() -> None:

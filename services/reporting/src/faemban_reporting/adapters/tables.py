@@ -42,3 +42,21 @@ register_households = sa.Table(
     sa.Column("field_status", sa.String(30), nullable=True),
     sa.Column("last_sequence", sa.Integer, nullable=False),
 )
+
+register_village_totals = sa.Table(
+    "register_village_totals",
+    metadata,
+    sa.Column("area_code", sa.String(8), primary_key=True),
+    sa.Column("cohort_year", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("target_households", sa.Integer, nullable=False),
+    sa.Column("welfare_card_holders", sa.Integer, nullable=False),
+    sa.Column("members", sa.Integer, nullable=False),
+    sa.Column("health_households", sa.Integer, nullable=False),
+    sa.Column("living_households", sa.Integer, nullable=False),
+    sa.Column("education_households", sa.Integer, nullable=False),
+    sa.Column("income_households", sa.Integer, nullable=False),
+    sa.Column("access_households", sa.Integer, nullable=False),
+    sa.Column("target_poor_persons", sa.Integer, nullable=False),
+)
+"""Register summary totals per village and cohort (ทะเบียนงบหน้า), kept by the
+register projection so a summary sums at most a province's villages."""

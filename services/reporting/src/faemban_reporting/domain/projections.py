@@ -8,12 +8,15 @@ order-safe on their own: a registry event older than the stored
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain import indicators
 from faemban_domain.events.envelope import CloudEvent
+from faemban_reporting.domain.register_summary import MEASURES, add_up, contribution
 
 REGISTERED = "th.faemban.household.registered.v1"
 FIELD_STATUS = "th.faemban.household.field-status-recorded.v1"
@@ -78,13 +81,36 @@ async def project_register(conn: AsyncConnection, event: CloudEvent, tables: Map
     seq = int(event.sequence or 0)
     d = event.data
     if event.type == REGISTERED:
-        await conn.execute(t.insert().values(**_register_row(event)))
+        row = _register_row(event)
+        await conn.execute(t.insert().values(**row))
+        await _add_to_village_totals(conn, tables["register_village_totals"], [row])
     elif event.type == FIELD_STATUS:
         await conn.execute(
             t.update()
             .where(t.c.household_id == d["household_id"], t.c.last_sequence < seq)
             .values(field_status=d["field_status"], last_sequence=seq)
         )
+
+
+async def _add_to_village_totals(
+    conn: AsyncConnection, table: sa.Table, rows: Sequence[Mapping[str, Any]], sign: int = 1
+) -> None:
+    """Add (or with sign=-1 take away) households' contributions, grouped per village and cohort."""
+    grouped: dict[tuple[str, int], list[dict[str, int]]] = {}
+    for row in rows:
+        grouped.setdefault((row["area_code"], row["cohort_year"]), []).append(contribution(row))
+    values = [
+        {"area_code": area, "cohort_year": cohort, **{k: sign * v for k, v in add_up(parts).items()}}
+        for (area, cohort), parts in grouped.items()
+    ]
+    if not values:
+        return
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+    stmt = insert.on_conflict_do_update(
+        index_elements=["area_code", "cohort_year"],
+        set_={k: table.c[k] + insert.excluded[k] for k in MEASURES},
+    )
+    await conn.execute(stmt, values)
 
 
 async def project_register_batch(
@@ -98,6 +124,7 @@ async def project_register_batch(
     registered = [_register_row(e) for e in events if e.type == REGISTERED]
     if registered:
         await conn.execute(tables["register_households"].insert(), registered)
+        await _add_to_village_totals(conn, tables["register_village_totals"], registered)
     for e in events:
         if e.type != REGISTERED:
             await project_register(conn, e, tables)

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
 from faemban_domain import areas
 from faemban_domain.errors import FieldError, InvalidInput, NotFound
 from faemban_domain.platform.auth import Principal, require_roles
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
+from faemban_domain.thai import normalise_year, thai_digits_to_arabic
+from faemban_reporting.adapters.exports import to_csv, to_xlsx
 from faemban_reporting.adapters.tables import register_households, timeline_events
+from faemban_reporting.service_layer.register_summary import register_summary
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 router = APIRouter(tags=["reporting"])
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of("reporting"))]
@@ -76,6 +81,91 @@ async def household_timeline(household_id: str, principal: Viewer, runtime: Runt
             for r in rows
         ],
     )
+
+
+class DimensionHouseholds(BaseModel):
+    health: int
+    living: int
+    education: int
+    income: int
+    access: int
+
+
+class SummaryMeasures(BaseModel):
+    target_households: int
+    welfare_card_holders: int
+    members: int
+    dimension_households: DimensionHouseholds
+    target_poor_persons: int
+
+
+class SummaryRow(SummaryMeasures):
+    area_code: str
+    area_name_th: str
+
+
+class RegisterSummary(BaseModel):
+    area: str
+    level: areas.AreaLevel
+    cohort_year: int | None
+    rows: list[SummaryRow]
+    total: SummaryMeasures
+
+
+Analyst = Annotated[
+    Principal, Depends(require_roles("analyst", "ops_team", "district_officer", "province_officer"))
+]
+
+
+def visible_within(principal: Principal, area: str) -> list[str] | None:
+    """None when all of ``area`` is in scope; else the caller's areas inside it (403 if none)."""
+    if principal.covers(area):
+        return None
+    inside = [a for a in principal.areas if a.startswith(area)]
+    if not inside:
+        principal.ensure_area(area)
+    return inside
+
+
+@router.get(
+    "/v1/reports/register-summary",
+    response_model=RegisterSummary,
+    responses={200: {"content": {"text/csv": {}, XLSX: {}}}},
+)
+async def register_summary_report(
+    principal: Analyst,
+    runtime: Runtime,
+    area: Annotated[
+        str, Query(min_length=2, max_length=6, description="province, district or subdistrict code")
+    ],
+    level: Annotated[areas.AreaLevel, Query()] = "district",
+    format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json",
+    cohort_year: Annotated[int | None, Query(description="CE or BE; all cohorts when absent")] = None,
+) -> Any:
+    """ทะเบียนงบหน้า: per sub-area of ``area`` at ``level``, sorted by target households."""
+    area = thai_digits_to_arabic(area)
+    if areas.level_of(area) is None or not areas.is_known(area):
+        raise InvalidInput([FieldError("area", f"unknown area code {area}")])
+    if areas.LEVEL_LENGTH[level] <= len(area):
+        raise InvalidInput([FieldError("level", f"must be below the level of area {area}")])
+    visible = visible_within(principal, area)
+    async with runtime.reading() as conn:
+        summary = await register_summary(
+            conn, area, level, visible, normalise_year(cohort_year) if cohort_year else None
+        )
+    if format == "csv":
+        return Response(
+            to_csv(summary),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="register-summary-{area}-{level}.csv"'},
+        )
+    if format == "xlsx":
+        return Response(
+            to_xlsx(summary),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="register-summary-{area}-{level}.xlsx"'},
+        )
+    return summary
 
 
 class AreaCount(BaseModel):

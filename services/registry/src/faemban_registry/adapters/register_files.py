@@ -1,0 +1,66 @@
+"""Opening an uploaded register: XLSX (openpyxl) or CSV in UTF-8, UTF-8 with
+BOM, or TIS-620/cp874 (what Thai Excel writes). Yields (row number, cells)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+class UnreadableFile(ValueError):
+    pass
+
+
+def detect_kind(head: bytes) -> str:
+    return "xlsx" if head.startswith(XLSX_MAGIC) else "csv"
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp874")  # TIS-620 plus the Windows additions
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile("the CSV is neither UTF-8 nor TIS-620/cp874 text") from exc
+
+
+def open_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    """Rows with their 1-based spreadsheet numbers; blank rows are skipped."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    if detect_kind(head) == "xlsx":
+        yield from _xlsx_rows(path)
+    else:
+        yield from _csv_rows(path)
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    text = _decode(path.read_bytes())
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+        if any(cell.strip() for cell in cells):
+            yield number, cells
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several kinds for a broken file
+        raise UnreadableFile(f"not a readable XLSX workbook: {exc}") from exc
+    try:
+        sheet = workbook.worksheets[0]
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if any(cell is not None and str(cell).strip() for cell in cells):
+                yield number, list(cells)
+    finally:
+        workbook.close()

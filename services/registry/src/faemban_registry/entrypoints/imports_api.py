@@ -1,0 +1,95 @@
+"""HTTP routes of register imports (ARCHITECTURE.md fixed shape 1)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from pydantic import BaseModel
+
+from faemban_domain.errors import FieldError, InvalidInput, NotFound
+from faemban_domain.platform.auth import Principal, require_roles
+from faemban_domain.platform.problems import ProblemError
+from faemban_domain.platform.service import ServiceRuntime, runtime_of
+from faemban_domain.thai import normalise_year, thai_digits_to_arabic
+from faemban_registry.service_layer.imports import ImportJobs
+
+router = APIRouter(prefix="/v1/imports", tags=["imports"])
+Runtime = Annotated[ServiceRuntime, Depends(runtime_of("registry"))]
+Importer = Annotated[Principal, Depends(require_roles("province_officer", "district_officer"))]
+MAX_UPLOAD = 512 * 1024 * 1024
+
+
+class ImportAccepted(BaseModel):
+    import_id: str
+
+
+class ImportErrorOut(BaseModel):
+    row: int
+    column: str
+    message: str
+
+
+class ImportStatus(BaseModel):
+    import_id: str
+    status: str
+    phase: str
+    filename: str
+    cohort_year: int | None
+    rows_total: int
+    rows_done: int
+    rows_accepted: int
+    rows_rejected: int
+    rows_already_registered: int
+    errors: list[ImportErrorOut]
+
+
+def jobs(runtime: ServiceRuntime) -> ImportJobs:
+    job_runner: ImportJobs = runtime.state["imports"]
+    return job_runner
+
+
+@router.post("/tpmap-register", status_code=202, response_model=ImportAccepted)
+async def import_tpmap_register(
+    principal: Importer,
+    runtime: Runtime,
+    file: Annotated[UploadFile, File(description="CSV (UTF-8 or TIS-620) or XLSX with a header row")],
+    cohort_year: Annotated[
+        str | None, Form(description="TPMAP cohort year (CE or BE) for rows without one")
+    ] = None,
+) -> ImportAccepted:
+    year: int | None = None
+    if cohort_year not in (None, ""):
+        text = thai_digits_to_arabic(cohort_year or "").strip()
+        if not text.isdigit():
+            raise InvalidInput([FieldError("cohort_year", f"'{cohort_year}' is not a year")])
+        year = normalise_year(int(text))
+    runner = jobs(runtime)
+    target = runner.new_upload_path()
+    size = 0
+    with target.open("wb") as out:
+        while chunk := await file.read(1024 * 1024):
+            size += len(chunk)
+            if size > MAX_UPLOAD:
+                out.close()
+                target.unlink()
+                raise ProblemError(413, "File too large", f"the limit is {MAX_UPLOAD // 2**20} MB")
+            out.write(chunk)
+    if size == 0:
+        target.unlink()
+        raise InvalidInput([FieldError("file", "the uploaded file is empty")])
+    import_id = await runner.submit(principal, file.filename or "upload", target, year)
+    return ImportAccepted(import_id=import_id)
+
+
+@router.get("/{import_id}", response_model=ImportStatus)
+async def import_status(import_id: str, principal: Importer, runtime: Runtime) -> Any:
+    status = await jobs(runtime).status(import_id)
+    if status is None:
+        raise NotFound(f"no import {import_id}")
+    scope = status["scope"]
+    own = status["requested_by"] == principal.sub
+    covers = not scope["admin"] and all(principal.covers(a) for a in scope["areas"])
+    if not (own or principal.is_admin or covers):
+        raise ProblemError(403, "Outside your area", "this import was made for areas outside yours")
+    return status

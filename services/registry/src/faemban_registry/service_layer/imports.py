@@ -1,0 +1,314 @@
+"""The TPMAP register import: all-or-nothing per file, in the background.
+
+1. ``submit`` stores the upload and an ``imports`` row (pending) and returns.
+2. The job counts the rows, then validates every row (collecting every
+   problem with its row and column) without writing anything.
+3. Any rejected row → status ``failed`` with the full list; nothing written.
+   Otherwise every new household is registered in ONE transaction (events,
+   outbox rows, personal data, the import's status): a crash leaves nothing
+   half-written, and the job is resumed from the stored file at start-up.
+Households already registered (same household id) are counted, not
+registered again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from faemban_domain.eventsourcing.store import ConcurrencyError, NewEvent
+from faemban_domain.eventsourcing.tables import event_store
+from faemban_domain.platform.auth import Principal
+from faemban_domain.platform.service import ServiceRuntime
+from faemban_registry.adapters.event_store import store
+from faemban_registry.adapters.register_files import UnreadableFile, open_rows
+from faemban_registry.adapters.tables import household_personal, imports
+from faemban_registry.domain.household import Household
+from faemban_registry.domain.tpmap_register import RegisterParser, RegisterRow, RowError
+
+log = structlog.get_logger("faemban.registry.imports")
+CHUNK = 5000
+KIND = "tpmap-register"
+
+
+@dataclass
+class Progress:
+    phase: str = "pending"
+    rows_done: int = 0
+    rows_total: int = 0
+
+
+@dataclass
+class ImportJobs:
+    runtime: ServiceRuntime
+    files: Path
+    progress: dict[str, Progress] = field(default_factory=dict)
+
+    async def submit(
+        self, principal: Principal, filename: str, data_path: Path, cohort_year: int | None
+    ) -> str:
+        import_id = data_path.name
+        async with self.runtime.transaction() as conn:
+            await conn.execute(
+                imports.insert().values(
+                    import_id=import_id,
+                    kind=KIND,
+                    filename=filename[:300],
+                    cohort_year=cohort_year,
+                    status="pending",
+                    phase="pending",
+                    rows_total=0,
+                    rows_accepted=0,
+                    rows_rejected=0,
+                    rows_already_registered=0,
+                    errors=[],
+                    requested_by=principal.sub,
+                    scope={"admin": principal.is_admin, "areas": list(principal.areas)},
+                    created_at=datetime.now(UTC),
+                )
+            )
+        self.start(import_id)
+        return import_id
+
+    def new_upload_path(self) -> Path:
+        self.files.mkdir(parents=True, exist_ok=True)
+        return self.files / str(uuid.uuid4())
+
+    def start(self, import_id: str) -> None:
+        self.progress[import_id] = Progress()
+        self.runtime.spawn(self.run(import_id), f"import:{import_id}")
+
+    async def resume_unfinished(self) -> None:
+        """Jobs cut off by a stop or crash run again from their stored file."""
+        async with self.runtime.reading() as conn:
+            ids = (
+                (
+                    await conn.execute(
+                        sa.select(imports.c.import_id).where(imports.c.status.in_(["pending", "running"]))
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        for import_id in ids:
+            log.info("import.resumed", import_id=import_id)
+            self.start(import_id)
+
+    async def status(self, import_id: str) -> dict[str, Any] | None:
+        async with self.runtime.reading() as conn:
+            row = (
+                (await conn.execute(sa.select(imports).where(imports.c.import_id == import_id)))
+                .mappings()
+                .first()
+            )
+        if row is None:
+            return None
+        out = dict(row)
+        live = self.progress.get(import_id)
+        if live is not None and out["status"] in ("pending", "running"):
+            out.update(phase=live.phase, rows_total=live.rows_total, rows_done=live.rows_done)
+        else:
+            out["rows_done"] = out["rows_total"] if out["status"] in ("done", "failed") else 0
+        return out
+
+    async def run(self, import_id: str) -> None:
+        async with self.runtime.reading() as conn:
+            job = (
+                (await conn.execute(sa.select(imports).where(imports.c.import_id == import_id)))
+                .mappings()
+                .one()
+            )
+        progress = self.progress.setdefault(import_id, Progress())
+        path = self.files / import_id
+        scope = job["scope"]
+        areas = tuple(scope["areas"])
+
+        def in_scope(area_code: str) -> bool:
+            return bool(scope["admin"]) or any(area_code.startswith(a) for a in areas)
+
+        await self._set(import_id, status="running", phase="counting")
+        progress.phase = "counting"
+        try:
+            total = await asyncio.to_thread(_count_rows, path)
+            progress.rows_total = total
+            await self._set(import_id, rows_total=total, phase="validating")
+            progress.phase = "validating"
+            errors, valid = await asyncio.to_thread(_validate, path, job["cohort_year"], in_scope, progress)
+        except UnreadableFile as exc:
+            await self._finish(import_id, "failed", [RowError(0, "file", str(exc))], 0, progress)
+            return
+        if errors:
+            await self._finish(import_id, "failed", errors, 0, progress)
+            log.info(
+                "import.rejected", import_id=import_id, rows=total, rejected=len({e.row for e in errors})
+            )
+            return
+        progress.phase = "registering"
+        progress.rows_done = 0
+        for attempt in range(3):
+            try:
+                already = await self._register_all(
+                    import_id, path, job["cohort_year"], in_scope, valid, progress
+                )
+                break
+            except ConcurrencyError:
+                # another import registered some of these households meanwhile: re-check and retry
+                log.warning("import.concurrent_registration", import_id=import_id, attempt=attempt)
+        else:
+            await self._finish(
+                import_id, "failed", [RowError(0, "file", "concurrent imports kept colliding")], 0, progress
+            )
+            return
+        self.progress.pop(import_id, None)
+        log.info("import.done", import_id=import_id, rows=total, already_registered=already)
+
+    async def _register_all(
+        self,
+        import_id: str,
+        path: Path,
+        cohort_year: int | None,
+        in_scope: Callable[[str], bool],
+        valid: int,
+        progress: Progress,
+    ) -> int:
+        already = 0
+        async with self.runtime.transaction() as conn:
+            chunks = _chunks(path, cohort_year, in_scope)
+            while True:
+                chunk = await asyncio.to_thread(next, chunks, None)
+                if chunk is None:
+                    break
+                already += await _register_chunk(conn, import_id, chunk)
+                progress.rows_done += len(chunk)
+            await conn.execute(
+                imports.update()
+                .where(imports.c.import_id == import_id)
+                .values(
+                    status="done",
+                    phase="done",
+                    rows_accepted=valid,
+                    rows_rejected=0,
+                    rows_already_registered=already,
+                    finished_at=datetime.now(UTC),
+                )
+            )
+        return already
+
+    async def _set(self, import_id: str, **values: Any) -> None:
+        async with self.runtime.transaction() as conn:
+            await conn.execute(imports.update().where(imports.c.import_id == import_id).values(**values))
+
+    async def _finish(
+        self, import_id: str, status: str, errors: list[RowError], accepted: int, progress: Progress
+    ) -> None:
+        rejected = len({e.row for e in errors})
+        await self._set(
+            import_id,
+            status=status,
+            phase=status,
+            rows_accepted=accepted,
+            rows_rejected=rejected,
+            errors=[{"row": e.row, "column": e.column, "message": e.message} for e in errors],
+            finished_at=datetime.now(UTC),
+        )
+        self.progress.pop(import_id, None)
+
+
+async def _register_chunk(conn: AsyncConnection, import_id: str, chunk: list[RegisterRow]) -> int:
+    stream_ids = [f"{Household.stream_prefix}{r.household_id}" for r in chunk]
+    existing = set(
+        (
+            await conn.execute(
+                sa.select(event_store.c.stream_id).where(
+                    event_store.c.stream_id.in_(stream_ids), event_store.c.version == 1
+                )
+            )
+        ).scalars()
+    )
+    streams: list[tuple[str, list[NewEvent]]] = []
+    personal: list[dict[str, Any]] = []
+    now = datetime.now(UTC)
+    for row, stream_id in zip(chunk, stream_ids, strict=True):
+        if stream_id in existing:
+            continue
+        household = Household.register(row.household_id, row.registration)
+        streams.append((stream_id, household.collect_pending()))
+        personal.append(
+            {
+                "household_id": row.household_id,
+                "source_import_id": import_id,
+                "updated_at": now,
+                **_asdict(row.personal),
+            }
+        )
+    if streams:
+        await store.append_many(conn, streams, metadata={"import_id": import_id})
+        await conn.execute(household_personal.insert(), personal)
+    return len(existing)
+
+
+def _asdict(personal: Any) -> dict[str, Any]:
+    return {name: getattr(personal, name) for name in personal.__slots__}
+
+
+def _count_rows(path: Path) -> int:
+    return max(sum(1 for _ in open_rows(path)) - 1, 0)
+
+
+def _validate(
+    path: Path, cohort_year: int | None, in_scope: Callable[[str], bool], progress: Progress
+) -> tuple[list[RowError], int]:
+    rows = open_rows(path)
+    header = next(rows, None)
+    if header is None:
+        return [RowError(1, "file", "the file is empty")], 0
+    parser = RegisterParser(header[1], default_cohort_year=cohort_year, in_scope=in_scope)
+    if parser.header_errors:
+        return parser.header_errors, 0
+    errors: list[RowError] = []
+    first_row_of: dict[str, int] = {}
+    valid = 0
+    for number, cells in rows:
+        parsed = parser.parse(number, cells)
+        if isinstance(parsed, list):
+            errors.extend(parsed)
+        elif parsed.household_id in first_row_of:
+            errors.append(
+                RowError(
+                    number,
+                    "household_id",
+                    f"{parsed.household_id} already appears in row {first_row_of[parsed.household_id]}",
+                )
+            )
+        else:
+            first_row_of[parsed.household_id] = number
+            valid += 1
+        progress.rows_done += 1
+    return errors, valid
+
+
+def _chunks(
+    path: Path, cohort_year: int | None, in_scope: Callable[[str], bool]
+) -> Iterator[list[RegisterRow]]:
+    rows = open_rows(path)
+    _, header = next(rows)
+    parser = RegisterParser(header, default_cohort_year=cohort_year, in_scope=in_scope)
+    chunk: list[RegisterRow] = []
+    for number, cells in rows:
+        parsed = parser.parse(number, cells)
+        assert not isinstance(parsed, list), "validated rows cannot fail on the second pass"
+        chunk.append(parsed)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
