@@ -148,6 +148,7 @@ def distributed_stack(
     async def databases() -> dict[str, str]:
         return {s: await create_database(s) for s in SERVICES}
 
+    asyncio.run(_empty_faemban_topics(kafka_bootstrap))
     for service, url in asyncio.run(databases()).items():
         env[f"{service.upper().replace('-', '_')}_DATABASE_URL"] = url
     stack = Stack("distributed", root / "var", env, {s: free_port() for s in SERVICES}, root)
@@ -155,6 +156,26 @@ def distributed_stack(
     sys.stderr.write(f"\n[e2e] distributed stack ready after {stack.started_in:.1f}s\n")
     yield stack
     stack.stop()
+
+
+async def _empty_faemban_topics(bootstrap: str) -> None:
+    """The distributed stack starts from empty topics (fresh databases need a fresh log)."""
+    import asyncio
+
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        doomed = [t for t in await admin.list_topics() if t.startswith("faemban.")]
+        if doomed:
+            await admin.delete_topics(doomed)
+        for _ in range(150):
+            if not {t for t in await admin.list_topics() if t.startswith("faemban.")}:
+                break
+            await asyncio.sleep(0.2)
+    finally:
+        await admin.close()
 
 
 @pytest.fixture(params=["distributed", "embedded"])

@@ -81,15 +81,32 @@ async def project_register(conn: AsyncConnection, event: CloudEvent, tables: Map
     seq = int(event.sequence or 0)
     d = event.data
     if event.type == REGISTERED:
-        row = _register_row(event)
-        await conn.execute(t.insert().values(**row))
-        await _add_to_village_totals(conn, tables["register_village_totals"], [row])
+        await _insert_new_households(conn, tables, [_register_row(event)])
     elif event.type == FIELD_STATUS:
         await conn.execute(
             t.update()
             .where(t.c.household_id == d["household_id"], t.c.last_sequence < seq)
             .values(field_status=d["field_status"], last_sequence=seq)
         )
+
+
+async def _insert_new_households(
+    conn: AsyncConnection, tables: Mapping[str, sa.Table], rows: list[dict[str, Any]]
+) -> None:
+    """Insert households not yet in the register; only those add to the totals.
+
+    The inbox already drops a redelivered event; this also makes a second
+    registration of the same household (e.g. a log replayed into a fresh
+    registry) count once.
+    """
+    t = tables["register_households"]
+    unique = list({r["household_id"]: r for r in reversed(rows)}.values())[::-1]
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(t)
+    stmt = insert.on_conflict_do_nothing().returning(t.c.household_id)
+    inserted = set((await conn.execute(stmt, unique)).scalars().all())
+    await _add_to_village_totals(
+        conn, tables["register_village_totals"], [r for r in unique if r["household_id"] in inserted]
+    )
 
 
 async def _add_to_village_totals(
@@ -123,8 +140,7 @@ async def project_register_batch(
     """
     registered = [_register_row(e) for e in events if e.type == REGISTERED]
     if registered:
-        await conn.execute(tables["register_households"].insert(), registered)
-        await _add_to_village_totals(conn, tables["register_village_totals"], registered)
+        await _insert_new_households(conn, tables, registered)
     for e in events:
         if e.type != REGISTERED:
             await project_register(conn, e, tables)
