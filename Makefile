@@ -24,9 +24,10 @@ $(STAMP): $(PYPROJECTS) deploy/constraints.txt
 	$(BIN)/pip install -q -c deploy/constraints.txt $(addprefix -e ,$(PACKAGES)) $(DEV_TOOLS)
 	@touch $(STAMP)
 
-## run: all five services in one process on http://127.0.0.1:8000 (SQLite under var/, in-process log)
+## run: all five services in one process on http://127.0.0.1:8000 (SQLite under var/, in-process log);
+## DEMO=1 also loads a generated register of Ubon Ratchathani (15,689 households)
 run: install
-	$(BIN)/faemban run
+	$(BIN)/faemban run $(if $(DEMO),--demo)
 
 ## run-distributed: local PostgreSQL + Kafka and one process per service (ports 8001-8005)
 run-distributed: install
@@ -71,7 +72,8 @@ bench: install
 	@set -e; \
 	if [ -z "$$KAFKA_BOOTSTRAP_SERVERS" ] || [ -z "$$FAEMBAN_TEST_POSTGRES_URL" ]; then \
 	  deploy/local/infra.sh up; eval "$$(deploy/local/infra.sh env)"; fi; \
-	$(BIN)/python bench/platform_bench.py $(BENCH_ARGS)
+	$(BIN)/python bench/platform_bench.py $(BENCH_ARGS); \
+	$(BIN)/python bench/import_bench.py $(IMPORT_BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

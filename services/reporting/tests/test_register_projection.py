@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
+
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.platform.db import make_engine
-
 from faemban_reporting.adapters.tables import metadata, register_households, register_village_totals
 from faemban_reporting.domain.projections import REGISTERED, project_register, project_register_batch
 
@@ -42,7 +42,9 @@ async def test_totals_count_dimensions_poor_persons_and_each_household_once(tmp_
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite'}")
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
-    a = registered("H1", "34070101", 4, 2, ["income.average_income", "income.elderly_income", "living.tidy_home"])
+    a = registered(
+        "H1", "34070101", 4, 2, ["income.average_income", "income.elderly_income", "living.tidy_home"]
+    )
     b = registered("H2", "34070101", 3, 1, [])
     again = registered("H1", "34070101", 4, 2, ["income.average_income"])  # same household, new event id
     async with engine.begin() as conn:
@@ -54,4 +56,6 @@ async def test_totals_count_dimensions_poor_persons_and_each_household_once(tmp_
     await engine.dispose()
     assert row["target_households"] == 2 and row["members"] == 7 and row["welfare_card_holders"] == 3
     assert row["income_households"] == 1 and row["living_households"] == 1 and row["health_households"] == 0
-    assert row["target_poor_persons"] == 2  # H2 fails nothing: its welfare-card holder is not a target poor person
+    assert (
+        row["target_poor_persons"] == 2
+    )  # H2 fails nothing: its welfare-card holder is not a target poor person

@@ -25,7 +25,42 @@ def _run(args: argparse.Namespace) -> None:
         f"  get a token  .venv/bin/faemban token --role province_officer --area 34\n",
         flush=True,
     )
+    if args.demo:
+        import threading
+
+        threading.Thread(target=_load_demo, args=(base, settings, args), daemon=True).start()
     uvicorn.run("faemban_cli.embedded:app", host=args.host, port=args.port, log_level="warning")
+
+
+def _load_demo(base: str, settings: PlatformSettings, args: argparse.Namespace) -> None:
+    """Once the server answers, import a generated register of the demo province."""
+    import time
+
+    import httpx
+
+    from faemban_cli.client import import_register
+    from faemban_cli.demo_data import generate, write_csv
+
+    for _ in range(600):
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    path = settings.var_dir / f"demo-tpmap-{args.demo_province}-{args.demo_households}.csv"
+    if not path.exists():
+        write_csv(generate(args.demo_province, args.demo_households, seed=1), path)
+    private_pem, _ = ensure_dev_keypair(settings.var_dir)
+    token = mint_token(private_pem, roles=["admin"], areas=[], sub="demo-loader")
+    status = import_register(base, token, path)
+    print(
+        f"Demo: {status['rows_accepted']:,} households of province {args.demo_province} "
+        f"({status['rows_already_registered']:,} were already there).\n"
+        f"  summary  {base}/v1/reports/register-summary?area={args.demo_province}&level=district\n"
+        f"  token    .venv/bin/faemban token --role analyst --area {args.demo_province}",
+        flush=True,
+    )
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -146,6 +181,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     p.add_argument("--host", default=os.environ.get("FAEMBAN_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("FAEMBAN_PORT", "8000")))
+    p.add_argument("--demo", action="store_true", help="load a generated TPMAP register once started")
+    p.add_argument("--demo-province", default="34", help="default 34, Ubon Ratchathani (seed 001)")
+    p.add_argument("--demo-households", type=int, default=15_689, help="default: Ubon's 2019 register size")
     p.set_defaults(func=_run)
 
     p = sub.add_parser("serve", help="one service as its own process")

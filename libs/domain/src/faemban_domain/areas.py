@@ -9,6 +9,7 @@ prefix match on the code, so "everything under 3401" is ``code.startswith``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import geothai
@@ -38,8 +39,9 @@ def level_of(code: str) -> AreaLevel | None:
     return _LEVEL_BY_LENGTH.get(len(code))
 
 
+@lru_cache(maxsize=200_000)
 def area(code: str) -> Area | None:
-    """The area for a DOPA code, or None when no such area exists."""
+    """The area for a DOPA code, or None when no such area exists (cached: imports ask often)."""
     level = level_of(code)
     if level == "province":
         p = geothai.province(code)

@@ -50,15 +50,14 @@ class Indicator:
     applies_when: AppliesWhen
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class RuleSet:
+    """Compared by identity: rule sets are loaded once and looked up often."""
+
     effective_from_survey_year: int
     income_threshold_baht: int
     indicators: tuple[Indicator, ...]
-
-    @property
-    def codes(self) -> tuple[str, ...]:
-        return tuple(i.code for i in self.indicators)
+    codes: frozenset[str]
 
     def indicator(self, code: str) -> Indicator:
         for ind in self.indicators:
@@ -79,6 +78,7 @@ def _catalogue() -> tuple[tuple[DimensionInfo, ...], tuple[RuleSet, ...]]:
             effective_from_survey_year=rs["effective_from_survey_year"],
             income_threshold_baht=rs["income_threshold_baht"],
             indicators=tuple(Indicator(**i) for i in rs["indicators"]),
+            codes=frozenset(i["code"] for i in rs["indicators"]),
         )
         for rs in raw["rule_sets"]
     )
@@ -89,6 +89,7 @@ def dimensions() -> tuple[DimensionInfo, ...]:
     return _catalogue()[0]
 
 
+@cache
 def rule_set(survey_year: int) -> RuleSet:
     """The rule set in force for a survey year (CE): the latest one not after it."""
     candidates = [s for s in _catalogue()[1] if s.effective_from_survey_year <= survey_year]

@@ -7,6 +7,7 @@ is the household id, so one household's events stay in order on a partition.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -51,26 +52,29 @@ class PersonalDataInEventError(ValueError):
 def assert_no_personal_data(data: Any, path: str = "data") -> None:
     """Refuse a payload with a personal-data key anywhere inside it.
 
-    Runs on every published event, so it walks the JSON tree iteratively and
-    builds a path only when it has something to report.
+    Runs on every published event, so it walks the JSON tree iteratively,
+    looks only into containers, and builds a path only to report a find.
     """
     stack: list[tuple[Any, str]] = [(data, path)]
     while stack:
         node, where = stack.pop()
-        kind = type(node)
-        if kind is dict or isinstance(node, Mapping):
+        if isinstance(node, Mapping):
             for key, value in node.items():
-                if str(key).lower() in PERSONAL_KEYS:
+                if (
+                    key in PERSONAL_KEYS
+                    or (type(key) is not str or not key.islower())
+                    and str(key).lower() in PERSONAL_KEYS
+                ):
                     raise PersonalDataInEventError(f"{where}.{key} is personal data and may not be published")
-                if type(value) in _CONTAINERS or isinstance(value, Mapping):
+                if type(value) not in _SCALARS:
                     stack.append((value, f"{where}.{key}"))
-        elif kind is list or kind is tuple:
+        elif isinstance(node, (list, tuple)):
             for i, item in enumerate(node):
-                if type(item) in _CONTAINERS or isinstance(item, Mapping):
+                if type(item) not in _SCALARS:
                     stack.append((item, f"{where}[{i}]"))
 
 
-_CONTAINERS = (dict, list, tuple)
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def utcnow() -> datetime:
@@ -105,15 +109,24 @@ class CloudEvent(BaseModel):
         return cls.model_validate_json(raw)
 
     def kafka_headers(self) -> list[tuple[str, bytes]]:
-        headers = [
-            ("ce_specversion", self.specversion),
-            ("ce_id", self.id),
-            ("ce_type", self.type),
-            ("ce_source", self.source),
-            ("ce_time", self.time.isoformat().replace("+00:00", "Z")),
-            ("ce_subject", self.subject),
-            ("content-type", "application/cloudevents+json"),
-        ]
-        if self.correlationid:
-            headers.append(("ce_correlationid", self.correlationid))
-        return [(k, v.encode()) for k, v in headers]
+        return headers_of(json.loads(self.to_json_bytes()))
+
+
+def headers_of(envelope: Mapping[str, Any]) -> list[tuple[str, bytes]]:
+    """Kafka headers (ce_*) of a structured-mode envelope, from its JSON form.
+
+    The relay calls this on every outbox row, so it works on the decoded dict
+    rather than re-validating the model.
+    """
+    headers = [
+        ("ce_specversion", envelope["specversion"]),
+        ("ce_id", envelope["id"]),
+        ("ce_type", envelope["type"]),
+        ("ce_source", envelope["source"]),
+        ("ce_time", envelope["time"]),
+        ("ce_subject", envelope["subject"]),
+        ("content-type", "application/cloudevents+json"),
+    ]
+    if envelope.get("correlationid"):
+        headers.append(("ce_correlationid", envelope["correlationid"]))
+    return [(k, str(v).encode()) for k, v in headers]

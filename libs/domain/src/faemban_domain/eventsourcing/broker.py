@@ -202,7 +202,8 @@ class _KafkaSubscriber:
             group_id=self.group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            max_poll_records=1000,
+            max_poll_records=5000,
+            max_partition_fetch_bytes=4 * 1024 * 1024,
             session_timeout_ms=10000,
             heartbeat_interval_ms=1000,
         )

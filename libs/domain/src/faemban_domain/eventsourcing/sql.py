@@ -33,3 +33,25 @@ async def upsert(
     stmt = _insert(conn, table).values(**values)
     stmt = stmt.on_conflict_do_update(index_elements=list(key), set_={c: stmt.excluded[c] for c in update})
     await conn.execute(stmt)
+
+
+async def bulk_insert(conn: AsyncConnection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert many rows inside the caller's transaction: COPY on PostgreSQL.
+
+    JSON columns must already be serialised by the caller for COPY; use it for
+    tables of plain columns (or pass JSON as text).
+    """
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        await conn.execute(table.insert(), list(rows))
+        return
+    # The first SQLAlchemy statement makes the driver open the transaction;
+    # COPY on the raw connection then runs inside it.
+    await conn.execute(sa.text("SELECT 1"))
+    raw = (await conn.get_raw_connection()).driver_connection
+    assert raw is not None
+    columns = list(rows[0].keys())
+    await raw.copy_records_to_table(
+        table.name, columns=columns, records=[tuple(r[c] for c in columns) for r in rows]
+    )

@@ -254,7 +254,10 @@ class EventStore:
             if pub is None:
                 continue
             assert_no_personal_data(pub.data)
-            envelope = CloudEvent(
+            # Built from values this store controls: skip re-validating them.
+            envelope = CloudEvent.model_construct(
+                specversion="1.0",
+                datacontenttype="application/json",
                 id=ev.event_id,
                 source=self.source,
                 type=pub.type,

@@ -95,7 +95,7 @@ class ServiceRuntime:
             self._spawn(lambda: relay.run(self._stop), "relay")
         if run_consumers:
             for cspec in self.spec.consumers:
-                runner = ConsumerRunner(cspec, self.engine, self.broker, self._publisher)
+                runner = ConsumerRunner(cspec, self.engine, self.broker, self._publisher, batch_size=5000)
                 self.runners.append(runner)
                 self._spawn(partial(runner.run, self._stop), f"consumer:{cspec.name}")
         for hook in self.spec.on_start:

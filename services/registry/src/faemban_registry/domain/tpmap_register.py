@@ -70,6 +70,9 @@ _FIELD_COLUMN = {"area_code": "subdistrict_code"}
 
 
 def _text(value: Any) -> str:
+    """One cell as clean text: Thai digits to Arabic, XLSX 4.0 to "4", trimmed."""
+    if type(value) is str:
+        return value.strip() if value.isascii() else thai_digits_to_arabic(value).strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -78,7 +81,9 @@ def _text(value: Any) -> str:
 
 
 class _Cells:
-    def __init__(self, row: int, values: dict[str, Any]) -> None:
+    """The row's cells, already cleaned by ``_text``, with typed readers that record errors."""
+
+    def __init__(self, row: int, values: dict[str, str]) -> None:
         self.row = row
         self.values = values
         self.errors: list[RowError] = []
@@ -87,7 +92,7 @@ class _Cells:
         self.errors.append(RowError(self.row, column, message))
 
     def text(self, column: str, required: bool = False, max_len: int = 200) -> str | None:
-        value = _text(self.values.get(column))
+        value = self.values.get(column, "")
         if not value:
             if required:
                 self.error(column, "is required")
@@ -98,7 +103,7 @@ class _Cells:
         return value
 
     def integer(self, column: str, required: bool, low: int, high: int) -> int | None:
-        value = _text(self.values.get(column)).replace(",", "")
+        value = self.values.get(column, "").replace(",", "")
         if not value:
             if required:
                 self.error(column, "is required")
@@ -117,7 +122,7 @@ class _Cells:
         return int(number)
 
     def number(self, column: str, low: float = 0, high: float = 1e12) -> float | None:
-        value = _text(self.values.get(column)).replace(",", "")
+        value = self.values.get(column, "").replace(",", "")
         if not value:
             return None
         try:
@@ -176,7 +181,8 @@ class RegisterParser:
         self.in_scope = in_scope
 
     def parse(self, row: int, cells: Sequence[Any]) -> RegisterRow | list[RowError]:
-        values = {name: cells[pos] if pos < len(cells) else None for name, pos in self.positions.items()}
+        width = len(cells)
+        values = {name: _text(cells[pos]) if pos < width else "" for name, pos in self.positions.items()}
         c = _Cells(row, values)
         household_id = c.text("household_id", required=True, max_len=64)
         cohort = c.integer("cohort_year", False, 1900, 2700)
@@ -215,7 +221,7 @@ class RegisterParser:
                 c.error("lon", f"{lon} is outside Thailand (97.3–105.7)")
         failing = []
         for code in self.indicator_codes:
-            flag = _text(values.get(code)).lower()
+            flag = values.get(code, "").lower()
             if flag in _FLAG_TRUE:
                 failing.append(code)
             elif flag not in _FLAG_FALSE:

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from faemban_domain.eventsourcing.sql import bulk_insert
 from faemban_domain.eventsourcing.store import ConcurrencyError, NewEvent
 from faemban_domain.eventsourcing.tables import event_store
 from faemban_domain.platform.auth import Principal
@@ -38,6 +39,9 @@ from faemban_registry.domain.tpmap_register import RegisterParser, RegisterRow, 
 log = structlog.get_logger("faemban.registry.imports")
 CHUNK = 5000
 KIND = "tpmap-register"
+# Up to this many rows the validated rows stay in memory for the write
+# (one parse); above it the file is parsed a second time, chunk by chunk.
+KEEP_PARSED_UP_TO = 1_500_000
 
 
 @dataclass
@@ -142,7 +146,10 @@ class ImportJobs:
             progress.rows_total = total
             await self._set(import_id, rows_total=total, phase="validating")
             progress.phase = "validating"
-            errors, valid = await asyncio.to_thread(_validate, path, job["cohort_year"], in_scope, progress)
+            keep = total <= KEEP_PARSED_UP_TO
+            errors, valid, parsed = await asyncio.to_thread(
+                _validate, path, job["cohort_year"], in_scope, progress, keep
+            )
         except UnreadableFile as exc:
             await self._finish(import_id, "failed", [RowError(0, "file", str(exc))], 0, progress)
             return
@@ -156,9 +163,10 @@ class ImportJobs:
         progress.rows_done = 0
         for attempt in range(3):
             try:
-                already = await self._register_all(
-                    import_id, path, job["cohort_year"], in_scope, valid, progress
+                chunks = (
+                    _slices(parsed) if parsed is not None else _chunks(path, job["cohort_year"], in_scope)
                 )
+                already = await self._register_all(import_id, chunks, valid, progress)
                 break
             except ConcurrencyError:
                 # another import registered some of these households meanwhile: re-check and retry
@@ -172,17 +180,10 @@ class ImportJobs:
         log.info("import.done", import_id=import_id, rows=total, already_registered=already)
 
     async def _register_all(
-        self,
-        import_id: str,
-        path: Path,
-        cohort_year: int | None,
-        in_scope: Callable[[str], bool],
-        valid: int,
-        progress: Progress,
+        self, import_id: str, chunks: Iterator[list[RegisterRow]], valid: int, progress: Progress
     ) -> int:
         already = 0
         async with self.runtime.transaction() as conn:
-            chunks = _chunks(path, cohort_year, in_scope)
             while True:
                 chunk = await asyncio.to_thread(next, chunks, None)
                 if chunk is None:
@@ -252,7 +253,7 @@ async def _register_chunk(conn: AsyncConnection, import_id: str, chunk: list[Reg
         )
     if streams:
         await store.append_many(conn, streams, metadata={"import_id": import_id})
-        await conn.execute(household_personal.insert(), personal)
+        await bulk_insert(conn, household_personal, personal)
     return len(existing)
 
 
@@ -265,15 +266,17 @@ def _count_rows(path: Path) -> int:
 
 
 def _validate(
-    path: Path, cohort_year: int | None, in_scope: Callable[[str], bool], progress: Progress
-) -> tuple[list[RowError], int]:
+    path: Path, cohort_year: int | None, in_scope: Callable[[str], bool], progress: Progress, keep: bool
+) -> tuple[list[RowError], int, list[RegisterRow] | None]:
+    """Every problem of the file, the count of valid rows, and (if ``keep``) the rows."""
     rows = open_rows(path)
     header = next(rows, None)
     if header is None:
-        return [RowError(1, "file", "the file is empty")], 0
+        return [RowError(1, "file", "the file is empty")], 0, None
     parser = RegisterParser(header[1], default_cohort_year=cohort_year, in_scope=in_scope)
     if parser.header_errors:
-        return parser.header_errors, 0
+        return parser.header_errors, 0, None
+    kept: list[RegisterRow] | None = [] if keep else None
     errors: list[RowError] = []
     first_row_of: dict[str, int] = {}
     valid = 0
@@ -292,8 +295,15 @@ def _validate(
         else:
             first_row_of[parsed.household_id] = number
             valid += 1
+            if kept is not None and not errors:
+                kept.append(parsed)
         progress.rows_done += 1
-    return errors, valid
+    return errors, valid, (kept if not errors else None)
+
+
+def _slices(parsed: list[RegisterRow]) -> Iterator[list[RegisterRow]]:
+    for start in range(0, len(parsed), CHUNK):
+        yield parsed[start : start + CHUNK]
 
 
 def _chunks(

@@ -7,6 +7,7 @@ order-safe on their own: a registry event older than the stored
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain import indicators
 from faemban_domain.events.envelope import CloudEvent
+from faemban_domain.eventsourcing.sql import bulk_insert
 from faemban_reporting.domain.register_summary import MEASURES, add_up, contribution
 
 REGISTERED = "th.faemban.household.registered.v1"
@@ -44,7 +46,11 @@ async def project_timeline(conn: AsyncConnection, event: CloudEvent, tables: Map
 async def project_timeline_batch(
     conn: AsyncConnection, events: Sequence[CloudEvent], tables: Mapping[str, sa.Table]
 ) -> None:
-    await conn.execute(tables["timeline_events"].insert(), [_timeline_row(e) for e in events])
+    rows = [_timeline_row(e) for e in events]
+    if conn.dialect.name == "postgresql":
+        for row in rows:  # COPY takes JSON as text
+            row["data"] = json.dumps(row["data"], ensure_ascii=False)
+    await bulk_insert(conn, tables["timeline_events"], rows)
 
 
 def failing_dimensions(codes: list[str], survey_year: int) -> list[str]:
