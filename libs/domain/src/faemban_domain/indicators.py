@@ -100,8 +100,3 @@ def rule_set(survey_year: int) -> RuleSet:
 
 def latest_rule_set() -> RuleSet:
     return _catalogue()[1][-1]
-
-
-def all_indicator_codes() -> frozenset[str]:
-    """Every indicator code of any survey year (for validating event payloads)."""
-    return frozenset(code for rs in _catalogue()[1] for code in rs.codes)

@@ -85,6 +85,8 @@ class MemberFacts(_Data):
     studying: bool = False
     has_occupation: bool = False
     annual_income: float | None = Field(default=None, ge=0)
+    born_in_survey_year: bool = False
+    finished_m3: bool = Field(default=False, description="finished lower secondary (ม.3)")
 
 
 class IndicatorOutcome(_Data):

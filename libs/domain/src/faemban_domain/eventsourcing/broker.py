@@ -229,18 +229,7 @@ class _KafkaSubscriber:
     async def fetch(self, timeout: float, max_records: int) -> dict[TopicPartition, list[Record]]:
         batches = await self._consumer.getmany(timeout_ms=int(timeout * 1000), max_records=max_records)
         return {
-            TopicPartition(tp.topic, tp.partition): [
-                Record(
-                    m.topic,
-                    m.partition,
-                    m.offset,
-                    m.key.decode() if m.key is not None else None,
-                    m.value,
-                    tuple(m.headers or ()),
-                )
-                for m in msgs
-            ]
-            for tp, msgs in batches.items()
+            TopicPartition(tp.topic, tp.partition): [_record(m) for m in msgs] for tp, msgs in batches.items()
         }
 
     def seek(self, tp: TopicPartition, offset: int) -> None:
@@ -258,6 +247,12 @@ class _KafkaSubscriber:
             await self._consumer.commit({KTP(tp.topic, tp.partition): off for tp, off in offsets.items()})
         except CommitFailedError:
             pass
+
+
+def _record(m: Any) -> Record:
+    """An aiokafka ConsumerRecord as the kit's Record."""
+    key = m.key.decode() if m.key is not None else None
+    return Record(m.topic, m.partition, m.offset, key, m.value, tuple(m.headers or ()))
 
 
 async def _partitions(bootstrap: str, topics: Sequence[str]) -> list[TopicPartition]:
@@ -313,18 +308,7 @@ class _KafkaReader:
             for tp, msgs in batches.items():
                 key = TopicPartition(tp.topic, tp.partition)
                 end = self._ends.get(key, 0)
-                kept = [
-                    Record(
-                        m.topic,
-                        m.partition,
-                        m.offset,
-                        m.key.decode() if m.key is not None else None,
-                        m.value,
-                        tuple(m.headers or ()),
-                    )
-                    for m in msgs
-                    if m.offset < end
-                ]
+                kept = [_record(m) for m in msgs if m.offset < end]
                 if msgs:
                     self._done[key] = max(self._done.get(key, 0), msgs[-1].offset + 1)
                 if kept:

@@ -16,13 +16,6 @@ def _insert(conn: AsyncConnection, table: sa.Table) -> Any:
     return sqlite.insert(table)
 
 
-async def insert_ignore(conn: AsyncConnection, table: sa.Table, values: Mapping[str, Any]) -> bool:
-    """Insert unless the primary key exists; True when a row was inserted."""
-    stmt = _insert(conn, table).values(**values).on_conflict_do_nothing()
-    result = await conn.execute(stmt)
-    return bool(result.rowcount)
-
-
 async def upsert(
     conn: AsyncConnection,
     table: sa.Table,

@@ -92,12 +92,7 @@ class EventStore:
             current = await self.current_version(conn, stream_id)
             if current != expected_version:
                 raise ConcurrencyError(stream_id, expected_version)
-        meta = {
-            "correlation_id": context.correlation_id.get(),
-            "causation_id": context.causation_id.get(),
-            "actor": context.actor.get(),
-            **(metadata or {}),
-        }
+        meta = _metadata(metadata)
         now = datetime.now(UTC)
         rows = [
             {
@@ -126,12 +121,7 @@ class EventStore:
         Every stream must be new (expected version 0); if any exists already
         the whole batch raises ConcurrencyError and nothing is written.
         """
-        meta = {
-            "correlation_id": context.correlation_id.get(),
-            "causation_id": context.causation_id.get(),
-            "actor": context.actor.get(),
-            **(metadata or {}),
-        }
+        meta = _metadata(metadata)
         now = datetime.now(UTC)
         rows = [
             {
@@ -303,6 +293,16 @@ class EventStore:
             .limit(limit)
         )
         return [_recorded(r) for r in (await conn.execute(stmt)).mappings().all()]
+
+
+def _metadata(extra: dict[str, Any] | None) -> dict[str, Any]:
+    """Who and what caused these events: the request's or the consumed event's context."""
+    return {
+        "correlation_id": context.correlation_id.get(),
+        "causation_id": context.causation_id.get(),
+        "actor": context.actor.get(),
+        **(extra or {}),
+    }
 
 
 def _recorded(r: Any) -> RecordedEvent:

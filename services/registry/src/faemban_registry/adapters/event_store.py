@@ -11,10 +11,11 @@ from faemban_domain.events.contracts import (
     REGISTRY_TOPIC,
     HouseholdFieldStatusRecordedV1,
     HouseholdRegisteredV1,
+    HouseholdVerifiedV1,
 )
 from faemban_domain.eventsourcing.aggregate import Repository
 from faemban_domain.eventsourcing.store import EventStore, Publication, RecordedEvent
-from faemban_registry.domain.household import FIELD_STATUS_RECORDED, REGISTERED, Household
+from faemban_registry.domain.household import FIELD_STATUS_RECORDED, REGISTERED, VERIFIED, Household
 
 
 def public_view(event: RecordedEvent) -> Publication | None:
@@ -23,6 +24,9 @@ def public_view(event: RecordedEvent) -> Publication | None:
         return Publication(
             "th.faemban.household.registered.v1", data, data["household_id"], data["area_code"]
         )
+    if event.type == VERIFIED:
+        data = HouseholdVerifiedV1.model_validate(event.data).model_dump(mode="json")
+        return Publication("th.faemban.household.verified.v1", data, data["household_id"], data["area_code"])
     if event.type == FIELD_STATUS_RECORDED:
         data = HouseholdFieldStatusRecordedV1.model_validate(event.data).model_dump(mode="json")
         return Publication(

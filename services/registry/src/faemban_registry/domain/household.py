@@ -11,12 +11,15 @@ from dataclasses import dataclass, field
 from typing import Any, get_args
 
 from faemban_domain import areas, indicators
+from faemban_domain.applicability import applies, why_not
 from faemban_domain.errors import FieldError, InvalidInput
-from faemban_domain.events.contracts import FieldStatus, HouseholdSource
+from faemban_domain.events.contracts import FieldStatus, HouseholdSource, HouseholdType, MemberFacts
 from faemban_domain.eventsourcing.aggregate import Aggregate
+from faemban_registry.domain.verification import verification_category
 
 REGISTERED = "HouseholdRegistered"
 FIELD_STATUS_RECORDED = "HouseholdFieldStatusRecorded"
+VERIFIED = "HouseholdVerified"
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,20 @@ class Registration:
         return round(self.total_income / self.members, 2)
 
 
+@dataclass(frozen=True)
+class FieldVerification:
+    """What the field team recorded on form ศจพ.1 for one TPMAP household."""
+
+    survey_year: int
+    marks: dict[str, str]
+    """Each TPMAP-flagged indicator → "confirmed" or "rejected"."""
+    new_failing: tuple[str, ...]
+    field_status: FieldStatus
+    household_type: HouseholdType
+    members: tuple[MemberFacts, ...]
+    total_income: float | None = None
+
+
 class Household(Aggregate):
     stream_prefix = "household-"
 
@@ -82,6 +99,7 @@ class Household(Aggregate):
         self.source: str = ""
         self.facts: dict[str, Any] = {}
         self.field_status: str | None = None
+        self.verification: dict[str, Any] | None = None
 
     @classmethod
     def register(cls, household_id: str, registration: Registration) -> Household:
@@ -118,6 +136,79 @@ class Household(Aggregate):
             {"household_id": self.id, "area_code": self.area_code, "field_status": status},
         )
 
+    def verify(self, v: FieldVerification, verified_at: str) -> str:
+        """Record a ศจพ.1 verification; a later one supersedes it, both stay in the stream."""
+        flagged = set(self.facts.get("tpmap_failing_indicators", []))
+        errors: list[FieldError] = []
+        try:
+            rules = indicators.rule_set(v.survey_year)
+        except LookupError:
+            raise InvalidInput([FieldError("survey_year", f"no indicator set for {v.survey_year}")]) from None
+        if not v.members:
+            errors.append(FieldError("members", "list at least one member (ages and statuses)"))
+        for code, mark in v.marks.items():
+            if code not in rules.codes:
+                errors.append(FieldError(f"indicators.{code}", "unknown indicator"))
+            elif code not in flagged:
+                errors.append(
+                    FieldError(f"indicators.{code}", "TPMAP did not flag it: list it in new_failing")
+                )
+            elif mark not in ("confirmed", "rejected"):
+                errors.append(FieldError(f"indicators.{code}", "must be confirmed or rejected"))
+        for code in sorted(flagged - set(v.marks)):
+            errors.append(FieldError(f"indicators.{code}", "TPMAP flagged it: mark it confirmed or rejected"))
+        for i, code in enumerate(v.new_failing):
+            if code not in rules.codes:
+                errors.append(FieldError(f"new_failing[{i}]", f"unknown indicator {code}"))
+            elif code in flagged:
+                errors.append(
+                    FieldError(f"new_failing[{i}]", f"{code} was flagged by TPMAP: confirm it instead")
+                )
+        confirmed = {c for c, m in v.marks.items() if m == "confirmed"}
+        rejected = {c for c, m in v.marks.items() if m == "rejected"}
+        new = set(v.new_failing)
+        for code in sorted(confirmed | new):
+            if code in rules.codes and v.members and not applies(rules.indicator(code), v.members):
+                where = (
+                    f"indicators.{code}" if code in confirmed else f"new_failing[{v.new_failing.index(code)}]"
+                )
+                errors.append(FieldError(where, f"{code} cannot fail: {why_not(rules.indicator(code))}"))
+        if errors:
+            raise InvalidInput(errors)
+        category = verification_category(confirmed, rejected, new)
+        results: dict[str, dict[str, str]] = {}
+        for ind in rules.indicators:
+            if ind.code in confirmed:
+                results[ind.code] = {"result": "fails", "established_by": "tpmap_confirmed"}
+            elif ind.code in new:
+                results[ind.code] = {"result": "fails", "established_by": "new"}
+            else:
+                how = "tpmap_rejected" if ind.code in rejected else "tpmap_unflagged"
+                result = "met" if applies(ind, v.members) else "not_applicable"
+                results[ind.code] = {"result": result, "established_by": how}
+        # Members' incomes when the form gives any (a member without one, e.g. a child, earns 0).
+        incomes = [m.annual_income for m in v.members if m.annual_income is not None]
+        total = v.total_income
+        if total is None and incomes:
+            total = float(sum(incomes))
+        self._trigger(
+            VERIFIED,
+            {
+                "household_id": self.id,
+                "area_code": self.area_code,
+                "survey_year": v.survey_year,
+                "indicator_results": results,
+                "verification_category": category,
+                "field_status": v.field_status,
+                "household_type": v.household_type,
+                "members": [m.model_dump(mode="json") for m in v.members],
+                "total_income": total,
+                "average_income": round(total / len(v.members), 2) if total is not None else None,
+                "verified_at": verified_at,
+            },
+        )
+        return category
+
     def _apply(self, event_type: str, data: dict[str, Any]) -> None:
         if event_type == REGISTERED:
             self.area_code = data["area_code"]
@@ -126,5 +217,8 @@ class Household(Aggregate):
             self.facts = dict(data)
         elif event_type == FIELD_STATUS_RECORDED:
             self.field_status = data["field_status"]
+        elif event_type == VERIFIED:
+            self.field_status = data["field_status"]
+            self.verification = dict(data)
         else:
             raise ValueError(f"Household cannot apply {event_type}")

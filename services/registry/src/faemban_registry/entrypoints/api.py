@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
 
-from faemban_domain.events.contracts import FieldStatus, HouseholdSource
+from faemban_domain.events.contracts import FieldStatus, HouseholdSource, HouseholdType, MemberFacts
 from faemban_domain.platform import idempotency
 from faemban_domain.platform.auth import Principal, require_roles
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
 from faemban_domain.thai import normalise_year, thai_digits_to_arabic
 from faemban_registry.adapters.event_store import households
-from faemban_registry.domain.household import Household, Registration
+from faemban_registry.domain.household import FieldVerification, Household, Registration
 from faemban_registry.service_layer import handlers
 
 router = APIRouter(prefix="/v1/households", tags=["households"])
@@ -57,6 +57,26 @@ class FieldStatusIn(BaseModel):
     expected_version: int | None = Field(default=None, ge=1)
 
 
+class VerificationIn(BaseModel):
+    """Form ศจพ.1 for one household: marks on TPMAP's flags, new problems, member facts."""
+
+    survey_year: int = Field(description="CE or BE")
+    indicators: dict[str, Literal["confirmed", "rejected"]] = Field(
+        default_factory=dict, description="every indicator TPMAP flagged → confirmed or rejected"
+    )
+    new_failing: list[str] = Field(default_factory=list, description="failing now, not flagged by TPMAP")
+    field_status: FieldStatus
+    household_type: HouseholdType
+    members: list[MemberFacts] = Field(min_length=1, max_length=40)
+    total_income: float | None = Field(default=None, ge=0, description="default: sum of member incomes")
+    expected_version: int | None = Field(default=None, ge=1)
+
+    @field_validator("survey_year")
+    @classmethod
+    def _ce_year(cls, v: int) -> int:
+        return normalise_year(v)
+
+
 class HouseholdOut(BaseModel):
     household_id: str
     version: int
@@ -64,6 +84,7 @@ class HouseholdOut(BaseModel):
     cohort_year: int
     source: str
     field_status: str | None
+    verification_category: str | None = None
     facts: dict[str, Any]
 
 
@@ -75,6 +96,7 @@ def _out(h: Household) -> HouseholdOut:
         cohort_year=h.cohort_year,
         source=h.source,
         field_status=h.field_status,
+        verification_category=(h.verification or {}).get("verification_category"),
         facts=h.facts,
     )
 
@@ -130,5 +152,26 @@ async def record_field_status(
     async with runtime.transaction() as conn:
         household = await handlers.record_field_status(
             conn, households, principal, household_id, body.field_status, body.expected_version
+        )
+    return _out(household)
+
+
+@router.post("/{household_id}/verification", response_model=HouseholdOut)
+async def verify_household(
+    household_id: str, body: VerificationIn, principal: FieldTeam, runtime: Runtime
+) -> HouseholdOut:
+    """Record the field verification (ศจพ.1); the category is derived from the marks."""
+    verification = FieldVerification(
+        survey_year=body.survey_year,
+        marks=dict(body.indicators),
+        new_failing=tuple(body.new_failing),
+        field_status=body.field_status,
+        household_type=body.household_type,
+        members=tuple(body.members),
+        total_income=body.total_income,
+    )
+    async with runtime.transaction() as conn:
+        household = await handlers.verify_household(
+            conn, households, principal, household_id, verification, body.expected_version
         )
     return _out(household)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain.errors import FieldError, InvalidInput, NotFound
 from faemban_domain.events.contracts import FieldStatus
 from faemban_domain.eventsourcing.aggregate import Repository
+from faemban_domain.eventsourcing.store import ConcurrencyError
 from faemban_domain.platform.auth import Principal
-from faemban_registry.domain.household import Household, Registration
+from faemban_registry.domain.household import FieldVerification, Household, Registration
 
 
 async def register_household(
@@ -39,6 +41,20 @@ async def load_household(
     return household
 
 
+async def _load_at(
+    conn: AsyncConnection,
+    repo: Repository[Household],
+    principal: Principal,
+    household_id: str,
+    expected_version: int | None,
+) -> Household:
+    """Load for a change; a client that says which version it saw gets 409 if it moved on."""
+    household = await load_household(conn, repo, principal, household_id)
+    if expected_version is not None and expected_version != household.version:
+        raise ConcurrencyError(household.stream_id, expected_version)
+    return household
+
+
 async def record_field_status(
     conn: AsyncConnection,
     repo: Repository[Household],
@@ -47,11 +63,21 @@ async def record_field_status(
     status: FieldStatus,
     expected_version: int | None = None,
 ) -> Household:
-    household = await load_household(conn, repo, principal, household_id)
-    if expected_version is not None and expected_version != household.version:
-        from faemban_domain.eventsourcing.store import ConcurrencyError
-
-        raise ConcurrencyError(household.stream_id, expected_version)
+    household = await _load_at(conn, repo, principal, household_id, expected_version)
     household.record_field_status(status)
+    await repo.save(conn, household)
+    return household
+
+
+async def verify_household(
+    conn: AsyncConnection,
+    repo: Repository[Household],
+    principal: Principal,
+    household_id: str,
+    verification: FieldVerification,
+    expected_version: int | None = None,
+) -> Household:
+    household = await _load_at(conn, repo, principal, household_id, expected_version)
+    household.verify(verification, datetime.now(UTC).isoformat())
     await repo.save(conn, household)
     return household
