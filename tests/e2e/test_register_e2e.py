@@ -270,3 +270,18 @@ async def test_rows_outside_the_importers_area_fail_the_file(stack: Stack, tmp_p
         status = await run_import(stack, client, path, ["45"])
     assert status["status"] == "failed" and status["rows_rejected"] == 20
     assert {e["column"] for e in status["errors"]} == {"subdistrict_code"}
+
+
+async def test_an_unreadable_upload_fails_with_a_clear_message(stack: Stack, tmp_path: Path) -> None:
+    junk = tmp_path / "photo.csv"
+    junk.write_bytes(bytes([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0xDB]) * 200)
+    async with httpx.AsyncClient(timeout=60) as client:
+        status = await run_import(stack, client, junk, ["44"])
+        assert status["status"] == "failed"
+        assert status["errors"][0]["column"] == "file" and "UTF-8" in status["errors"][0]["message"]
+        empty = await client.post(
+            f"{stack.url('registry')}/v1/imports/tpmap-register",
+            files={"file": ("empty.csv", b"", "text/csv")},
+            headers=stack.auth(IMPORTER, ["44"]),
+        )
+        assert empty.status_code == 422 and empty.json()["errors"][0]["field"] == "file"

@@ -129,3 +129,20 @@ def test_files_in_every_accepted_encoding_read_the_same(tmp_path: Path) -> None:
     wb.active.append(["TP1", 4])
     wb.save(tmp_path / "f.xlsx")
     assert list(open_rows(tmp_path / "f.xlsx")) == [(1, ["household_id", "members"]), (2, ["TP1", 4])]
+
+
+def test_binary_or_broken_files_are_unreadable_not_crashes(tmp_path: Path) -> None:
+    from faemban_registry.adapters.register_files import UnreadableFile
+
+    nul = tmp_path / "nul.csv"
+    nul.write_bytes(b"household_id\x00,x\nTP1,1\n")
+    with pytest.raises(UnreadableFile, match="NUL"):
+        list(open_rows(nul))
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(bytes([0xFF, 0xFE, 0xDB]) * 10)
+    with pytest.raises(UnreadableFile):
+        list(open_rows(junk))
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 this is no workbook")
+    with pytest.raises(UnreadableFile):
+        list(open_rows(broken))

@@ -43,11 +43,16 @@ def open_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
     text = _decode(path.read_bytes())
+    if "\x00" in text:
+        raise UnreadableFile("the file holds NUL bytes: not a text CSV (upload XLSX as .xlsx)")
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
-        if any(cell.strip() for cell in cells):
-            yield number, cells
+    try:
+        for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+            if any(cell.strip() for cell in cells):
+                yield number, cells
+    except csv.Error as exc:
+        raise UnreadableFile(f"not a readable CSV: {exc}") from exc
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:

@@ -125,6 +125,25 @@ class ImportJobs:
         return out
 
     async def run(self, import_id: str) -> None:
+        """Every job ends ``done`` or ``failed``; an unforeseen error fails it with its message."""
+        try:
+            await self._run(import_id)
+        except asyncio.CancelledError:
+            raise  # service stopping: the job is resumed at the next start
+        except Exception as exc:
+            log.exception("import.crashed", import_id=import_id)
+            message = (
+                f"the import stopped on an unexpected error ({type(exc).__name__}); nothing was registered"
+            )
+            await self._finish(
+                import_id,
+                "failed",
+                [RowError(0, "file", message)],
+                0,
+                self.progress.get(import_id, Progress()),
+            )
+
+    async def _run(self, import_id: str) -> None:
         async with self.runtime.reading() as conn:
             job = (
                 (await conn.execute(sa.select(imports).where(imports.c.import_id == import_id)))
