@@ -28,6 +28,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+from common import fresh_db
 from sqlalchemy.engine import make_url
 
 from faemban_cli.demo_data import generate, write_csv
@@ -36,15 +37,6 @@ from faemban_domain.platform.auth import ensure_dev_keypair, mint_token
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent / "faemban"
-
-
-async def fresh_db(base: str, name: str) -> str:
-    u = make_url(base + "/postgres")
-    conn = await asyncpg.connect(host=u.host, port=u.port, user=u.username, database="postgres")
-    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    return f"{base}/{name}"
 
 
 async def empty_topics(bootstrap: str) -> None:

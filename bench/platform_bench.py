@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 import asyncpg
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from common import fresh_db
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -67,15 +68,6 @@ def public(ev: RecordedEvent) -> Publication:
     )
 
 
-async def admin_db(base: str, name: str) -> str:
-    u = make_url(base + "/postgres")
-    conn = await asyncpg.connect(host=u.host, port=u.port, user=u.username, database="postgres")
-    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    return f"{base}/{name}"
-
-
 def rate(n: int, seconds: float) -> str:
     return f" {n / seconds:>10,.0f}/s"
 
@@ -83,7 +75,7 @@ def rate(n: int, seconds: float) -> str:
 async def main(n: int) -> None:
     base = os.environ["FAEMBAN_TEST_POSTGRES_URL"].rstrip("/")
     bootstrap = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
-    url = await admin_db(base, "bench_platform")
+    url = await fresh_db(base, "bench_platform")
     engine = make_engine(url)
     async with engine.begin() as conn:
         await conn.run_sync(platform_metadata.create_all)

@@ -16,7 +16,6 @@ import traceback
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 import sqlalchemy as sa
 import structlog
@@ -34,7 +33,7 @@ from faemban_domain.eventsourcing.broker import (
     Subscriber,
     TopicPartition,
 )
-from faemban_domain.eventsourcing.sql import upsert
+from faemban_domain.eventsourcing.sql import dialect_insert, upsert
 from faemban_domain.eventsourcing.tables import consumer_offsets, inbox
 
 log = structlog.get_logger("faemban.consumer")
@@ -156,7 +155,7 @@ class ConsumerRunner:
         now = datetime.now(UTC)
         unique = list({e.id: e for e in reversed(events)}.values())[::-1]
         # executemany form: compiled once and cached, batched by the driver
-        stmt = _insert_for(conn, inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
+        stmt = dialect_insert(conn, inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
         params = [
             {"consumer": self.spec.name, "event_id": e.id, "outcome": "processed", "processed_at": now}
             for e in unique
@@ -278,12 +277,6 @@ def _parse(record: Record) -> CloudEvent:
         return CloudEvent.from_json_bytes(record.value)
     except Exception as exc:
         raise PoisonEvent(f"not a CloudEvent: {exc}") from exc
-
-
-def _insert_for(conn: AsyncConnection, table: sa.Table) -> Any:
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 def _event_id(record: Record) -> str | None:

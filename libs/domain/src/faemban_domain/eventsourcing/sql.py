@@ -10,7 +10,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 
-def _insert(conn: AsyncConnection, table: sa.Table) -> Any:
+def dialect_insert(conn: AsyncConnection, table: sa.Table) -> Any:
+    """INSERT with ON CONFLICT support for the connection's dialect (PostgreSQL or SQLite)."""
     if conn.dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
@@ -23,7 +24,7 @@ async def upsert(
     key: Sequence[str],
     update: Sequence[str],
 ) -> None:
-    stmt = _insert(conn, table).values(**values)
+    stmt = dialect_insert(conn, table).values(**values)
     stmt = stmt.on_conflict_do_update(index_elements=list(key), set_={c: stmt.excluded[c] for c in update})
     await conn.execute(stmt)
 

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain import context
 from faemban_domain.events.envelope import CloudEvent, assert_no_personal_data
+from faemban_domain.eventsourcing.sql import bulk_insert
 from faemban_domain.eventsourcing.tables import event_store, outbox
 
 
@@ -154,11 +155,6 @@ class EventStore:
         """
         import asyncpg
 
-        # The first SQLAlchemy statement makes the driver open the transaction;
-        # COPY on the raw connection then runs inside it.
-        await conn.execute(sa.text("SELECT 1"))
-        raw = (await conn.get_raw_connection()).driver_connection
-        assert raw is not None
         recorded = [
             RecordedEvent(
                 r["stream_id"],
@@ -174,31 +170,14 @@ class EventStore:
         ]
         meta_json = json.dumps(rows[0]["metadata"])
         try:
-            await raw.copy_records_to_table(
-                "event_store",
-                columns=["stream_id", "version", "event_id", "event_type", "data", "metadata", "recorded_at"],
-                records=[
-                    (
-                        r["stream_id"],
-                        r["version"],
-                        r["event_id"],
-                        r["event_type"],
-                        json.dumps(r["data"]),
-                        meta_json,
-                        r["recorded_at"],
-                    )
-                    for r in rows
-                ],
+            await bulk_insert(
+                conn,
+                event_store,
+                [{**r, "data": json.dumps(r["data"]), "metadata": meta_json} for r in rows],
             )
         except asyncpg.UniqueViolationError as exc:
             raise ConcurrencyError("<batch>", 0) from exc
-        out = self._outbox_rows(recorded)
-        if out:
-            await raw.copy_records_to_table(
-                "outbox",
-                columns=["event_id", "topic", "key", "value", "created_at"],
-                records=[(o["event_id"], o["topic"], o["key"], o["value"], o["created_at"]) for o in out],
-            )
+        await bulk_insert(conn, outbox, self._outbox_rows(recorded))
         return recorded
 
     async def _insert_events(

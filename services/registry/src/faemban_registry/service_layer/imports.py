@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -267,17 +267,13 @@ async def _register_chunk(conn: AsyncConnection, import_id: str, chunk: list[Reg
                 "household_id": row.household_id,
                 "source_import_id": import_id,
                 "updated_at": now,
-                **_asdict(row.personal),
+                **asdict(row.personal),
             }
         )
     if streams:
         await store.append_many(conn, streams, metadata={"import_id": import_id})
         await bulk_insert(conn, household_personal, personal)
     return len(existing)
-
-
-def _asdict(personal: Any) -> dict[str, Any]:
-    return {name: getattr(personal, name) for name in personal.__slots__}
 
 
 def _count_rows(path: Path) -> int:

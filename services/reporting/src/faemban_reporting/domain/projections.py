@@ -12,12 +12,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain import indicators
 from faemban_domain.events.envelope import CloudEvent
-from faemban_domain.eventsourcing.sql import bulk_insert
+from faemban_domain.eventsourcing.sql import bulk_insert, dialect_insert
 from faemban_reporting.domain.register_summary import MEASURES, add_up, contribution
 
 REGISTERED = "th.faemban.household.registered.v1"
@@ -107,7 +106,7 @@ async def _insert_new_households(
     """
     t = tables["register_households"]
     unique = list({r["household_id"]: r for r in reversed(rows)}.values())[::-1]
-    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(t)
+    insert = dialect_insert(conn, t)
     stmt = insert.on_conflict_do_nothing().returning(t.c.household_id)
     inserted = set((await conn.execute(stmt, unique)).scalars().all())
     await _add_to_village_totals(
@@ -128,7 +127,7 @@ async def _add_to_village_totals(
     ]
     if not values:
         return
-    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+    insert = dialect_insert(conn, table)
     stmt = insert.on_conflict_do_update(
         index_elements=["area_code", "cohort_year"],
         set_={k: table.c[k] + insert.excluded[k] for k in MEASURES},
