@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from faemban_domain.errors import InvalidInput
-from faemban_domain.eventsourcing.tables import metadata
 from faemban_domain.platform.auth import Principal
-from faemban_domain.platform.db import make_engine
 from faemban_registry.adapters.event_store import households, public_view
 from faemban_registry.domain.household import Household, Registration
 from faemban_registry.service_layer import handlers
@@ -77,14 +73,6 @@ def test_public_view_is_the_contract() -> None:
         RecordedEvent("household-H1", 1, 1, ev.event_id, ev.type, ev.data, {}, datetime.now(UTC))
     )
     assert pub is not None and pub.type == "th.faemban.household.registered.v1" and pub.subject == "H1"
-
-
-@pytest.fixture()
-async def engine(tmp_path: Path) -> AsyncEngine:
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite'}")
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    return engine
 
 
 async def test_handlers_check_area_scope_and_duplicates(engine: AsyncEngine) -> None:

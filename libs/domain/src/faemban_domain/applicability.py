@@ -38,6 +38,19 @@ REASONS: dict[AppliesWhen, str] = {
 }
 
 
+BECAUSE: dict[AppliesWhen, str] = {
+    "always": "it applies to every household",
+    "newborn": "a child was born in the survey year",
+    "age_6_plus": "a member is 6 or older",
+    "age_3_5": "a member is aged 3–5",
+    "age_6_14": "a member is aged 6–14",
+    "m3_graduate": "a member finished M.3 (ม.3)",
+    "age_15_59": "a member is aged 15–59",
+    "age_60_plus": "a member is 60 or older",
+    "disabled_member": "a member is disabled",
+}
+
+
 def condition_holds(condition: AppliesWhen, members: Sequence[MemberLike]) -> bool:
     if condition == "always":
         return True
@@ -66,3 +79,7 @@ def applies(indicator: Indicator, members: Sequence[MemberLike]) -> bool:
 
 def why_not(indicator: Indicator) -> str:
     return REASONS[indicator.applies_when]
+
+
+def why_applies(indicator: Indicator) -> str:
+    return BECAUSE[indicator.applies_when]

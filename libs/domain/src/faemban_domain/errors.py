@@ -23,3 +23,7 @@ class InvalidInput(Exception):
 
 class NotFound(Exception):
     pass
+
+
+class StateConflict(InvalidInput):
+    """The command is well formed but the aggregate's state forbids it now (409)."""

@@ -36,6 +36,14 @@ class DimensionInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class SubItem:
+    """One practice a ศจพ.2 question breaks into; the indicator is met only if all are."""
+
+    label_th: str
+    label_en: str
+
+
+@dataclass(frozen=True, slots=True)
 class Indicator:
     code: str
     jpt_no: int
@@ -48,6 +56,7 @@ class Indicator:
     label_th: str
     label_en: str
     applies_when: AppliesWhen
+    sub_items: tuple[SubItem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -77,7 +86,10 @@ def _catalogue() -> tuple[tuple[DimensionInfo, ...], tuple[RuleSet, ...]]:
         RuleSet(
             effective_from_survey_year=rs["effective_from_survey_year"],
             income_threshold_baht=rs["income_threshold_baht"],
-            indicators=tuple(Indicator(**i) for i in rs["indicators"]),
+            indicators=tuple(
+                Indicator(**{**i, "sub_items": tuple(SubItem(**x) for x in i.get("sub_items", ()))})
+                for i in rs["indicators"]
+            ),
             codes=frozenset(i["code"] for i in rs["indicators"]),
         )
         for rs in raw["rule_sets"]

@@ -26,6 +26,16 @@ IndicatorResult = Literal["fails", "met", "not_applicable"]
 Establishment = Literal["tpmap_confirmed", "tpmap_rejected", "new", "tpmap_unflagged", "answered"]
 Outcome = Literal["none", "survive", "sufficient", "sustainable"]
 PhysicalStatus = Literal["normal", "disabled", "chronically_ill", "bedridden"]
+Relation = Literal["head", "spouse", "child", "grandchild", "parent", "sibling", "relative", "other"]
+LandTenure = Literal["own", "rent", "public_land", "other"]
+HouseNumberStatus = Literal["has_number", "no_number"]
+WishForHelp = Literal["urgent", "wants_help", "no_help_wanted"]
+HelpKind = Literal["goods", "money", "utilities", "training", "scholarship", "referral", "other"]
+CommunityFund = Literal[
+    "savings_group", "community_finance_centre", "kkkj", "village_fund", "womens_fund", "other"
+]
+LeaveReason = Literal["moved_out", "deceased", "other"]
+CertificationLevel = Literal["district", "province"]
 PlanHorizon = Literal["short", "medium", "long"]
 PlanItemStatus = Literal["planned", "in_progress", "done", "dropped"]
 GiverKind = Literal["state", "local_government", "private", "civil_society", "volunteer"]
@@ -87,6 +97,97 @@ class MemberFacts(_Data):
     annual_income: float | None = Field(default=None, ge=0)
     born_in_survey_year: bool = False
     finished_m3: bool = Field(default=False, description="finished lower secondary (ม.3)")
+
+
+class RosterMember(_Data):
+    """A member as the registry's events know them: an opaque id, the relation, the facts."""
+
+    member_id: str = Field(description="opaque, unique within the household (M1, M2, …)")
+    relation: Relation
+    facts: MemberFacts
+
+
+class HouseholdDetailsRecordedV1(_Data):
+    """The family book was filled in or updated (address facts, wishes, funds, members)."""
+
+    household_id: str
+    area_code: str
+    house_number_status: HouseNumberStatus | None = None
+    land_tenure: LandTenure | None = None
+    wish_for_help: WishForHelp | None = None
+    kinds_of_help: list[HelpKind] = Field(default_factory=list)
+    community_funds: list[CommunityFund] = Field(default_factory=list)
+    khok_nong_na: bool = Field(default=False, description="takes part in the Khok Nong Na model")
+    pinned: bool = Field(default=False, description="a map pin is recorded (the pin itself stays home)")
+    head_member_id: str | None = None
+    members: list[RosterMember] = Field(default_factory=list)
+
+
+class HouseholdMemberAddedV1(_Data):
+    household_id: str
+    area_code: str
+    member: RosterMember
+    members: int = Field(ge=1, description="members after the change")
+
+
+class HouseholdMemberLeftV1(_Data):
+    household_id: str
+    area_code: str
+    member_id: str
+    reason: LeaveReason
+    new_head_member_id: str | None = Field(default=None, description="set when the head left")
+    members: int = Field(ge=0, description="members after the change")
+
+
+class HouseholdHeadDeceasedV1(_Data):
+    household_id: str
+    area_code: str
+    former_head_member_id: str
+    new_head_member_id: str
+    members: int = Field(ge=1, description="members after the change")
+
+
+class HouseholdMovedV1(_Data):
+    """The household moved; a new area moves it into another team's scope."""
+
+    household_id: str
+    from_area_code: str
+    area_code: str
+
+
+class HouseholdCertifiedV1(_Data):
+    """The district (ศจพ.อ.) certified the household's verification."""
+
+    household_id: str
+    area_code: str
+    survey_year: int
+    certified_at: datetime
+    due: date = Field(description="the campaign's district date")
+    late: bool
+
+
+class HouseholdCertificationReturnedV1(_Data):
+    """The district or the province sent the household back to be verified again."""
+
+    household_id: str
+    area_code: str
+    survey_year: int
+    level: CertificationLevel
+    reason: str = Field(min_length=1, max_length=1000)
+    returned_at: datetime
+    due: date
+    late: bool
+
+
+class HouseholdApprovedV1(_Data):
+    """The province (ศจพ.จ.) approved the household: plans may now be made."""
+
+    household_id: str
+    area_code: str
+    survey_year: int
+    approved_at: datetime
+    due: date = Field(description="the campaign's province date")
+    late: bool
 
 
 class IndicatorOutcome(_Data):
@@ -191,6 +292,21 @@ EVENT_TYPES: dict[str, EventType] = {
             HouseholdFieldStatusRecordedV1,
             False,
         ),
+        EventType(
+            "th.faemban.household.details-recorded.v1", REGISTRY_TOPIC, HouseholdDetailsRecordedV1, False
+        ),
+        EventType("th.faemban.household.member-added.v1", REGISTRY_TOPIC, HouseholdMemberAddedV1, False),
+        EventType("th.faemban.household.member-left.v1", REGISTRY_TOPIC, HouseholdMemberLeftV1, False),
+        EventType("th.faemban.household.head-deceased.v1", REGISTRY_TOPIC, HouseholdHeadDeceasedV1, False),
+        EventType("th.faemban.household.moved.v1", REGISTRY_TOPIC, HouseholdMovedV1, False),
+        EventType("th.faemban.household.certified.v1", REGISTRY_TOPIC, HouseholdCertifiedV1, False),
+        EventType(
+            "th.faemban.household.certification-returned.v1",
+            REGISTRY_TOPIC,
+            HouseholdCertificationReturnedV1,
+            False,
+        ),
+        EventType("th.faemban.household.approved.v1", REGISTRY_TOPIC, HouseholdApprovedV1, False),
         EventType("th.faemban.indicator.assessed.v1", ASSESSMENT_TOPIC, IndicatorAssessedV1, True),
         EventType("th.faemban.plan.created.v1", PLANNING_TOPIC, PlanCreatedV1, True),
         EventType("th.faemban.assistance.logged.v1", ASSISTANCE_TOPIC, AssistanceLoggedV1, True),

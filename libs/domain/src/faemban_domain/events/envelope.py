@@ -40,7 +40,10 @@ PERSONAL_KEYS = frozenset(
         "pin",
         "map_pin",
         "house_no",
+        "near_house_no",
         "address",
+        "date_of_birth",
+        "birth_date",
     }
 )
 

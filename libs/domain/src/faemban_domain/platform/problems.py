@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from faemban_domain.errors import InvalidInput, NotFound
+from faemban_domain.errors import InvalidInput, NotFound, StateConflict
 from faemban_domain.eventsourcing.store import ConcurrencyError
 
 PROBLEM_JSON = "application/problem+json"
@@ -113,11 +113,12 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InvalidInput)
     async def _invalid(request: Request, exc: InvalidInput) -> JSONResponse:
+        conflict = isinstance(exc, StateConflict)
         return problem_response(
-            422,
-            "Invalid input",
+            409 if conflict else 422,
+            "Not allowed in this state" if conflict else "Invalid input",
             str(exc),
-            type_="https://faemban.th/problems/validation",
+            type_=f"https://faemban.th/problems/{'state' if conflict else 'validation'}",
             errors=[{"field": e.field, "message": e.message} for e in exc.errors],
             instance=request.url.path,
         )

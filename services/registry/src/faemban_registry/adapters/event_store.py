@@ -1,39 +1,40 @@
 """The registry's event store and what of it is published.
 
-Internal events may later carry personal data (names, ids, pins) that must
-stay in this database; ``public_view`` decides what reaches Kafka, validated
-against the public contract.
+Every internal event of a household has a public type; its data is
+validated against the public contract on the way to the outbox, so a field
+that is not in the contract (and no personal data is) cannot leave.
 """
 
 from __future__ import annotations
 
-from faemban_domain.events.contracts import (
-    REGISTRY_TOPIC,
-    HouseholdFieldStatusRecordedV1,
-    HouseholdRegisteredV1,
-    HouseholdVerifiedV1,
-)
+from faemban_domain.events.contracts import REGISTRY_TOPIC, contract_for
 from faemban_domain.eventsourcing.aggregate import Repository
 from faemban_domain.eventsourcing.store import EventStore, Publication, RecordedEvent
-from faemban_registry.domain.household import FIELD_STATUS_RECORDED, REGISTERED, VERIFIED, Household
+from faemban_registry.domain import household as h
+
+PUBLIC_TYPES = {
+    h.REGISTERED: "th.faemban.household.registered.v1",
+    h.VERIFIED: "th.faemban.household.verified.v1",
+    h.FIELD_STATUS_RECORDED: "th.faemban.household.field-status-recorded.v1",
+    h.DETAILS_RECORDED: "th.faemban.household.details-recorded.v1",
+    h.MEMBER_ADDED: "th.faemban.household.member-added.v1",
+    h.MEMBER_LEFT: "th.faemban.household.member-left.v1",
+    h.HEAD_DECEASED: "th.faemban.household.head-deceased.v1",
+    h.MOVED: "th.faemban.household.moved.v1",
+    h.CERTIFIED: "th.faemban.household.certified.v1",
+    h.RETURNED: "th.faemban.household.certification-returned.v1",
+    h.APPROVED: "th.faemban.household.approved.v1",
+}
 
 
 def public_view(event: RecordedEvent) -> Publication | None:
-    if event.type == REGISTERED:
-        data = HouseholdRegisteredV1.model_validate(event.data).model_dump(mode="json")
-        return Publication(
-            "th.faemban.household.registered.v1", data, data["household_id"], data["area_code"]
-        )
-    if event.type == VERIFIED:
-        data = HouseholdVerifiedV1.model_validate(event.data).model_dump(mode="json")
-        return Publication("th.faemban.household.verified.v1", data, data["household_id"], data["area_code"])
-    if event.type == FIELD_STATUS_RECORDED:
-        data = HouseholdFieldStatusRecordedV1.model_validate(event.data).model_dump(mode="json")
-        return Publication(
-            "th.faemban.household.field-status-recorded.v1", data, data["household_id"], data["area_code"]
-        )
-    return None
+    public_type = PUBLIC_TYPES.get(event.type)
+    if public_type is None:
+        return None
+    model = contract_for(public_type).model
+    data = model.model_validate(event.data).model_dump(mode="json")
+    return Publication(public_type, data, data["household_id"], data["area_code"])
 
 
 store = EventStore(source="faemban/registry", topic=REGISTRY_TOPIC, public_view=public_view)
-households: Repository[Household] = Repository(store, Household)
+households: Repository[h.Household] = Repository(store, h.Household)

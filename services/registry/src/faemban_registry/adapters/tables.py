@@ -39,7 +39,7 @@ household_personal = sa.Table(
     sa.Column("head_title", sa.String(200)),
     sa.Column("head_first_name", sa.String(200)),
     sa.Column("head_last_name", sa.String(200)),
-    sa.Column("head_citizen_id", sa.String(13)),
+    sa.Column("head_citizen_id", sa.String(13), index=True),
     sa.Column("head_age", sa.Integer),
     sa.Column("head_sex", sa.String(10)),
     sa.Column("house_no", sa.String(40)),
@@ -52,3 +52,78 @@ household_personal = sa.Table(
     sa.Column("source_import_id", sa.String(36)),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+household_details = sa.Table(
+    "household_details",
+    metadata,
+    sa.Column("household_id", sa.String(64), primary_key=True),
+    sa.Column("near_house_no", sa.String(40)),
+    sa.Column("local_government", sa.String(200)),
+    sa.Column("phone", sa.String(20)),
+    sa.Column("skills", sa.JSON, nullable=False),
+    sa.Column("other_problems", sa.JSON, nullable=False),
+    sa.Column("able_to_repay", sa.Boolean),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+"""Personal extras of the family book beyond ``household_personal`` (free text may name people)."""
+
+member_personal = sa.Table(
+    "member_personal",
+    metadata,
+    sa.Column("household_id", sa.String(64), primary_key=True),
+    sa.Column("member_id", sa.String(8), primary_key=True),
+    sa.Column("title", sa.String(200)),
+    sa.Column("first_name", sa.String(200)),
+    sa.Column("last_name", sa.String(200)),
+    sa.Column("citizen_id", sa.String(13), index=True),
+    sa.Column("date_of_birth", sa.Date),
+    sa.Column("education", sa.String(200)),
+    sa.Column("occupation", sa.String(200)),
+    sa.Column("formal_debt", sa.Float),
+    sa.Column("informal_debt", sa.Float),
+    sa.Column("savings", sa.Float),
+    sa.Column("current", sa.Boolean, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+"""Names and ids of every member (past ones kept with ``current`` false until erased)."""
+
+household_index = sa.Table(
+    "household_index",
+    metadata,
+    sa.Column("household_id", sa.String(64), primary_key=True),
+    sa.Column("area_code", sa.String(8), nullable=False, index=True),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("survey_year", sa.Integer, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+"""Where each household stands, kept in the transaction of its events, so a
+district can certify "the verified households of a subdistrict" by query;
+rebuildable from the event store (``household_index.rebuild``)."""
+
+photos = sa.Table(
+    "household_photos",
+    metadata,
+    sa.Column("photo_id", sa.String(36), primary_key=True),
+    sa.Column("household_id", sa.String(64), nullable=False, index=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("content_type", sa.String(20), nullable=False),
+    sa.Column("size_bytes", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("blob_key", sa.String(200), nullable=False),
+    sa.Column("uploaded_by", sa.String(200), nullable=False),
+    sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+personal_data_access = sa.Table(
+    "personal_data_access",
+    metadata,
+    sa.Column("access_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("subject", sa.String(200), nullable=False, index=True),
+    sa.Column("roles", sa.JSON, nullable=False),
+    sa.Column("household_id", sa.String(64), nullable=False, index=True),
+    sa.Column("what", sa.String(40), nullable=False),
+    sa.Column("purpose", sa.String(300)),
+    sa.Column("request_id", sa.String(100)),
+)
+"""Every read of personal data through the API (DOMAIN.md §13: who, what, when, why)."""

@@ -7,19 +7,52 @@ every entrypoint (API, import, CLI).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, get_args
+from datetime import datetime
+from typing import Any, Literal, get_args
 
 from faemban_domain import areas, indicators
 from faemban_domain.applicability import applies, why_not
-from faemban_domain.errors import FieldError, InvalidInput
-from faemban_domain.events.contracts import FieldStatus, HouseholdSource, HouseholdType, MemberFacts
+from faemban_domain.campaign import CampaignCalendar
+from faemban_domain.errors import FieldError, InvalidInput, StateConflict
+from faemban_domain.events.contracts import (
+    CertificationLevel,
+    FieldStatus,
+    HouseholdSource,
+    HouseholdType,
+    LeaveReason,
+    MemberFacts,
+    Relation,
+)
 from faemban_domain.eventsourcing.aggregate import Aggregate
+from faemban_registry.domain.members import Address, Circumstances
+from faemban_registry.domain.new_household import Assessed, income_of
 from faemban_registry.domain.verification import verification_category
 
 REGISTERED = "HouseholdRegistered"
 FIELD_STATUS_RECORDED = "HouseholdFieldStatusRecorded"
 VERIFIED = "HouseholdVerified"
+DETAILS_RECORDED = "HouseholdDetailsRecorded"
+MEMBER_ADDED = "HouseholdMemberAdded"
+MEMBER_LEFT = "HouseholdMemberLeft"
+HEAD_DECEASED = "HouseholdHeadDeceased"
+MOVED = "HouseholdMoved"
+CERTIFIED = "HouseholdCertified"
+RETURNED = "HouseholdCertificationReturned"
+APPROVED = "HouseholdApproved"
+
+CertificationStatus = Literal["to_verify", "verified", "certified", "approved"]
+"""Where a household stands in the campaign: only ``approved`` ones get plans."""
+
+
+def check_area(area_code: str, where: str = "area_code") -> list[FieldError]:
+    level = areas.level_of(area_code)
+    if level not in ("village", "subdistrict"):
+        return [FieldError(where, "must be a 6-digit subdistrict or 8-digit village code")]
+    if not areas.is_known(area_code):
+        return [FieldError(where, f"unknown area {area_code}")]
+    return []
 
 
 @dataclass(frozen=True)
@@ -38,12 +71,7 @@ class Registration:
     tpmap_failing_indicators: tuple[str, ...] = field(default_factory=tuple)
 
     def validate(self) -> None:
-        errors: list[FieldError] = []
-        level = areas.level_of(self.area_code)
-        if level not in ("village", "subdistrict"):
-            errors.append(FieldError("area_code", "must be a 6-digit subdistrict or 8-digit village code"))
-        elif not areas.is_known(self.area_code):
-            errors.append(FieldError("area_code", f"unknown area {self.area_code}"))
+        errors: list[FieldError] = check_area(self.area_code)
         if self.source not in get_args(HouseholdSource):
             errors.append(FieldError("source", f"must be one of {list(get_args(HouseholdSource))}"))
         if not 2000 <= self.cohort_year <= 2100:
@@ -100,6 +128,13 @@ class Household(Aggregate):
         self.facts: dict[str, Any] = {}
         self.field_status: str | None = None
         self.verification: dict[str, Any] | None = None
+        self.details: dict[str, Any] | None = None
+        self.roster: dict[str, dict[str, Any]] = {}
+        """Current members: member id → {"relation", "facts"}; ids are never reused."""
+        self.head_member_id: str | None = None
+        self.members_ever: int = 0
+        self.status: CertificationStatus = "to_verify"
+        self.last_return: dict[str, Any] | None = None
 
     @classmethod
     def register(cls, household_id: str, registration: Registration) -> Household:
@@ -126,6 +161,39 @@ class Household(Aggregate):
         )
         return household
 
+    @classmethod
+    def register_new(cls, household_id: str, form: NewHouseholdForm, verified_at: str) -> Household:
+        """A household found in the field (ศจพ.2): registered, described and checked at once.
+
+        It has no TPMAP flags, so every failing indicator is "new" and there is
+        no ศจพ.1 category (DOMAIN.md §6).
+        """
+        if form.source == "tpmap":
+            raise InvalidInput([FieldError("source", "a ศจพ.2 household is exclusion_error or vulnerable")])
+        facts = [f for _, f in form.members]
+        household = cls.register(household_id, registration_from_members(form, facts))
+        household.record_details(form.address, form.circumstances, form.members)
+        household._trigger(
+            VERIFIED,
+            {
+                "household_id": household_id,
+                "area_code": form.area_code,
+                "survey_year": form.survey_year,
+                "indicator_results": form.assessed.results,
+                "verification_category": None,
+                "field_status": form.field_status,
+                "household_type": form.household_type,
+                "members": [f.model_dump(mode="json") for f in facts],
+                "total_income": form.assessed.total_income,
+                "average_income": form.assessed.average_income,
+                "verified_at": verified_at,
+            },
+        )
+        return household
+
+    def member_facts(self) -> tuple[MemberFacts, ...]:
+        return tuple(MemberFacts.model_validate(m["facts"]) for m in self.roster.values())
+
     def record_field_status(self, status: FieldStatus) -> None:
         if status not in get_args(FieldStatus):
             raise InvalidInput([FieldError("field_status", f"must be one of {list(get_args(FieldStatus))}")])
@@ -136,6 +204,142 @@ class Household(Aggregate):
             {"household_id": self.id, "area_code": self.area_code, "field_status": status},
         )
 
+    def record_details(
+        self,
+        address: Address,
+        circumstances: Circumstances,
+        members: Sequence[tuple[Relation, MemberFacts]] = (),
+    ) -> list[str]:
+        """Record the family book; members only the first time (then: member commands).
+
+        Returns the ids given to the members listed, in their order.
+        """
+        if members and self.roster:
+            raise StateConflict(
+                [FieldError("members", "members are already recorded: add or remove them one by one")]
+            )
+        errors = address.check()
+        heads = [i for i, (relation, _) in enumerate(members) if relation == "head"]
+        if members and len(heads) != 1:
+            errors.append(FieldError("members", f"exactly one member must be the head (found {len(heads)})"))
+        if errors:
+            raise InvalidInput(errors)
+        ids = [f"M{self.members_ever + i + 1}" for i in range(len(members))]
+        roster = [
+            {"member_id": mid, "relation": relation, "facts": facts.model_dump(mode="json")}
+            for mid, (relation, facts) in zip(ids, members, strict=True)
+        ]
+        if not members:
+            roster = [{"member_id": k, **v} for k, v in self.roster.items()]
+        self._trigger(
+            DETAILS_RECORDED,
+            {
+                "household_id": self.id,
+                "area_code": self.area_code,
+                "house_number_status": address.house_number_status,
+                "land_tenure": circumstances.land_tenure,
+                "wish_for_help": circumstances.wish_for_help,
+                "kinds_of_help": list(dict.fromkeys(circumstances.kinds_of_help)),
+                "community_funds": list(dict.fromkeys(circumstances.community_funds)),
+                "khok_nong_na": circumstances.khok_nong_na,
+                "pinned": address.pinned,
+                "head_member_id": ids[heads[0]] if members else self.head_member_id,
+                "members": roster,
+            },
+        )
+        return ids
+
+    def _require_roster(self) -> None:
+        if not self.roster:
+            raise StateConflict(
+                [FieldError("members", "record the household's members first (PUT .../details)")]
+            )
+
+    def _require_member(self, member_id: str, where: str = "member_id") -> None:
+        if member_id not in self.roster:
+            raise InvalidInput([FieldError(where, f"{member_id} is not a current member of {self.id}")])
+
+    def add_member(self, relation: Relation, facts: MemberFacts) -> str:
+        self._require_roster()
+        if relation == "head":
+            raise InvalidInput(
+                [FieldError("relation", "the household has a head: name a new one when they leave")]
+            )
+        member_id = f"M{self.members_ever + 1}"
+        self._trigger(
+            MEMBER_ADDED,
+            {
+                "household_id": self.id,
+                "area_code": self.area_code,
+                "member": {
+                    "member_id": member_id,
+                    "relation": relation,
+                    "facts": facts.model_dump(mode="json"),
+                },
+                "members": len(self.roster) + 1,
+            },
+        )
+        return member_id
+
+    def member_left(self, member_id: str, reason: LeaveReason, new_head_member_id: str | None = None) -> None:
+        """A member left the household; when it is the head, another member becomes head."""
+        self._require_roster()
+        self._require_member(member_id)
+        if reason not in get_args(LeaveReason):
+            raise InvalidInput([FieldError("reason", f"must be one of {list(get_args(LeaveReason))}")])
+        if member_id == self.head_member_id:
+            if reason == "deceased":
+                raise InvalidInput(
+                    [FieldError("reason", "the head died: record it as head deceased, naming the new head")]
+                )
+            self._check_new_head(new_head_member_id)
+        elif new_head_member_id is not None:
+            raise InvalidInput([FieldError("new_head_member_id", "only when the head leaves")])
+        self._trigger(
+            MEMBER_LEFT,
+            {
+                "household_id": self.id,
+                "area_code": self.area_code,
+                "member_id": member_id,
+                "reason": reason,
+                "new_head_member_id": new_head_member_id,
+                "members": len(self.roster) - 1,
+            },
+        )
+
+    def head_deceased(self, new_head_member_id: str) -> None:
+        self._require_roster()
+        self._check_new_head(new_head_member_id)
+        assert self.head_member_id is not None
+        self._trigger(
+            HEAD_DECEASED,
+            {
+                "household_id": self.id,
+                "area_code": self.area_code,
+                "former_head_member_id": self.head_member_id,
+                "new_head_member_id": new_head_member_id,
+                "members": len(self.roster) - 1,
+            },
+        )
+
+    def _check_new_head(self, new_head_member_id: str | None) -> None:
+        if not new_head_member_id:
+            raise InvalidInput([FieldError("new_head_member_id", "name the member who becomes head")])
+        self._require_member(new_head_member_id, "new_head_member_id")
+        if new_head_member_id == self.head_member_id:
+            raise InvalidInput([FieldError("new_head_member_id", "must be another member than the head")])
+
+    def move(self, to_area_code: str) -> None:
+        """The household moved; its area (and so who may see it) follows."""
+        errors = check_area(to_area_code)
+        if errors:
+            raise InvalidInput(errors)
+        if to_area_code == self.area_code:
+            return
+        self._trigger(
+            MOVED, {"household_id": self.id, "from_area_code": self.area_code, "area_code": to_area_code}
+        )
+
     def verify(self, v: FieldVerification, verified_at: str) -> str:
         """Record a ศจพ.1 verification; a later one supersedes it, both stay in the stream."""
         flagged = set(self.facts.get("tpmap_failing_indicators", []))
@@ -144,8 +348,9 @@ class Household(Aggregate):
             rules = indicators.rule_set(v.survey_year)
         except LookupError:
             raise InvalidInput([FieldError("survey_year", f"no indicator set for {v.survey_year}")]) from None
-        if not v.members:
-            errors.append(FieldError("members", "list at least one member (ages and statuses)"))
+        members = v.members or self.member_facts()
+        if not members:
+            errors.append(FieldError("members", "list the members (ages and statuses) or record them first"))
         for code, mark in v.marks.items():
             if code not in rules.codes:
                 errors.append(FieldError(f"indicators.{code}", "unknown indicator"))
@@ -168,7 +373,7 @@ class Household(Aggregate):
         rejected = {c for c, m in v.marks.items() if m == "rejected"}
         new = set(v.new_failing)
         for code in sorted(confirmed | new):
-            if code in rules.codes and v.members and not applies(rules.indicator(code), v.members):
+            if code in rules.codes and members and not applies(rules.indicator(code), members):
                 where = (
                     f"indicators.{code}" if code in confirmed else f"new_failing[{v.new_failing.index(code)}]"
                 )
@@ -184,13 +389,10 @@ class Household(Aggregate):
                 results[ind.code] = {"result": "fails", "established_by": "new"}
             else:
                 how = "tpmap_rejected" if ind.code in rejected else "tpmap_unflagged"
-                result = "met" if applies(ind, v.members) else "not_applicable"
+                result = "met" if applies(ind, members) else "not_applicable"
                 results[ind.code] = {"result": result, "established_by": how}
         # Members' incomes when the form gives any (a member without one, e.g. a child, earns 0).
-        incomes = [m.annual_income for m in v.members if m.annual_income is not None]
-        total = v.total_income
-        if total is None and incomes:
-            total = float(sum(incomes))
+        total, average = income_of(members, v.total_income)
         self._trigger(
             VERIFIED,
             {
@@ -201,13 +403,86 @@ class Household(Aggregate):
                 "verification_category": category,
                 "field_status": v.field_status,
                 "household_type": v.household_type,
-                "members": [m.model_dump(mode="json") for m in v.members],
+                "members": [m.model_dump(mode="json") for m in members],
                 "total_income": total,
-                "average_income": round(total / len(v.members), 2) if total is not None else None,
+                "average_income": average,
                 "verified_at": verified_at,
             },
         )
         return category
+
+    def certify(self, at: datetime, campaign: CampaignCalendar) -> None:
+        """The district certifies the household's verification (ศจพ.อ.)."""
+        if self.status != "verified":
+            raise StateConflict(
+                [
+                    FieldError(
+                        f"households.{self.id}", f"is {self.status}; only verified households are certified"
+                    )
+                ]
+            )
+        self._trigger(
+            CERTIFIED,
+            {
+                "household_id": self.id,
+                "area_code": self.area_code,
+                "survey_year": self.survey_year,
+                "certified_at": at.isoformat(),
+                "due": campaign.district_by.isoformat(),
+                "late": campaign.is_late("district", at),
+            },
+        )
+
+    def return_for_verification(
+        self, level: CertificationLevel, reason: str, at: datetime, campaign: CampaignCalendar
+    ) -> None:
+        """Send back to the field team: the district from verified, the province from certified."""
+        allowed = ("verified", "certified") if level == "district" else ("certified",)
+        if self.status not in allowed:
+            raise StateConflict(
+                [FieldError(f"households.{self.id}", f"is {self.status}; the {level} cannot return it")]
+            )
+        if not reason.strip():
+            raise InvalidInput([FieldError(f"returns.{self.id}.reason", "say why it goes back")])
+        self._trigger(
+            RETURNED,
+            {
+                "household_id": self.id,
+                "area_code": self.area_code,
+                "survey_year": self.survey_year,
+                "level": level,
+                "reason": reason.strip(),
+                "returned_at": at.isoformat(),
+                "due": campaign.due(level).isoformat(),
+                "late": campaign.is_late(level, at),
+            },
+        )
+
+    def approve(self, at: datetime, campaign: CampaignCalendar) -> None:
+        """The province approves a certified household (ศจพ.จ.); only now may plans be made."""
+        if self.status != "certified":
+            raise StateConflict(
+                [
+                    FieldError(
+                        f"households.{self.id}", f"is {self.status}; only certified households are approved"
+                    )
+                ]
+            )
+        self._trigger(
+            APPROVED,
+            {
+                "household_id": self.id,
+                "area_code": self.area_code,
+                "survey_year": self.survey_year,
+                "approved_at": at.isoformat(),
+                "due": campaign.province_by.isoformat(),
+                "late": campaign.is_late("province", at),
+            },
+        )
+
+    @property
+    def survey_year(self) -> int:
+        return int((self.verification or {}).get("survey_year") or self.cohort_year)
 
     def _apply(self, event_type: str, data: dict[str, Any]) -> None:
         if event_type == REGISTERED:
@@ -220,5 +495,67 @@ class Household(Aggregate):
         elif event_type == VERIFIED:
             self.field_status = data["field_status"]
             self.verification = dict(data)
+            self.status = "verified"
+        elif event_type == DETAILS_RECORDED:
+            self.details = {k: v for k, v in data.items() if k not in ("members", "household_id")}
+            self.roster = {
+                m["member_id"]: {"relation": m["relation"], "facts": m["facts"]} for m in data["members"]
+            }
+            self.head_member_id = data["head_member_id"]
+            self.members_ever = max([self.members_ever, *(int(m[1:]) for m in self.roster)])
+        elif event_type == MEMBER_ADDED:
+            m = data["member"]
+            self.roster[m["member_id"]] = {"relation": m["relation"], "facts": m["facts"]}
+            self.members_ever = max(self.members_ever, int(m["member_id"][1:]))
+        elif event_type == MEMBER_LEFT:
+            del self.roster[data["member_id"]]
+            if data["new_head_member_id"]:
+                self._make_head(data["new_head_member_id"])
+        elif event_type == HEAD_DECEASED:
+            del self.roster[data["former_head_member_id"]]
+            self._make_head(data["new_head_member_id"])
+            self.field_status = "head_deceased"
+        elif event_type == MOVED:
+            self.area_code = data["area_code"]
+        elif event_type == CERTIFIED:
+            self.status = "certified"
+        elif event_type == RETURNED:
+            self.status = "to_verify"
+            self.last_return = dict(data)
+        elif event_type == APPROVED:
+            self.status = "approved"
         else:
             raise ValueError(f"Household cannot apply {event_type}")
+
+    def _make_head(self, member_id: str) -> None:
+        self.roster[member_id]["relation"] = "head"
+        self.head_member_id = member_id
+
+
+@dataclass(frozen=True)
+class NewHouseholdForm:
+    """Form ศจพ.2, PII-free part, its answers already evaluated (``new_household.evaluate``)."""
+
+    area_code: str
+    survey_year: int
+    source: HouseholdSource
+    field_status: FieldStatus
+    household_type: HouseholdType
+    members: tuple[tuple[Relation, MemberFacts], ...]
+    assessed: Assessed
+    address: Address
+    circumstances: Circumstances
+
+
+def registration_from_members(form: NewHouseholdForm, facts: Sequence[MemberFacts]) -> Registration:
+    return Registration(
+        area_code=form.area_code,
+        cohort_year=form.survey_year,
+        source=form.source,
+        members=len(facts),
+        welfare_card_holders=sum(f.welfare_card for f in facts),
+        elderly=sum(f.age >= 60 for f in facts),
+        disabled=sum(f.physical_status == "disabled" for f in facts),
+        chronically_ill=sum(f.physical_status in ("chronically_ill", "bedridden") for f in facts),
+        total_income=form.assessed.total_income,
+    )

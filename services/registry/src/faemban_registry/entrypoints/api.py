@@ -4,17 +4,35 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
 
-from faemban_domain.events.contracts import FieldStatus, HouseholdSource, HouseholdType, MemberFacts
+from faemban_domain import indicators
+from faemban_domain.errors import FieldError, InvalidInput
+from faemban_domain.events.contracts import (
+    FieldStatus,
+    HouseholdSource,
+    HouseholdType,
+    LeaveReason,
+    MemberFacts,
+)
 from faemban_domain.platform import idempotency
 from faemban_domain.platform.auth import Principal, require_roles
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
 from faemban_domain.thai import normalise_year, thai_digits_to_arabic
 from faemban_registry.adapters.event_store import households
-from faemban_registry.domain.household import FieldVerification, Household, Registration
+from faemban_registry.domain import new_household
+from faemban_registry.domain.household import FieldVerification, Household, NewHouseholdForm, Registration
+from faemban_registry.domain.members import HouseholdDetails
+from faemban_registry.entrypoints.forms import (
+    AddressIn,
+    AnswerIn,
+    FamilyBookIn,
+    MemberIn,
+    NewHouseholdIn,
+    member_entries,
+)
 from faemban_registry.service_layer import handlers
 
 router = APIRouter(prefix="/v1/households", tags=["households"])
@@ -22,7 +40,20 @@ Runtime = Annotated[ServiceRuntime, Depends(runtime_of("registry"))]
 FieldTeam = Annotated[Principal, Depends(require_roles("ops_team", "district_officer", "province_officer"))]
 Reader = Annotated[
     Principal,
-    Depends(require_roles("ops_team", "mentor", "district_officer", "province_officer", "agency", "analyst")),
+    Depends(
+        require_roles(
+            "ops_team", "mentor", "district_officer", "province_officer", "agency", "analyst", "partner"
+        )
+    ),
+]
+PERSONAL_DATA_ROLES = frozenset({"ops_team", "mentor", "district_officer", "province_officer"})
+"""Who works with the family by name (DOMAIN.md §2); analysts, partners, agencies and
+admins get the household without its personal fields."""
+Purpose = Annotated[
+    str | None,
+    Header(
+        alias="X-Purpose", max_length=300, description="why personal data is read; written to the access log"
+    ),
 ]
 
 
@@ -67,7 +98,9 @@ class VerificationIn(BaseModel):
     new_failing: list[str] = Field(default_factory=list, description="failing now, not flagged by TPMAP")
     field_status: FieldStatus
     household_type: HouseholdType
-    members: list[MemberFacts] = Field(min_length=1, max_length=40)
+    members: list[MemberFacts] = Field(
+        default_factory=list, max_length=40, description="default: the members recorded in the family book"
+    )
     total_income: float | None = Field(default=None, ge=0, description="default: sum of member incomes")
     expected_version: int | None = Field(default=None, ge=1)
 
@@ -77,6 +110,12 @@ class VerificationIn(BaseModel):
         return normalise_year(v)
 
 
+class RosterMemberOut(BaseModel):
+    member_id: str
+    relation: str
+    facts: MemberFacts
+
+
 class HouseholdOut(BaseModel):
     household_id: str
     version: int
@@ -84,11 +123,22 @@ class HouseholdOut(BaseModel):
     cohort_year: int
     source: str
     field_status: str | None
+    status: str = Field(description="to_verify | verified | certified | approved")
     verification_category: str | None = None
+    indicator_results: dict[str, Any] | None = None
+    household_type: str | None = None
+    last_return: dict[str, Any] | None = Field(default=None, description="the latest return and its reason")
     facts: dict[str, Any]
+    details: dict[str, Any] | None = None
+    head_member_id: str | None = None
+    members: list[RosterMemberOut] = Field(default_factory=list)
+    personal: dict[str, Any] | None = Field(
+        default=None, description="names, ids, address, pin: only for roles that work with the family"
+    )
 
 
-def _out(h: Household) -> HouseholdOut:
+def _out(h: Household, personal: dict[str, Any] | None = None) -> HouseholdOut:
+    verification = h.verification or {}
     return HouseholdOut(
         household_id=h.id,
         version=h.version,
@@ -96,8 +146,21 @@ def _out(h: Household) -> HouseholdOut:
         cohort_year=h.cohort_year,
         source=h.source,
         field_status=h.field_status,
-        verification_category=(h.verification or {}).get("verification_category"),
+        status=h.status,
+        verification_category=verification.get("verification_category"),
+        indicator_results=verification.get("indicator_results"),
+        household_type=verification.get("household_type"),
+        last_return=h.last_return,
         facts=h.facts,
+        details=h.details,
+        head_member_id=h.head_member_id,
+        members=[
+            RosterMemberOut(
+                member_id=mid, relation=m["relation"], facts=MemberFacts.model_validate(m["facts"])
+            )
+            for mid, m in sorted(h.roster.items(), key=lambda kv: int(kv[0][1:]))
+        ],
+        personal=personal,
     )
 
 
@@ -138,10 +201,170 @@ async def register_household(
     return out
 
 
+@router.post("/new", status_code=201, response_model=HouseholdOut)
+async def register_new_household(
+    body: NewHouseholdIn, principal: FieldTeam, runtime: Runtime
+) -> HouseholdOut:
+    """Form ศจพ.2: a household TPMAP missed, with members, answers and family book, all or nothing."""
+    entries = member_entries(body.members)
+    facts = [e.facts for e in entries]
+    try:
+        rules = indicators.rule_set(body.survey_year)
+    except LookupError:
+        raise InvalidInput([FieldError("survey_year", f"no indicator set for {body.survey_year}")]) from None
+    answers = {
+        code: new_household.IndicatorAnswer(
+            answer=a if isinstance(a, str) else a.answer,
+            sub_items=tuple(a.sub_items) if isinstance(a, AnswerIn) and a.sub_items is not None else None,
+        )
+        for code, a in body.indicators.items()
+    }
+    assessed, errors = new_household.evaluate(rules, answers, facts, body.total_income)
+    details = body.domain()
+    errors += details.address.check()
+    if errors or assessed is None:
+        raise InvalidInput(errors)
+    form = NewHouseholdForm(
+        area_code=body.area_code,
+        survey_year=body.survey_year,
+        source=body.source,
+        field_status=body.field_status,
+        household_type=body.household_type,
+        members=tuple((e.relation, e.facts) for e in entries),
+        assessed=assessed,
+        address=details.address,
+        circumstances=details.circumstances,
+    )
+    async with runtime.transaction() as conn:
+        household = await handlers.register_new_household(
+            conn, households, principal, form, entries, details, body.household_id
+        )
+    return _out(household)
+
+
 @router.get("/{household_id}", response_model=HouseholdOut)
-async def get_household(household_id: str, principal: Reader, runtime: Runtime) -> HouseholdOut:
+async def get_household(
+    household_id: str,
+    principal: Reader,
+    runtime: Runtime,
+    purpose: Purpose = None,
+    personal: Annotated[bool, Query(description="false: skip personal fields (and the access log)")] = True,
+) -> HouseholdOut:
+    """The household; its personal fields only for roles that need them, each read logged."""
+    if personal and principal.roles & PERSONAL_DATA_ROLES:
+        async with runtime.transaction() as conn:
+            household, data = await handlers.read_personal(conn, households, principal, household_id, purpose)
+        return _out(household, data)
     async with runtime.reading() as conn:
         household = await handlers.load_household(conn, households, principal, household_id)
+    return _out(household)
+
+
+@router.put("/{household_id}/details", response_model=HouseholdOut)
+async def record_details(
+    household_id: str, body: FamilyBookIn, principal: FieldTeam, runtime: Runtime
+) -> HouseholdOut:
+    """The family book; members may be listed only the first time (then use the member commands)."""
+    entries = member_entries(body.members) if body.members else []
+    async with runtime.transaction() as conn:
+        household = await handlers.record_details(
+            conn, households, principal, household_id, body.domain(), entries, body.expected_version
+        )
+    return _out(household)
+
+
+class AddMemberIn(BaseModel):
+    member: MemberIn
+    expected_version: int | None = Field(default=None, ge=1)
+
+
+class MemberAddedOut(BaseModel):
+    member_id: str
+    household: HouseholdOut
+
+
+@router.post("/{household_id}/members", status_code=201, response_model=MemberAddedOut)
+async def add_member(
+    household_id: str, body: AddMemberIn, principal: FieldTeam, runtime: Runtime
+) -> MemberAddedOut:
+    (entry,) = member_entries([body.member], where="member", whole_household=False)
+    async with runtime.transaction() as conn:
+        household, member_id = await handlers.add_member(
+            conn, households, principal, household_id, entry, body.expected_version
+        )
+    return MemberAddedOut(member_id=member_id, household=_out(household))
+
+
+class MemberLeftIn(BaseModel):
+    reason: LeaveReason
+    new_head_member_id: str | None = Field(default=None, description="required when the head leaves")
+    expected_version: int | None = Field(default=None, ge=1)
+
+
+@router.post("/{household_id}/members/{member_id}/leave", response_model=HouseholdOut)
+async def member_left(
+    household_id: str, member_id: str, body: MemberLeftIn, principal: FieldTeam, runtime: Runtime
+) -> HouseholdOut:
+    async with runtime.transaction() as conn:
+        household = await handlers.member_left(
+            conn,
+            households,
+            principal,
+            household_id,
+            member_id,
+            body.reason,
+            body.new_head_member_id,
+            body.expected_version,
+        )
+    return _out(household)
+
+
+class HeadDeceasedIn(BaseModel):
+    new_head_member_id: str
+    expected_version: int | None = Field(default=None, ge=1)
+
+
+@router.post("/{household_id}/head-deceased", response_model=HouseholdOut)
+async def head_deceased(
+    household_id: str, body: HeadDeceasedIn, principal: FieldTeam, runtime: Runtime
+) -> HouseholdOut:
+    async with runtime.transaction() as conn:
+        household = await handlers.head_deceased(
+            conn, households, principal, household_id, body.new_head_member_id, body.expected_version
+        )
+    return _out(household)
+
+
+class MoveIn(BaseModel):
+    area_code: str = Field(description="the new 8-digit village or 6-digit subdistrict")
+    address: AddressIn = Field(default_factory=AddressIn)
+    expected_version: int | None = Field(default=None, ge=1)
+
+    @field_validator("area_code")
+    @classmethod
+    def _digits(cls, v: str) -> str:
+        return thai_digits_to_arabic(v).strip()
+
+
+@router.post("/{household_id}/move", response_model=HouseholdOut)
+async def move_household(
+    household_id: str, body: MoveIn, principal: FieldTeam, runtime: Runtime
+) -> HouseholdOut:
+    """The household moved: recorded by a team of the area it leaves; the new area takes over."""
+    address = body.address.domain()
+    errors = address.check()
+    if errors:
+        raise InvalidInput(errors)
+    async with runtime.transaction() as conn:
+        household = await handlers.move_household(
+            conn,
+            households,
+            principal,
+            household_id,
+            body.area_code,
+            HouseholdDetails(address=address),
+            body.expected_version,
+        )
     return _out(household)
 
 

@@ -30,6 +30,7 @@ from faemban_domain.eventsourcing.store import ConcurrencyError, NewEvent
 from faemban_domain.eventsourcing.tables import event_store
 from faemban_domain.platform.auth import Principal
 from faemban_domain.platform.service import ServiceRuntime
+from faemban_registry.adapters import household_index
 from faemban_registry.adapters.event_store import store
 from faemban_registry.adapters.register_files import UnreadableFile, open_rows
 from faemban_registry.adapters.tables import household_personal, imports
@@ -255,13 +256,17 @@ async def _register_chunk(conn: AsyncConnection, import_id: str, chunk: list[Reg
         ).scalars()
     )
     streams: list[tuple[str, list[NewEvent]]] = []
+    registered: list[Household] = []
     personal: list[dict[str, Any]] = []
     now = datetime.now(UTC)
     for row, stream_id in zip(chunk, stream_ids, strict=True):
         if stream_id in existing:
             continue
         household = Household.register(row.household_id, row.registration)
-        streams.append((stream_id, household.collect_pending()))
+        pending = household.collect_pending()
+        household.version = len(pending)
+        streams.append((stream_id, pending))
+        registered.append(household)
         personal.append(
             {
                 "household_id": row.household_id,
@@ -273,6 +278,7 @@ async def _register_chunk(conn: AsyncConnection, import_id: str, chunk: list[Reg
     if streams:
         await store.append_many(conn, streams, metadata={"import_id": import_id})
         await bulk_insert(conn, household_personal, personal)
+        await household_index.insert_new(conn, registered)
     return len(existing)
 
 

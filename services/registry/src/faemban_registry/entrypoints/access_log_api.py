@@ -1,0 +1,51 @@
+"""The personal-data access log, for admins (DOMAIN.md §13)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from faemban_domain.platform.auth import Principal, require_roles
+from faemban_domain.platform.service import ServiceRuntime, runtime_of
+from faemban_registry.adapters import access_log
+
+router = APIRouter(prefix="/v1/access-log", tags=["personal data"])
+Runtime = Annotated[ServiceRuntime, Depends(runtime_of("registry"))]
+Admin = Annotated[Principal, Depends(require_roles("admin"))]
+
+
+class AccessOut(BaseModel):
+    access_id: int
+    at: datetime
+    subject: str
+    roles: list[str]
+    household_id: str
+    what: str
+    purpose: str | None
+    request_id: str | None
+
+
+class AccessPage(BaseModel):
+    entries: list[AccessOut]
+    next_after_id: int | None
+
+
+@router.get("", response_model=AccessPage)
+async def query_access_log(
+    principal: Admin,
+    runtime: Runtime,
+    household_id: str | None = None,
+    subject: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    after_id: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> AccessPage:
+    """Who read whose personal data, when and why; oldest first, paged by ``after_id``."""
+    async with runtime.reading() as conn:
+        rows = await access_log.query(conn, household_id, subject, since, until, limit, after_id)
+    entries = [AccessOut.model_validate(r) for r in rows]
+    return AccessPage(entries=entries, next_after_id=entries[-1].access_id if len(entries) == limit else None)

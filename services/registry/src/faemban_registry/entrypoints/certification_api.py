@@ -1,0 +1,110 @@
+"""Certification routes: the district certifies, the province approves (DOMAIN.md §6)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field, field_validator
+
+from faemban_domain import campaign
+from faemban_domain.errors import FieldError, InvalidInput
+from faemban_domain.platform.auth import Principal, require_roles
+from faemban_domain.platform.service import ServiceRuntime, runtime_of
+from faemban_domain.thai import normalise_year, thai_digits_to_arabic
+from faemban_registry.adapters.event_store import households
+from faemban_registry.service_layer import handlers
+
+router = APIRouter(prefix="/v1/certifications", tags=["certification"])
+Runtime = Annotated[ServiceRuntime, Depends(runtime_of("registry"))]
+District = Annotated[Principal, Depends(require_roles("district_officer"))]
+Province = Annotated[Principal, Depends(require_roles("province_officer"))]
+
+
+class ReturnIn(BaseModel):
+    household_id: str
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class _Decision(BaseModel):
+    survey_year: int | None = Field(default=None, description="CE or BE; default: every survey year")
+    returns: list[ReturnIn] = Field(default_factory=list, description="households sent back, each with why")
+
+    @field_validator("survey_year")
+    @classmethod
+    def _ce(cls, v: int | None) -> int | None:
+        return None if v is None else normalise_year(v)
+
+    def returns_by_id(self) -> dict[str, str]:
+        seen: dict[str, str] = {}
+        for i, r in enumerate(self.returns):
+            if r.household_id in seen:
+                raise InvalidInput([FieldError(f"returns[{i}].household_id", "listed twice")])
+            seen[r.household_id] = r.reason
+        return seen
+
+
+class DistrictCertificationIn(_Decision):
+    subdistrict_code: str
+
+    @field_validator("subdistrict_code")
+    @classmethod
+    def _digits(cls, v: str) -> str:
+        return thai_digits_to_arabic(v).strip()
+
+
+class ProvinceDecisionIn(_Decision):
+    district_code: str
+    decision: Literal["approve", "return"] = "approve"
+    reason: str | None = Field(default=None, max_length=1000, description="required to return the whole list")
+
+    @field_validator("district_code")
+    @classmethod
+    def _digits(cls, v: str) -> str:
+        return thai_digits_to_arabic(v).strip()
+
+
+class CertificationOut(BaseModel):
+    area_code: str
+    certified: list[str]
+    approved: list[str]
+    returned: list[str]
+    late: bool = Field(description="done after the campaign date of this step")
+
+
+@router.post("/district", response_model=CertificationOut)
+async def certify_subdistrict(
+    body: DistrictCertificationIn, principal: District, runtime: Runtime
+) -> CertificationOut:
+    """Certify every verified household of a subdistrict; the ones listed in ``returns`` go back."""
+    async with runtime.transaction() as conn:
+        result = await handlers.certify_subdistrict(
+            conn,
+            households,
+            principal,
+            body.subdistrict_code,
+            body.survey_year,
+            body.returns_by_id(),
+            campaign.calendar,
+        )
+    return CertificationOut(**result.__dict__)
+
+
+@router.post("/province", response_model=CertificationOut)
+async def decide_district_list(
+    body: ProvinceDecisionIn, principal: Province, runtime: Runtime
+) -> CertificationOut:
+    """Approve a district's certified list (returning the listed ones), or return all of it with a reason."""
+    async with runtime.transaction() as conn:
+        result = await handlers.decide_district_list(
+            conn,
+            households,
+            principal,
+            body.district_code,
+            body.survey_year,
+            body.decision == "approve",
+            body.reason,
+            body.returns_by_id(),
+            campaign.calendar,
+        )
+    return CertificationOut(**result.__dict__)
