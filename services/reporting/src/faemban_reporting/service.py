@@ -7,9 +7,16 @@ from pathlib import Path
 from faemban_domain.events.contracts import REGISTRY_TOPIC, TOPICS
 from faemban_domain.eventsourcing.consumer import ConsumerSpec
 from faemban_domain.platform.service import ServiceSpec
-from faemban_reporting.adapters.tables import register_households, register_village_totals, timeline_events
+from faemban_reporting.adapters.tables import (
+    register_households,
+    register_village_totals,
+    timeline_events,
+    verification_households,
+)
+from faemban_reporting.domain import verification_progress
 from faemban_reporting.domain.projections import (
     FIELD_STATUS,
+    MOVED,
     REGISTERED,
     project_register,
     project_register_batch,
@@ -31,7 +38,15 @@ REGISTER = ConsumerSpec(
     handler=project_register,
     batch_handler=project_register_batch,
     tables={"register_households": register_households, "register_village_totals": register_village_totals},
-    event_types=frozenset({REGISTERED, FIELD_STATUS}),
+    event_types=frozenset({REGISTERED, FIELD_STATUS, MOVED}),
+)
+PROGRESS = ConsumerSpec(
+    name="reporting.verification-progress",
+    topics=[REGISTRY_TOPIC],
+    handler=verification_progress.project_progress,
+    batch_handler=verification_progress.project_progress_batch,
+    tables={"verification_households": verification_households},
+    event_types=verification_progress.EVENT_TYPES,
 )
 
 SPEC = ServiceSpec(
@@ -40,5 +55,5 @@ SPEC = ServiceSpec(
     description="**reporting** — read models projected from events: summaries, timelines, KPIs, exports.",
     migrations=Path(__file__).resolve().parent / "migrations",
     routers=[router],
-    consumers=[TIMELINE, REGISTER],
+    consumers=[TIMELINE, REGISTER, PROGRESS],
 )

@@ -60,3 +60,23 @@ register_village_totals = sa.Table(
 )
 """Register summary totals per village and cohort (ทะเบียนงบหน้า), kept by the
 register projection so a summary sums at most a province's villages."""
+
+verification_households = sa.Table(
+    "verification_households",
+    metadata,
+    sa.Column("household_id", sa.String(80), primary_key=True),
+    sa.Column("area_code", sa.String(8), nullable=False, index=True),
+    sa.Column("source", sa.String(30), nullable=False),
+    sa.Column("survey_year", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("verification_category", sa.String(20), nullable=True),
+    sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("verified_late", sa.Boolean, nullable=False),
+    sa.Column("certified_late", sa.Boolean, nullable=False),
+    sa.Column("approved_late", sa.Boolean, nullable=False),
+    sa.Column("times_returned", sa.Integer, nullable=False),
+    sa.Column("last_return_level", sa.String(10), nullable=True),
+    sa.Column("last_return_reason", sa.Text, nullable=True),
+    sa.Column("last_sequence", sa.Integer, nullable=False),
+)
+"""Where each household stands in the campaign (verification progress, DOMAIN.md §12)."""

@@ -21,6 +21,7 @@ from faemban_reporting.domain.register_summary import MEASURES, add_up, contribu
 
 REGISTERED = "th.faemban.household.registered.v1"
 FIELD_STATUS = "th.faemban.household.field-status-recorded.v1"
+MOVED = "th.faemban.household.moved.v1"
 
 
 def _timeline_row(event: CloudEvent) -> dict[str, object]:
@@ -93,6 +94,28 @@ async def project_register(conn: AsyncConnection, event: CloudEvent, tables: Map
             .where(t.c.household_id == d["household_id"], t.c.last_sequence < seq)
             .values(field_status=d["field_status"], last_sequence=seq)
         )
+    elif event.type == MOVED:
+        await _move(conn, tables, d["household_id"], d["area_code"], seq)
+
+
+async def _move(
+    conn: AsyncConnection, tables: Mapping[str, sa.Table], household_id: str, area_code: str, seq: int
+) -> None:
+    """A household that moved counts in its new village from now on."""
+    t = tables["register_households"]
+    row = (
+        (await conn.execute(sa.select(t).where(t.c.household_id == household_id, t.c.last_sequence < seq)))
+        .mappings()
+        .first()
+    )
+    if row is None or row["area_code"] == area_code:
+        return
+    totals = tables["register_village_totals"]
+    await _add_to_village_totals(conn, totals, [dict(row)], sign=-1)
+    await _add_to_village_totals(conn, totals, [{**row, "area_code": area_code}])
+    await conn.execute(
+        t.update().where(t.c.household_id == household_id).values(area_code=area_code, last_sequence=seq)
+    )
 
 
 async def _insert_new_households(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from faemban_domain import areas
 from faemban_domain.errors import FieldError, InvalidInput, NotFound
@@ -17,6 +17,7 @@ from faemban_domain.thai import normalise_year, thai_digits_to_arabic
 from faemban_reporting.adapters.exports import to_csv, to_xlsx
 from faemban_reporting.adapters.tables import register_households, timeline_events
 from faemban_reporting.service_layer.register_summary import register_summary
+from faemban_reporting.service_layer.verification_progress import verification_progress
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -217,3 +218,81 @@ async def household_counts(
             )
         )
     return HouseholdCounts(area=area, level=level, rows=out)
+
+
+class CategoryCounts(BaseModel):
+    all_correct: int
+    partly_correct: int
+    entirely_wrong: int
+    no_problem_found: int
+    new_household: int = Field(description="ศจพ.2 households: no TPMAP flags, no category")
+
+
+class LateCounts(BaseModel):
+    verified: int
+    certified: int
+    approved: int
+
+
+class OverdueCounts(BaseModel):
+    verify: int
+    district: int
+    province: int
+
+
+class ProgressMeasures(BaseModel):
+    households: int
+    to_verify: int = Field(description="not verified yet, or returned")
+    returned: int = Field(description="of to_verify: sent back by the district or province")
+    verified: int = Field(description="verification recorded (also when certified or approved since)")
+    by_category: CategoryCounts
+    certified: int = Field(description="certified by the district (also when approved since)")
+    approved: int
+    late: LateCounts = Field(description="steps done after their campaign date")
+    overdue: OverdueCounts | None = Field(
+        description="still waiting past the step's date (one survey year only)"
+    )
+
+
+class ProgressRow(ProgressMeasures):
+    area_code: str
+    area_name_th: str
+
+
+class CampaignDates(BaseModel):
+    verify_by: date
+    district_by: date
+    province_by: date
+    plans_by: date
+
+
+class VerificationProgress(BaseModel):
+    area: str
+    level: areas.AreaLevel
+    survey_year: int | None
+    as_of: datetime
+    campaign: CampaignDates | None
+    rows: list[ProgressRow]
+    total: ProgressMeasures
+
+
+@router.get("/v1/reports/verification-progress", response_model=VerificationProgress)
+async def verification_progress_report(
+    principal: Analyst,
+    runtime: Runtime,
+    area: Annotated[str, Query(min_length=2, max_length=6, description="province, district or subdistrict")],
+    level: Annotated[areas.AreaLevel, Query()] = "district",
+    survey_year: Annotated[
+        int | None, Query(description="CE or BE; gives campaign dates and overdue")
+    ] = None,
+) -> Any:
+    """Per sub-area: to verify, verified by category, certified, approved, returned, late and overdue."""
+    area = thai_digits_to_arabic(area)
+    if areas.level_of(area) is None or not areas.is_known(area):
+        raise InvalidInput([FieldError("area", f"unknown area code {area}")])
+    if areas.LEVEL_LENGTH[level] <= len(area):
+        raise InvalidInput([FieldError("level", f"must be below the level of area {area}")])
+    visible = visible_within(principal, area)
+    year = normalise_year(survey_year) if survey_year else None
+    async with runtime.reading() as conn:
+        return await verification_progress(conn, area, level, visible, year, datetime.now(UTC))

@@ -1,0 +1,111 @@
+"""Verification progress (DOMAIN.md §12): where each household stands in the campaign.
+
+One row per household, moved by the registry's events: registered → to
+verify; verified (with its ศจพ.1 category, or none for a ศจพ.2 household);
+certified by the district; approved by the province; returned → to verify
+again. Lateness of the verification is judged here against the campaign
+calendar of its survey year (``faemban_domain.campaign``); certification and
+approval events carry their own ``late``. Stale events (an older sequence)
+are ignored, so redelivery and replay give the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from faemban_domain import campaign
+from faemban_domain.events.envelope import CloudEvent
+from faemban_domain.eventsourcing.sql import dialect_insert
+
+PREFIX = "th.faemban.household."
+REGISTERED = PREFIX + "registered.v1"
+VERIFIED = PREFIX + "verified.v1"
+CERTIFIED = PREFIX + "certified.v1"
+RETURNED = PREFIX + "certification-returned.v1"
+APPROVED = PREFIX + "approved.v1"
+MOVED = PREFIX + "moved.v1"
+EVENT_TYPES = frozenset({REGISTERED, VERIFIED, CERTIFIED, RETURNED, APPROVED, MOVED})
+
+
+def _new_row(event: CloudEvent) -> dict[str, Any]:
+    d = event.data
+    return {
+        "household_id": d["household_id"],
+        "area_code": d["area_code"],
+        "source": d["source"],
+        "survey_year": d["cohort_year"],
+        "status": "to_verify",
+        "verification_category": None,
+        "verified_at": None,
+        "verified_late": False,
+        "certified_late": False,
+        "approved_late": False,
+        "times_returned": 0,
+        "last_return_level": None,
+        "last_return_reason": None,
+        "last_sequence": int(event.sequence or 0),
+    }
+
+
+def _changes(event: CloudEvent) -> dict[str, Any]:
+    d = event.data
+    if event.type == VERIFIED:
+        at = datetime.fromisoformat(d["verified_at"])
+        return {
+            "status": "verified",
+            "survey_year": d["survey_year"],
+            "verification_category": d["verification_category"],
+            "verified_at": at,
+            "verified_late": campaign.calendar(d["survey_year"]).is_late("verify", at),
+            "certified_late": False,
+            "approved_late": False,
+        }
+    if event.type == CERTIFIED:
+        return {"status": "certified", "certified_late": d["late"]}
+    if event.type == APPROVED:
+        return {"status": "approved", "approved_late": d["late"]}
+    if event.type == RETURNED:
+        return {"status": "to_verify", "last_return_level": d["level"], "last_return_reason": d["reason"]}
+    if event.type == MOVED:
+        return {"area_code": d["area_code"]}
+    return {}
+
+
+async def project_progress(conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, sa.Table]) -> None:
+    t = tables["verification_households"]
+    if event.type == REGISTERED:
+        await _insert(conn, t, [_new_row(event)])
+        return
+    changes = _changes(event)
+    if not changes:
+        return
+    seq = int(event.sequence or 0)
+    if event.type == RETURNED:
+        changes["times_returned"] = t.c.times_returned + 1
+    await conn.execute(
+        t.update()
+        .where(t.c.household_id == event.data["household_id"], t.c.last_sequence < seq)
+        .values(**changes, last_sequence=seq)
+    )
+
+
+async def project_progress_batch(
+    conn: AsyncConnection, events: Sequence[CloudEvent], tables: Mapping[str, sa.Table]
+) -> None:
+    """Registrations in one statement (a register import brings thousands), then the rest in order."""
+    rows = [_new_row(e) for e in events if e.type == REGISTERED]
+    if rows:
+        await _insert(conn, tables["verification_households"], rows)
+    for e in events:
+        if e.type != REGISTERED:
+            await project_progress(conn, e, tables)
+
+
+async def _insert(conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    unique = list({r["household_id"]: r for r in rows}.values())
+    await conn.execute(dialect_insert(conn, table).on_conflict_do_nothing(), unique)
