@@ -8,6 +8,7 @@ exactly what ``make run`` starts.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -116,7 +117,14 @@ def _base_env(var_dir: Path) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.endswith("_DATABASE_URL") and k not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")
     }
-    env.update(FAEMBAN_VAR_DIR=str(var_dir), FAEMBAN_LOG_LEVEL="WARNING")
+    env.update(
+        FAEMBAN_VAR_DIR=str(var_dir),
+        FAEMBAN_LOG_LEVEL="WARNING",
+        # Survey year 2024 of the e2e suite: district on time, province late (configuration, not code).
+        FAEMBAN_CAMPAIGN_CALENDAR=json.dumps(
+            {"2024": {"verify_by": "2099-12-31", "district_by": "2099-12-31", "province_by": "2000-01-15"}}
+        ),
+    )
     return env
 
 
