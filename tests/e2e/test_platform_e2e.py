@@ -39,7 +39,9 @@ async def timeline(
     got: list[dict[str, Any]] = []
 
     async def arrived() -> bool:
-        r = await client.get(f"{stack.url('reporting')}/v1/households/{hid}/timeline", headers=stack.auth(*who))
+        r = await client.get(
+            f"{stack.url('reporting')}/v1/households/{hid}/timeline", headers=stack.auth(*who)
+        )
         if r.status_code == 200:
             got[:] = r.json()["events"]
         return len(got) >= n

@@ -122,7 +122,7 @@ personal_data_access = sa.Table(
     sa.Column("subject", sa.String(200), nullable=False, index=True),
     sa.Column("roles", sa.JSON, nullable=False),
     sa.Column("household_id", sa.String(64), nullable=False, index=True),
-    sa.Column("what", sa.String(40), nullable=False),
+    sa.Column("what", sa.String(80), nullable=False),
     sa.Column("purpose", sa.String(300)),
     sa.Column("request_id", sa.String(100)),
 )

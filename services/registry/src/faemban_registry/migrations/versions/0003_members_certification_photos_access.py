@@ -73,7 +73,7 @@ def upgrade() -> None:
         sa.Column("subject", sa.String(200), nullable=False),
         sa.Column("roles", sa.JSON, nullable=False),
         sa.Column("household_id", sa.String(64), nullable=False),
-        sa.Column("what", sa.String(40), nullable=False),
+        sa.Column("what", sa.String(80), nullable=False),
         sa.Column("purpose", sa.String(300)),
         sa.Column("request_id", sa.String(100)),
     )
