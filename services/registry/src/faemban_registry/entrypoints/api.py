@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from faemban_domain import indicators
 from faemban_domain.errors import FieldError, InvalidInput
@@ -20,7 +20,6 @@ from faemban_domain.events.contracts import (
 from faemban_domain.platform import idempotency
 from faemban_domain.platform.auth import Principal, require_roles
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
-from faemban_domain.thai import normalise_year, thai_digits_to_arabic
 from faemban_registry.adapters.event_store import households
 from faemban_registry.domain import new_household
 from faemban_registry.domain.household import FieldVerification, Household, NewHouseholdForm, Registration
@@ -28,6 +27,8 @@ from faemban_registry.domain.members import HouseholdDetails
 from faemban_registry.entrypoints.forms import (
     AddressIn,
     AnswerIn,
+    AreaCode,
+    CEYear,
     FamilyBookIn,
     MemberIn,
     NewHouseholdIn,
@@ -61,8 +62,8 @@ class RegisterHouseholdIn(BaseModel):
     household_id: str | None = Field(
         default=None, max_length=64, description="TPMAP house code; generated when absent"
     )
-    area_code: str = Field(description="8-digit village or 6-digit subdistrict DOPA code")
-    cohort_year: int = Field(description="CE or BE (พ.ศ.) year")
+    area_code: AreaCode = Field(description="8-digit village or 6-digit subdistrict DOPA code")
+    cohort_year: CEYear = Field(description="CE or BE (พ.ศ.) year")
     source: HouseholdSource
     members: int = Field(ge=1)
     welfare_card_holders: int = Field(default=0, ge=0)
@@ -71,16 +72,6 @@ class RegisterHouseholdIn(BaseModel):
     chronically_ill: int = Field(default=0, ge=0)
     total_income: float | None = Field(default=None, ge=0, description="baht per year")
     tpmap_failing_indicators: list[str] = Field(default_factory=list)
-
-    @field_validator("cohort_year")
-    @classmethod
-    def _ce(cls, v: int) -> int:
-        return normalise_year(v)
-
-    @field_validator("area_code")
-    @classmethod
-    def _digits(cls, v: str) -> str:
-        return thai_digits_to_arabic(v).strip()
 
 
 class FieldStatusIn(BaseModel):
@@ -91,7 +82,7 @@ class FieldStatusIn(BaseModel):
 class VerificationIn(BaseModel):
     """Form ศจพ.1 for one household: marks on TPMAP's flags, new problems, member facts."""
 
-    survey_year: int = Field(description="CE or BE")
+    survey_year: CEYear = Field(description="CE or BE")
     indicators: dict[str, Literal["confirmed", "rejected"]] = Field(
         default_factory=dict, description="every indicator TPMAP flagged → confirmed or rejected"
     )
@@ -103,11 +94,6 @@ class VerificationIn(BaseModel):
     )
     total_income: float | None = Field(default=None, ge=0, description="default: sum of member incomes")
     expected_version: int | None = Field(default=None, ge=1)
-
-    @field_validator("survey_year")
-    @classmethod
-    def _ce_year(cls, v: int) -> int:
-        return normalise_year(v)
 
 
 class RosterMemberOut(BaseModel):
@@ -336,14 +322,9 @@ async def head_deceased(
 
 
 class MoveIn(BaseModel):
-    area_code: str = Field(description="the new 8-digit village or 6-digit subdistrict")
+    area_code: AreaCode = Field(description="the new 8-digit village or 6-digit subdistrict")
     address: AddressIn = Field(default_factory=AddressIn)
     expected_version: int | None = Field(default=None, ge=1)
-
-    @field_validator("area_code")
-    @classmethod
-    def _digits(cls, v: str) -> str:
-        return thai_digits_to_arabic(v).strip()
 
 
 @router.post("/{household_id}/move", response_model=HouseholdOut)

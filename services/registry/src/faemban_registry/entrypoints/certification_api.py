@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from faemban_domain import campaign
 from faemban_domain.errors import FieldError, InvalidInput
 from faemban_domain.platform.auth import Principal, require_roles
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
-from faemban_domain.thai import normalise_year, thai_digits_to_arabic
 from faemban_registry.adapters.event_store import households
+from faemban_registry.entrypoints.forms import AreaCode, CEYear
 from faemban_registry.service_layer import handlers
 
 router = APIRouter(prefix="/v1/certifications", tags=["certification"])
@@ -27,13 +27,8 @@ class ReturnIn(BaseModel):
 
 
 class _Decision(BaseModel):
-    survey_year: int | None = Field(default=None, description="CE or BE; default: every survey year")
+    survey_year: CEYear | None = Field(default=None, description="CE or BE; default: every survey year")
     returns: list[ReturnIn] = Field(default_factory=list, description="households sent back, each with why")
-
-    @field_validator("survey_year")
-    @classmethod
-    def _ce(cls, v: int | None) -> int | None:
-        return None if v is None else normalise_year(v)
 
     def returns_by_id(self) -> dict[str, str]:
         seen: dict[str, str] = {}
@@ -45,23 +40,13 @@ class _Decision(BaseModel):
 
 
 class DistrictCertificationIn(_Decision):
-    subdistrict_code: str
-
-    @field_validator("subdistrict_code")
-    @classmethod
-    def _digits(cls, v: str) -> str:
-        return thai_digits_to_arabic(v).strip()
+    subdistrict_code: AreaCode
 
 
 class ProvinceDecisionIn(_Decision):
-    district_code: str
+    district_code: AreaCode
     decision: Literal["approve", "return"] = "approve"
     reason: str | None = Field(default=None, max_length=1000, description="required to return the whole list")
-
-    @field_validator("district_code")
-    @classmethod
-    def _digits(cls, v: str) -> str:
-        return thai_digits_to_arabic(v).strip()
 
 
 class CertificationOut(BaseModel):

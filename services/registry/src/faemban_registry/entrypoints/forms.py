@@ -8,9 +8,9 @@ is collected so a form comes back with all its mistakes at once.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field
 
 from faemban_domain.campaign import BANGKOK
 from faemban_domain.errors import FieldError, InvalidInput
@@ -36,6 +36,11 @@ from faemban_registry.domain.members import (
     check_person,
     check_roster,
 )
+
+CEYear = Annotated[int, AfterValidator(normalise_year)]
+"""A year as entered on Thai forms (BE ≥ 2400 or CE), stored CE."""
+AreaCode = Annotated[str, AfterValidator(lambda v: thai_digits_to_arabic(v).strip())]
+"""A DOPA area code, Thai digits allowed."""
 
 
 class MemberIn(BaseModel):
@@ -191,8 +196,8 @@ class NewHouseholdIn(DetailsIn):
     """Form ศจพ.2 for a household TPMAP missed (exclusion error) or a vulnerable one."""
 
     household_id: str | None = Field(default=None, max_length=64)
-    area_code: str = Field(description="8-digit village or 6-digit subdistrict code")
-    survey_year: int = Field(description="CE or BE")
+    area_code: AreaCode = Field(description="8-digit village or 6-digit subdistrict code")
+    survey_year: CEYear = Field(description="CE or BE")
     source: Literal["exclusion_error", "vulnerable"] = "exclusion_error"
     field_status: Literal["lives_here", "new_member"] = "lives_here"
     household_type: Literal["develop", "welfare", "other"]
@@ -203,13 +208,3 @@ class NewHouseholdIn(DetailsIn):
     total_income: float | None = Field(
         default=None, ge=0, description="baht per year; default: the sum of member incomes"
     )
-
-    @field_validator("survey_year")
-    @classmethod
-    def _ce(cls, v: int) -> int:
-        return normalise_year(v)
-
-    @field_validator("area_code")
-    @classmethod
-    def _digits(cls, v: str) -> str:
-        return thai_digits_to_arabic(v).strip()

@@ -118,6 +118,16 @@ Analyst = Annotated[
 ]
 
 
+def checked_area(area: str, level: areas.AreaLevel) -> str:
+    """A known area code (Thai digits allowed) with ``level`` below it, or a named field error."""
+    area = thai_digits_to_arabic(area)
+    if areas.level_of(area) is None or not areas.is_known(area):
+        raise InvalidInput([FieldError("area", f"unknown area code {area}")])
+    if areas.LEVEL_LENGTH[level] <= len(area):
+        raise InvalidInput([FieldError("level", f"must be below the level of area {area}")])
+    return area
+
+
 def visible_within(principal: Principal, area: str) -> list[str] | None:
     """None when all of ``area`` is in scope; else the caller's areas inside it (403 if none)."""
     if principal.covers(area):
@@ -144,11 +154,7 @@ async def register_summary_report(
     cohort_year: Annotated[int | None, Query(description="CE or BE; all cohorts when absent")] = None,
 ) -> Any:
     """ทะเบียนงบหน้า: per sub-area of ``area`` at ``level``, sorted by target households."""
-    area = thai_digits_to_arabic(area)
-    if areas.level_of(area) is None or not areas.is_known(area):
-        raise InvalidInput([FieldError("area", f"unknown area code {area}")])
-    if areas.LEVEL_LENGTH[level] <= len(area):
-        raise InvalidInput([FieldError("level", f"must be below the level of area {area}")])
+    area = checked_area(area, level)
     visible = visible_within(principal, area)
     async with runtime.reading() as conn:
         summary = await register_summary(
@@ -287,11 +293,7 @@ async def verification_progress_report(
     ] = None,
 ) -> Any:
     """Per sub-area: to verify, verified by category, certified, approved, returned, late and overdue."""
-    area = thai_digits_to_arabic(area)
-    if areas.level_of(area) is None or not areas.is_known(area):
-        raise InvalidInput([FieldError("area", f"unknown area code {area}")])
-    if areas.LEVEL_LENGTH[level] <= len(area):
-        raise InvalidInput([FieldError("level", f"must be below the level of area {area}")])
+    area = checked_area(area, level)
     visible = visible_within(principal, area)
     year = normalise_year(survey_year) if survey_year else None
     async with runtime.reading() as conn:
