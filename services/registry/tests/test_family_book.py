@@ -136,6 +136,16 @@ async def test_samorn_fails_income_education_living_access_and_no_name_is_publis
     assert events[0]["data"]["source"] == "exclusion_error" and events[0]["data"]["disabled"] == 1
 
 
+async def test_re_verifying_a_new_household_gives_no_tpmap_category(engine: AsyncEngine) -> None:
+    await register_samorn(engine)
+    again = FieldVerification(2025, {}, ("income.average_income",), "lives_here", "welfare", ())
+    async with engine.begin() as conn:
+        h = await handlers.verify_household(conn, households, TEAM, "SAMORN", again)
+    assert h.verification is not None and h.verification["verification_category"] is None
+    assert h.verification["indicator_results"]["income.average_income"]["established_by"] == "new"
+    assert len(h.verification["members"]) == 3  # taken from the family book
+
+
 async def test_a_person_already_registered_is_not_a_new_household(engine: AsyncEngine) -> None:
     await register_samorn(engine, "SAMORN")
     with pytest.raises(InvalidInput) as err:

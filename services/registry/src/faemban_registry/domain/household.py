@@ -340,7 +340,7 @@ class Household(Aggregate):
             MOVED, {"household_id": self.id, "from_area_code": self.area_code, "area_code": to_area_code}
         )
 
-    def verify(self, v: FieldVerification, verified_at: str) -> str:
+    def verify(self, v: FieldVerification, verified_at: str) -> str | None:
         """Record a ศจพ.1 verification; a later one supersedes it, both stay in the stream."""
         flagged = set(self.facts.get("tpmap_failing_indicators", []))
         errors: list[FieldError] = []
@@ -380,7 +380,8 @@ class Household(Aggregate):
                 errors.append(FieldError(where, f"{code} cannot fail: {why_not(rules.indicator(code))}"))
         if errors:
             raise InvalidInput(errors)
-        category = verification_category(confirmed, rejected, new)
+        # The ศจพ.1 category judges TPMAP's list; a household TPMAP never listed has none.
+        category = verification_category(confirmed, rejected, new) if self.source == "tpmap" else None
         results: dict[str, dict[str, str]] = {}
         for ind in rules.indicators:
             if ind.code in confirmed:
