@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain import areas
 from faemban_domain.campaign import CampaignCalendar
+from faemban_domain.citizen_id import normalise_citizen_id
 from faemban_domain.errors import FieldError, InvalidInput, NotFound
 from faemban_domain.events.contracts import CertificationLevel, FieldStatus, LeaveReason
 from faemban_domain.eventsourcing.aggregate import Repository
@@ -111,7 +112,7 @@ async def _refuse_known_people(
     errors = [
         FieldError(f"{where}[{i}].citizen_id", "already a member of another registered household")
         for i, m in enumerate(members)
-        if m.person.citizen_id and "".join(ch for ch in m.person.citizen_id if ch.isdigit()) in known
+        if m.person.citizen_id and normalise_citizen_id(m.person.citizen_id) in known
     ]
     if errors:
         raise InvalidInput(errors)
