@@ -211,19 +211,82 @@ class HouseholdVerifiedV1(_Data):
     verified_at: datetime
 
 
+AssessmentBasis = Literal["tpmap", "field", "income_figures", "members", "no_finding"]
+"""Why an indicator has its result: TPMAP's flag, the field's finding, the income figures
+against the year's threshold, the members (it does not apply), or nothing found failing."""
+AssessmentCause = Literal[
+    "registered",
+    "verified",
+    "details_recorded",
+    "members_changed",
+    "moved",
+    "reassessed",
+    "sufficiency_attested",
+    "plan_opened",
+    "plan_closed",
+]
+CddCriterion = Literal["farmer_not_registered", "low_income_without_welfare_card"]
+CddBurden = Literal[
+    "insecure_housing",
+    "poor_child",
+    "child_3_14",
+    "elderly_without_allowance",
+    "disabled_without_allowance",
+    "chronically_ill_unable_to_self_care",
+]
+
+
+class AssessedIndicator(_Data):
+    result: IndicatorResult
+    basis: AssessmentBasis
+
+
+class Vulnerability(_Data):
+    """ระดับความเปราะบาง (DOMAIN.md §7, seed 004): the order of home visits, 3 first."""
+
+    level: int = Field(ge=0, le=3)
+    low_income: bool
+    dependants: int = Field(ge=0)
+    dependants_from_members: bool = Field(
+        description="False: only TPMAP's counts were known, so dependants is a lower bound"
+    )
+    housing_problem: bool
+    reason: str
+
+
+class CddVulnerability(_Data):
+    """Community Development Department criteria and burdens (seed 003), as far as the facts go."""
+
+    vulnerable: bool = Field(description="a known criterion holds")
+    criteria: list[CddCriterion]
+    unknown_criteria: list[CddCriterion] = Field(description="the facts do not tell")
+    burdens: list[CddBurden]
+    unknown_burdens: list[CddBurden]
+
+
 class IndicatorAssessedV1(_Data):
+    """A household's assessment changed (published only when its result did)."""
+
     household_id: str
     area_code: str
-    survey_year: int
-    as_of: datetime
+    survey_year: int = Field(description="the survey year whose rules made this assessment")
+    rules: str = Field(description="fingerprint of those rules (year:hash)")
+    as_of: datetime = Field(description="when the facts it rests on were recorded")
+    cause: AssessmentCause
+    indicator_results: dict[str, AssessedIndicator]
     failing_indicators: list[str]
     applicable_indicators: list[str]
     deprived_dimensions: list[Dimension]
-    mpi_poor: bool
-    critical: bool
-    af_score: float = Field(ge=0, le=1)
+    mpi_poor: bool = Field(description="at least one failing indicator (the TPMAP target)")
+    critical: bool = Field(description="at least 3 of 5 dimensions deprived")
+    tpmap_poor_latest: bool = Field(description="MPI poor and someone holds a welfare card")
+    af_score: float = Field(ge=0, le=1, description="Alkire–Foster deprivation score c")
+    average_income: float | None = Field(default=None, ge=0, description="baht per person per year")
     vulnerability_level: int = Field(ge=0, le=3)
     dependants: int = Field(ge=0)
+    vulnerability: Vulnerability
+    cdd: CddVulnerability
+    survive: bool = Field(description="not deprived in income, living and health")
     outcome: Outcome
 
 
@@ -235,6 +298,15 @@ class PlanItemV1(_Data):
     horizon: PlanHorizon
     due_date: date
     status: PlanItemStatus = "planned"
+
+
+class PlanClosedV1(_Data):
+    """A household plan is closed: its items are done or dropped (the outcome ladder counts from here)."""
+
+    plan_id: str
+    household_id: str
+    area_code: str
+    closed_at: datetime
 
 
 class PlanCreatedV1(_Data):
@@ -309,6 +381,7 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("th.faemban.household.approved.v1", REGISTRY_TOPIC, HouseholdApprovedV1, False),
         EventType("th.faemban.indicator.assessed.v1", ASSESSMENT_TOPIC, IndicatorAssessedV1, True),
         EventType("th.faemban.plan.created.v1", PLANNING_TOPIC, PlanCreatedV1, True),
+        EventType("th.faemban.plan.closed.v1", PLANNING_TOPIC, PlanClosedV1, False),
         EventType("th.faemban.assistance.logged.v1", ASSISTANCE_TOPIC, AssistanceLoggedV1, True),
         EventType("th.faemban.assistance.voided.v1", ASSISTANCE_TOPIC, AssistanceVoidedV1, False),
     )

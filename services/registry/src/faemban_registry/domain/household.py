@@ -26,8 +26,9 @@ from faemban_domain.events.contracts import (
     Relation,
 )
 from faemban_domain.eventsourcing.aggregate import Aggregate
+from faemban_domain.income import income_of
 from faemban_registry.domain.members import Address, Circumstances
-from faemban_registry.domain.new_household import Assessed, income_of
+from faemban_registry.domain.new_household import Assessed
 from faemban_registry.domain.verification import verification_category
 
 REGISTERED = "HouseholdRegistered"

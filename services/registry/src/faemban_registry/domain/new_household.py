@@ -17,6 +17,7 @@ from typing import Literal
 from faemban_domain.applicability import applies, why_applies, why_not
 from faemban_domain.errors import FieldError
 from faemban_domain.events.contracts import MemberFacts
+from faemban_domain.income import income_of
 from faemban_domain.indicators import RuleSet
 
 Answer = Literal["met", "fails", "not_applicable"]
@@ -36,17 +37,6 @@ class Assessed:
     results: dict[str, dict[str, str]]
     total_income: float | None
     average_income: float | None
-
-
-def income_of(
-    members: Sequence[MemberFacts], stated_total: float | None
-) -> tuple[float | None, float | None]:
-    """Total and average yearly income: the stated total, else the sum of the incomes given."""
-    incomes = [m.annual_income for m in members if m.annual_income is not None]
-    total = stated_total if stated_total is not None else (float(sum(incomes)) if incomes else None)
-    if total is None or not members:
-        return total, None
-    return total, round(total / len(members), 2)
 
 
 def evaluate(

@@ -11,9 +11,10 @@ from pydantic import BaseModel, Field
 
 from faemban_domain import areas
 from faemban_domain.errors import FieldError, InvalidInput, NotFound
+from faemban_domain.platform.area_query import checked_area, visible_within
 from faemban_domain.platform.auth import Principal, require_roles
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
-from faemban_domain.thai import normalise_year, thai_digits_to_arabic
+from faemban_domain.thai import normalise_year
 from faemban_reporting.adapters.exports import to_csv, to_xlsx
 from faemban_reporting.adapters.tables import register_households, timeline_events
 from faemban_reporting.service_layer.register_summary import register_summary
@@ -116,26 +117,6 @@ class RegisterSummary(BaseModel):
 Analyst = Annotated[
     Principal, Depends(require_roles("analyst", "ops_team", "district_officer", "province_officer"))
 ]
-
-
-def checked_area(area: str, level: areas.AreaLevel) -> str:
-    """A known area code (Thai digits allowed) with ``level`` below it, or a named field error."""
-    area = thai_digits_to_arabic(area)
-    if areas.level_of(area) is None or not areas.is_known(area):
-        raise InvalidInput([FieldError("area", f"unknown area code {area}")])
-    if areas.LEVEL_LENGTH[level] <= len(area):
-        raise InvalidInput([FieldError("level", f"must be below the level of area {area}")])
-    return area
-
-
-def visible_within(principal: Principal, area: str) -> list[str] | None:
-    """None when all of ``area`` is in scope; else the caller's areas inside it (403 if none)."""
-    if principal.covers(area):
-        return None
-    inside = [a for a in principal.areas if a.startswith(area)]
-    if not inside:
-        principal.ensure_area(area)
-    return inside
 
 
 @router.get(

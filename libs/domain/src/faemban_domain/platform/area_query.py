@@ -1,0 +1,28 @@
+"""The ``?area=&level=`` pair every area report takes, checked the same way everywhere."""
+
+from __future__ import annotations
+
+from faemban_domain import areas
+from faemban_domain.errors import FieldError, InvalidInput
+from faemban_domain.platform.auth import Principal
+from faemban_domain.thai import thai_digits_to_arabic
+
+
+def checked_area(area: str, level: areas.AreaLevel) -> str:
+    """A known area code (Thai digits allowed) with ``level`` below it, or a named field error."""
+    area = thai_digits_to_arabic(area)
+    if areas.level_of(area) is None or not areas.is_known(area):
+        raise InvalidInput([FieldError("area", f"unknown area code {area}")])
+    if areas.LEVEL_LENGTH[level] <= len(area):
+        raise InvalidInput([FieldError("level", f"must be below the level of area {area}")])
+    return area
+
+
+def visible_within(principal: Principal, area: str) -> list[str] | None:
+    """None when all of ``area`` is in scope; else the caller's areas inside it (403 if none)."""
+    if principal.covers(area):
+        return None
+    inside = [a for a in principal.areas if a.startswith(area)]
+    if not inside:
+        principal.ensure_area(area)
+    return inside
