@@ -69,6 +69,9 @@ class Indicator:
     sub_items: tuple[SubItem, ...] = ()
 
 
+_SURVIVE: tuple[Dimension, ...] = ("income", "living", "health")
+
+
 @dataclass(frozen=True, slots=True)
 class AssessmentParameters:
     """What DOMAIN.md §7 leaves to configuration; the defaults are the seeds' values."""
@@ -85,7 +88,7 @@ class AssessmentParameters:
     """Default AF poverty cutoff; None is the TPMAP rule's equivalent (any failing indicator, c > 0)."""
     critical_min_dimensions: int = 3
     """Deprived dimensions that make a household critical (seed 002: 3 of 5)."""
-    survive_dimensions: tuple[Dimension, ...] = ("income", "living", "health")
+    survive_dimensions: tuple[Dimension, ...] = _SURVIVE
     """Dimensions a household must not be deprived in to "survive" (อยู่รอด)."""
 
     def weight(self, dimension: Dimension) -> float:
@@ -143,7 +146,7 @@ class _AssessmentIn(BaseModel):
     dimension_weights: dict[Dimension, float] = Field(default_factory=lambda: dict.fromkeys(DIMENSIONS, 0.2))
     cutoff_k: float | None = Field(default=None, gt=0, le=1)
     critical_min_dimensions: int = Field(default=3, ge=1, le=5)
-    survive_dimensions: list[Dimension] = Field(default_factory=lambda: ["income", "living", "health"])
+    survive_dimensions: list[Dimension] = Field(default_factory=lambda: list(_SURVIVE))
 
     @model_validator(mode="after")
     def _weights(self) -> _AssessmentIn:

@@ -1,23 +1,64 @@
 """Composition root of the assessment service.
 
-Platform only so far (event store, outbox relay, health, metrics): its
-domain arrives with its own issue.
+Two consumers: the assessment policy (registry and planning events → each
+household's assessment stream, published through the outbox) and the summary
+projection (its own ``indicator.assessed.v1`` → area counters and the
+priority list, rebuildable from the topic).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from faemban_domain.events.contracts import ASSESSMENT_TOPIC
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from faemban_assessment.adapters.event_store import assessments
+from faemban_assessment.adapters.tables import assessment_area_counts, assessment_current
+from faemban_assessment.entrypoints.api import router
+from faemban_assessment.service_layer import handlers, projection
+from faemban_domain.events.contracts import ASSESSMENT_TOPIC, PLANNING_TOPIC, REGISTRY_TOPIC
+from faemban_domain.events.envelope import CloudEvent
+from faemban_domain.eventsourcing.consumer import ConsumerSpec
 from faemban_domain.platform.service import ServiceSpec
+
+
+async def _assess_batch(
+    conn: AsyncConnection, events: Sequence[CloudEvent], tables: Mapping[str, sa.Table]
+) -> None:
+    await handlers.assess_events(conn, events, assessments)
+
+
+async def _assess_one(conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, sa.Table]) -> None:
+    await handlers.assess_events(conn, [event], assessments)
+
+
+ASSESS = ConsumerSpec(
+    name="assessment.assess",
+    topics=[REGISTRY_TOPIC, PLANNING_TOPIC],
+    handler=_assess_one,
+    batch_handler=_assess_batch,
+    event_types=handlers.CONSUMED,
+)
+SUMMARY = ConsumerSpec(
+    name="assessment.summary",
+    topics=[ASSESSMENT_TOPIC],
+    handler=projection.project_assessed,
+    batch_handler=projection.project_assessed_batch,
+    tables={"assessment_current": assessment_current, "assessment_area_counts": assessment_area_counts},
+    event_types=frozenset({projection.ASSESSED_V1}),
+)
 
 SPEC = ServiceSpec(
     name="assessment",
     title="Faemban assessment",
     description=(
-        "**assessment** — indicator results to MPI, dimensions, critical, vulnerability level, "
-        "outcome ladder, history."
+        "**assessment** — indicator results to MPI, dimensions, critical, Alkire–Foster, vulnerability "
+        "level, CDD criteria, outcome ladder; every assessment kept and answerable as of any date."
     ),
     migrations=Path(__file__).resolve().parent / "migrations",
+    routers=[router],
     publishes=ASSESSMENT_TOPIC,
+    consumers=[ASSESS, SUMMARY],
 )

@@ -222,8 +222,6 @@ AssessmentCause = Literal[
     "moved",
     "reassessed",
     "sufficiency_attested",
-    "plan_opened",
-    "plan_closed",
 ]
 CddCriterion = Literal["farmer_not_registered", "low_income_without_welfare_card"]
 CddBurden = Literal[

@@ -145,6 +145,39 @@ class EventStore:
         await self._write_outbox(conn, recorded)
         return recorded
 
+    async def append_batch(
+        self,
+        conn: AsyncConnection,
+        streams: Sequence[tuple[str, int, Sequence[NewEvent]]],
+        metadata: dict[str, Any] | None = None,
+    ) -> list[RecordedEvent]:
+        """Append to many streams, each after its expected version, in one statement.
+
+        The (stream_id, version) key is the concurrency check: if any stream
+        moved since it was loaded, the whole batch raises ConcurrencyError and
+        nothing is written (the caller's transaction rolls back).
+        """
+        meta = _metadata(metadata)
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "stream_id": stream_id,
+                "version": expected + i + 1,
+                "event_id": ev.event_id,
+                "event_type": ev.type,
+                "data": ev.data,
+                "metadata": meta,
+                "recorded_at": now,
+            }
+            for stream_id, expected, evs in streams
+            for i, ev in enumerate(evs)
+        ]
+        if not rows:
+            return []
+        recorded = await self._insert_events(conn, rows, "<batch>", -1)
+        await self._write_outbox(conn, recorded)
+        return recorded
+
     async def _copy_new_streams(
         self, conn: AsyncConnection, rows: list[dict[str, Any]]
     ) -> list[RecordedEvent]:
@@ -261,6 +294,21 @@ class EventStore:
             stmt = stmt.where(event_store.c.version <= up_to_version)
         rows = (await conn.execute(stmt.order_by(event_store.c.version))).mappings().all()
         return [_recorded(r) for r in rows]
+
+    async def load_many(
+        self, conn: AsyncConnection, stream_ids: Sequence[str], chunk: int = 1000
+    ) -> dict[str, list[RecordedEvent]]:
+        """The events of many streams (in version order), a chunk of streams per query."""
+        out: dict[str, list[RecordedEvent]] = {}
+        for i in range(0, len(stream_ids), chunk):
+            stmt = (
+                sa.select(event_store)
+                .where(event_store.c.stream_id.in_(stream_ids[i : i + chunk]))
+                .order_by(event_store.c.stream_id, event_store.c.version)
+            )
+            for r in (await conn.execute(stmt)).mappings().all():
+                out.setdefault(r["stream_id"], []).append(_recorded(r))
+        return out
 
     async def read_all(
         self, conn: AsyncConnection, after_position: int = 0, limit: int = 1000

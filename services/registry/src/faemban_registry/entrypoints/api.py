@@ -19,6 +19,7 @@ from faemban_domain.events.contracts import (
 )
 from faemban_domain.platform import idempotency
 from faemban_domain.platform.auth import Principal, require_roles
+from faemban_domain.platform.inputs import AreaCode, CEYear
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
 from faemban_registry.adapters.event_store import households
 from faemban_registry.domain import new_household
@@ -27,8 +28,6 @@ from faemban_registry.domain.members import HouseholdDetails
 from faemban_registry.entrypoints.forms import (
     AddressIn,
     AnswerIn,
-    AreaCode,
-    CEYear,
     FamilyBookIn,
     MemberIn,
     NewHouseholdIn,

@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 from faemban_domain import campaign
 from faemban_domain.errors import FieldError, InvalidInput
 from faemban_domain.platform.auth import Principal, require_roles
+from faemban_domain.platform.inputs import AreaCode, CEYear
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
 from faemban_registry.adapters.event_store import households
-from faemban_registry.entrypoints.forms import AreaCode, CEYear
 from faemban_registry.service_layer import handlers
 
 router = APIRouter(prefix="/v1/certifications", tags=["certification"])

@@ -8,9 +8,9 @@ is collected so a form comes back with all its mistakes at once.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from faemban_domain.campaign import BANGKOK
 from faemban_domain.errors import FieldError, InvalidInput
@@ -24,7 +24,8 @@ from faemban_domain.events.contracts import (
     Relation,
     WishForHelp,
 )
-from faemban_domain.thai import normalise_year, parse_date, thai_digits_to_arabic
+from faemban_domain.platform.inputs import AreaCode, CEYear
+from faemban_domain.thai import parse_date, thai_digits_to_arabic
 from faemban_registry.domain.members import (
     Address,
     Circumstances,
@@ -36,11 +37,6 @@ from faemban_registry.domain.members import (
     check_person,
     check_roster,
 )
-
-CEYear = Annotated[int, AfterValidator(normalise_year)]
-"""A year as entered on Thai forms (BE ≥ 2400 or CE), stored CE."""
-AreaCode = Annotated[str, AfterValidator(lambda v: thai_digits_to_arabic(v).strip())]
-"""A DOPA area code, Thai digits allowed."""
 
 
 class MemberIn(BaseModel):

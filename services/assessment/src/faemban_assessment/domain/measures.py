@@ -1,0 +1,65 @@
+"""Area measures from households' assessments (DOMAIN.md §7), kept as counters.
+
+A household contributes +1 to a set of named measures; when its assessment
+changes the old set is taken away and the new one added. Any area's summary
+is then a sum of counters, and the Alkire–Foster H, A and M0 for any cutoff k
+follow from how many households have each exact score c.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+HOUSEHOLDS = "households"
+SCORE_PREFIX = "c:"
+AF_DENOMINATOR_LIMIT = 1_000_000
+"""Scores are sums of configured weights split 1–4 ways; their exact fractions have small denominators."""
+
+
+def exact_score(af_score: float) -> Fraction:
+    """The exact score behind a published float (the event carries c as a JSON number)."""
+    return Fraction(af_score).limit_denominator(AF_DENOMINATOR_LIMIT)
+
+
+def contributions(a: Mapping[str, Any]) -> list[str]:
+    """The measures one household's assessment (the published data) counts in."""
+    out = [HOUSEHOLDS, f"level:{a['vulnerability_level']}", f"outcome:{a['outcome']}"]
+    out += [name for name in ("mpi_poor", "critical", "tpmap_poor_latest", "survive") if a[name]]
+    out += [f"indicator:{c}" for c in a["failing_indicators"]]
+    out += [f"dimension:{d}" for d in a["deprived_dimensions"]]
+    out.append(f"{SCORE_PREFIX}{exact_score(a['af_score'])}")
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class AlkireFoster:
+    k: Fraction | None
+    poor: int
+    """Households with c ≥ k (c > 0 when k is None: any failing indicator)."""
+    H: float
+    A: float
+    M0: float
+
+
+def alkire_foster(scores: Mapping[Fraction, int], households: int, k: Fraction | None) -> AlkireFoster:
+    """H = share of households with c ≥ k, A = mean c among them, M0 = H × A."""
+    poor = {c: n for c, n in scores.items() if n and (c > 0 if k is None else c >= k)}
+    count = sum(poor.values())
+    if not households or not count:
+        return AlkireFoster(k, count, 0.0, 0.0, 0.0)
+    total = sum(c * n for c, n in poor.items())
+    h = Fraction(count, households)
+    a = total / count
+    return AlkireFoster(k, count, float(h), float(a), float(h * a))
+
+
+def scores_of(counters: Mapping[str, int]) -> dict[Fraction, int]:
+    return {Fraction(m[len(SCORE_PREFIX) :]): n for m, n in counters.items() if m.startswith(SCORE_PREFIX)}
+
+
+def priority_key(level: int, critical: bool, af_score: float, household_id: str) -> str:
+    """Sorts ascending as home visits go: level 3 → 0, critical first, higher c first, then id."""
+    return f"{3 - level}{0 if critical else 1}{float(1 - exact_score(af_score)):.12f}|{household_id}"

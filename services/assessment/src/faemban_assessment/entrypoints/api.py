@@ -1,0 +1,166 @@
+"""HTTP routes of the assessment (PII-free by construction: no name ever reaches this service)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from fractions import Fraction
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from faemban_assessment.adapters.event_store import assessments
+from faemban_assessment.service_layer import handlers, queries
+from faemban_domain import areas, indicators
+from faemban_domain.campaign import BANGKOK
+from faemban_domain.errors import FieldError, InvalidInput
+from faemban_domain.events.contracts import IndicatorAssessedV1
+from faemban_domain.platform.area_query import checked_area, visible_within
+from faemban_domain.platform.auth import Principal, require_roles
+from faemban_domain.platform.inputs import AreaCode, CEYear
+from faemban_domain.platform.service import ServiceRuntime, runtime_of
+
+router = APIRouter(tags=["assessment"])
+Runtime = Annotated[ServiceRuntime, Depends(runtime_of("assessment"))]
+Viewer = Annotated[
+    Principal,
+    Depends(require_roles("ops_team", "mentor", "district_officer", "province_officer", "agency", "analyst")),
+]
+Officer = Annotated[Principal, Depends(require_roles("district_officer", "province_officer"))]
+RulesAdmin = Annotated[Principal, Depends(require_roles("province_officer"))]
+
+
+class History(BaseModel):
+    household_id: str
+    assessments: list[IndicatorAssessedV1]
+
+
+def _instant(raw: str) -> datetime:
+    """A date means the end of that Thai calendar day; a date-time without zone is Bangkok time."""
+    try:
+        if len(raw) == 10:
+            day = date.fromisoformat(raw)
+            return datetime.combine(day, time.max, BANGKOK)
+        at = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput([FieldError("as_of", "must be a date (YYYY-MM-DD) or an ISO date-time")]) from None
+    return at if at.tzinfo else at.replace(tzinfo=BANGKOK)
+
+
+@router.get("/v1/households/{household_id}/assessment", response_model=IndicatorAssessedV1)
+async def household_assessment(
+    household_id: str,
+    principal: Viewer,
+    runtime: Runtime,
+    as_of: Annotated[str | None, Query(description="date (end of that Thai day) or date-time")] = None,
+) -> Any:
+    """The household's assessment now, or the one in force at ``as_of``."""
+    async with runtime.reading() as conn:
+        if as_of is None:
+            agg = await handlers.load_assessment(conn, assessments, principal, household_id)
+            return agg.last
+        return await handlers.assessment_as_of(conn, assessments, principal, household_id, _instant(as_of))
+
+
+@router.get("/v1/households/{household_id}/assessments", response_model=History)
+async def household_assessments(household_id: str, principal: Viewer, runtime: Runtime) -> Any:
+    """Every assessment of the household, oldest first (each one differs from the one before)."""
+    async with runtime.reading() as conn:
+        found = await handlers.history(conn, assessments, principal, household_id)
+    return {"household_id": household_id, "assessments": found}
+
+
+class SufficiencyIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000, description="why the household lives moderately")
+
+
+@router.post("/v1/households/{household_id}/assessment/sufficiency", response_model=IndicatorAssessedV1)
+async def attest_sufficiency(
+    household_id: str, body: SufficiencyIn, principal: Officer, runtime: Runtime
+) -> Any:
+    """An officer attests a surviving household sufficient (พอเพียง); the reason stays in this service."""
+    return await handlers.attest_sufficiency(
+        runtime.transaction, assessments, principal, household_id, body.reason, datetime.now(UTC)
+    )
+
+
+class ReassessIn(BaseModel):
+    survey_year: CEYear = Field(description="CE or BE: whose rules to assess under")
+    area: AreaCode | None = Field(default=None, description="only households of this area (code prefix)")
+
+
+class ReassessOut(BaseModel):
+    survey_year: int
+    rules: str
+    households: int
+    reassessed: int = Field(description="households whose assessment changed (recorded and published)")
+
+
+@router.post("/v1/assessments/reassessments", response_model=ReassessOut)
+async def reassess(body: ReassessIn, principal: RulesAdmin, runtime: Runtime) -> Any:
+    """Re-assess every household (of an area) under a survey year's rules; old assessments stay.
+
+    Province officers re-assess their province; an admin may re-assess everyone.
+    """
+    if body.area is not None:
+        if areas.level_of(body.area) is None:
+            raise InvalidInput([FieldError("area", "must be a 2/4/6/8-digit DOPA code")])
+        principal.ensure_area(body.area)
+    elif "admin" not in principal.roles:
+        raise InvalidInput([FieldError("area", "name the area to re-assess (only an admin re-assesses all)")])
+    try:
+        indicators.rule_set(body.survey_year)
+    except LookupError:
+        raise InvalidInput([FieldError("survey_year", f"no rule set covers {body.survey_year}")]) from None
+    report = await handlers.reassess_all(
+        runtime.transaction, assessments, body.survey_year, datetime.now(UTC), body.area
+    )
+    return report.__dict__
+
+
+def _k(raw: str | None) -> Fraction | None:
+    if raw is None:
+        default = indicators.latest_rule_set().assessment.cutoff_k
+        return None if default is None else Fraction(repr(default))
+    try:
+        k = Fraction(raw.strip())
+    except (ValueError, ZeroDivisionError):
+        raise InvalidInput([FieldError("k", "must be a number or a fraction such as 1/3")]) from None
+    if not 0 < k <= 1:
+        raise InvalidInput([FieldError("k", "must be above 0 and at most 1")])
+    return k
+
+
+@router.get("/v1/assessments/summary")
+async def assessment_summary(
+    principal: Viewer,
+    runtime: Runtime,
+    area: Annotated[str, Query(min_length=2, max_length=6, description="province, district or subdistrict")],
+    level: Annotated[areas.AreaLevel, Query()] = "district",
+    k: Annotated[
+        str | None,
+        Query(description="AF cutoff, e.g. 0.4 or 1/3; default: any failing indicator (c > 0)"),
+    ] = None,
+) -> Any:
+    """Per sub-area: households, MPI poor, critical, failing per indicator and dimension, H/A/M0,
+    vulnerability levels and the outcome ladder — from counters kept as assessments change."""
+    area = checked_area(area, level)
+    visible = visible_within(principal, area)
+    async with runtime.reading() as conn:
+        return await queries.summary(conn, area, level, visible, _k(k))
+
+
+@router.get("/v1/assessments/priority")
+async def priority_list(
+    principal: Viewer,
+    runtime: Runtime,
+    area: Annotated[str, Query(min_length=2, max_length=8)],
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Any:
+    """An area's households in home-visit order: vulnerability level 3 → 0, critical first, higher c."""
+    if areas.level_of(area) is None:
+        raise InvalidInput([FieldError("area", "must be a 2/4/6/8-digit DOPA code")])
+    visible = visible_within(principal, area)
+    async with runtime.reading() as conn:
+        return await queries.priority(conn, area, visible, limit, cursor)

@@ -1,0 +1,91 @@
+"""Projection of ``indicator.assessed.v1`` into the summary and priority read models.
+
+One household's events arrive in order (keyed by household id); an event
+older than the row it would replace (its stream sequence) is ignored, so a
+replay or a late duplicate cannot move the counters twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from faemban_assessment.domain.measures import contributions, exact_score, priority_key
+from faemban_domain.events.envelope import CloudEvent
+from faemban_domain.eventsourcing.sql import dialect_insert
+
+ASSESSED_V1 = "th.faemban.indicator.assessed.v1"
+CHUNK = 1000
+
+
+def _row(data: Mapping[str, Any], version: int) -> dict[str, Any]:
+    return {
+        "household_id": data["household_id"],
+        "area_code": data["area_code"],
+        "version": version,
+        "survey_year": data["survey_year"],
+        "as_of": datetime.fromisoformat(data["as_of"]),
+        "mpi_poor": data["mpi_poor"],
+        "critical": data["critical"],
+        "tpmap_poor_latest": data["tpmap_poor_latest"],
+        "survive": data["survive"],
+        "af_score": data["af_score"],
+        "af_fraction": str(exact_score(data["af_score"])),
+        "vulnerability_level": data["vulnerability_level"],
+        "dependants": data["dependants"],
+        "outcome": data["outcome"],
+        "failing_indicators": list(data["failing_indicators"]),
+        "deprived_dimensions": list(data["deprived_dimensions"]),
+        "priority_key": priority_key(
+            data["vulnerability_level"], data["critical"], data["af_score"], data["household_id"]
+        ),
+    }
+
+
+async def project_assessed(conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, sa.Table]) -> None:
+    await project_assessed_batch(conn, [event], tables)
+
+
+async def project_assessed_batch(
+    conn: AsyncConnection, events: Sequence[CloudEvent], tables: Mapping[str, sa.Table]
+) -> None:
+    current, counts = tables["assessment_current"], tables["assessment_area_counts"]
+    ids = list(dict.fromkeys(e.subject for e in events if e.subject))
+    rows: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(ids), CHUNK):
+        found = await conn.execute(sa.select(current).where(current.c.household_id.in_(ids[i : i + CHUNK])))
+        rows.update({r["household_id"]: dict(r) for r in found.mappings()})
+    changed: dict[str, dict[str, Any]] = {}
+    delta: dict[tuple[str, str], int] = {}
+    for event in events:
+        if event.type != ASSESSED_V1 or not event.data:
+            continue
+        version = int(event.sequence or 0)
+        old = rows.get(event.data["household_id"])
+        if old is not None and old["version"] >= version:
+            continue
+        new = _row(event.data, version)
+        for measure in contributions(new):
+            delta[(new["area_code"], measure)] = delta.get((new["area_code"], measure), 0) + 1
+        if old is not None:  # the household leaves its old counters (and maybe its old area)
+            for measure in contributions(old):
+                delta[(old["area_code"], measure)] = delta.get((old["area_code"], measure), 0) - 1
+        rows[new["household_id"]] = changed[new["household_id"]] = new
+    if changed:
+        stmt = dialect_insert(conn, current)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["household_id"],
+            set_={c.name: stmt.excluded[c.name] for c in current.columns if c.name != "household_id"},
+        )
+        await conn.execute(stmt, list(changed.values()))
+    moves = [{"area_code": a, "measure": m, "n": n} for (a, m), n in delta.items() if n]
+    if moves:
+        stmt = dialect_insert(conn, counts)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["area_code", "measure"], set_={"n": counts.c.n + stmt.excluded.n}
+        )
+        await conn.execute(stmt, moves)

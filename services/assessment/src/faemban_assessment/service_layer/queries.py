@@ -1,0 +1,117 @@
+"""Area summary and priority list, read from the projected counters and current rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from faemban_assessment.adapters.tables import assessment_area_counts, assessment_current
+from faemban_assessment.domain.measures import HOUSEHOLDS, alkire_foster, scores_of
+from faemban_domain import areas, indicators
+
+OUTCOMES = ("none", "survive", "sufficient", "sustainable")
+
+
+def _within(
+    column: sa.ColumnElement[str], area: str, visible: Sequence[str] | None
+) -> sa.ColumnElement[bool]:
+    cond = column.startswith(area)
+    if visible is not None:
+        cond = sa.and_(cond, sa.or_(*(column.startswith(v) for v in visible)))
+    return cond
+
+
+def _measures(counters: dict[str, int], k: Fraction | None) -> dict[str, Any]:
+    households = counters.get(HOUSEHOLDS, 0)
+    af = alkire_foster(scores_of(counters), households, k)
+    codes = [i.code for i in indicators.latest_rule_set().indicators]
+    codes += sorted({m[10:] for m in counters if m.startswith("indicator:")} - set(codes))
+    return {
+        "households": households,
+        "mpi_poor": counters.get("mpi_poor", 0),
+        "critical": counters.get("critical", 0),
+        "tpmap_poor_latest": counters.get("tpmap_poor_latest", 0),
+        "indicators": {c: counters.get(f"indicator:{c}", 0) for c in codes},
+        "dimensions": {d: counters.get(f"dimension:{d}", 0) for d in indicators.DIMENSIONS},
+        "alkire_foster": {
+            "k": None if k is None else str(k),
+            "poor": af.poor,
+            "H": af.H,
+            "A": af.A,
+            "M0": af.M0,
+        },
+        "vulnerability_levels": {str(level): counters.get(f"level:{level}", 0) for level in range(4)},
+        "outcomes": {o: counters.get(f"outcome:{o}", 0) for o in OUTCOMES},
+    }
+
+
+async def summary(
+    conn: AsyncConnection,
+    area: str,
+    level: areas.AreaLevel,
+    visible: Sequence[str] | None,
+    k: Fraction | None,
+) -> dict[str, Any]:
+    t = assessment_area_counts
+    key = sa.func.substr(t.c.area_code, 1, areas.LEVEL_LENGTH[level]).label("k")
+    rows = await conn.execute(
+        sa.select(key, t.c.measure, sa.func.sum(t.c.n))
+        .where(_within(t.c.area_code, area, visible))
+        .group_by(key, t.c.measure)
+    )
+    by_area: dict[str, dict[str, int]] = {}
+    total: dict[str, int] = {}
+    for code, measure, n in rows:
+        n = int(n or 0)
+        by_area.setdefault(code, {})[measure] = n
+        total[measure] = total.get(measure, 0) + n
+    out_rows = []
+    for code, counters in by_area.items():
+        if not counters.get(HOUSEHOLDS):
+            continue
+        info = areas.area(code)
+        out_rows.append(
+            {"area_code": code, "area_name_th": info.name_th if info else None, **_measures(counters, k)}
+        )
+    out_rows.sort(key=lambda r: (-r["households"], r["area_code"]))
+    return {"area": area, "level": level, "rows": out_rows, "total": _measures(total, k)}
+
+
+async def priority(
+    conn: AsyncConnection,
+    area: str,
+    visible: Sequence[str] | None,
+    limit: int,
+    cursor: str | None,
+) -> dict[str, Any]:
+    t = assessment_current
+    stmt = sa.select(t).where(_within(t.c.area_code, area, visible))
+    if cursor:
+        stmt = stmt.where(t.c.priority_key > cursor)
+    rows = (await conn.execute(stmt.order_by(t.c.priority_key).limit(limit + 1))).mappings().all()
+    page = rows[:limit]
+    return {
+        "area": area,
+        "households": [
+            {
+                "household_id": r["household_id"],
+                "area_code": r["area_code"],
+                "vulnerability_level": r["vulnerability_level"],
+                "critical": r["critical"],
+                "af_score": r["af_score"],
+                "dependants": r["dependants"],
+                "mpi_poor": r["mpi_poor"],
+                "deprived_dimensions": r["deprived_dimensions"],
+                "failing_indicators": r["failing_indicators"],
+                "outcome": r["outcome"],
+                "survey_year": r["survey_year"],
+                "as_of": r["as_of"],
+            }
+            for r in page
+        ],
+        "next_cursor": page[-1]["priority_key"] if len(rows) > limit else None,
+    }
