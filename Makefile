@@ -51,7 +51,7 @@ test: install
 
 ## test-unit: the fast suites that need no servers
 test-unit: install
-	$(BIN)/pytest -p no:cacheprovider libs/domain/tests/unit services
+	$(BIN)/pytest -p no:cacheprovider -m "not integration" libs/domain/tests/unit services
 
 lint: install
 	$(BIN)/ruff check .
