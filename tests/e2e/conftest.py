@@ -124,6 +124,14 @@ def _base_env(var_dir: Path) -> dict[str, str]:
         FAEMBAN_CAMPAIGN_CALENDAR=json.dumps(
             {"2024": {"verify_by": "2099-12-31", "district_by": "2099-12-31", "province_by": "2000-01-15"}}
         ),
+        # A next survey year raising the income threshold to 40,000 baht (configuration, not code).
+        FAEMBAN_RULE_SETS=json.dumps(
+            {
+                "rule_sets": [
+                    {"effective_from_survey_year": 2030, "based_on": 2019, "income_threshold_baht": 40000}
+                ]
+            }
+        ),
     )
     return env
 

@@ -33,9 +33,19 @@ def household(**over: Any) -> dict[str, Any]:
 
 
 async def timeline(
-    stack: Stack, client: httpx.AsyncClient, hid: str, n: int, who: Any = (["analyst"], ["34"])
+    stack: Stack,
+    client: httpx.AsyncClient,
+    hid: str,
+    n: int,
+    who: Any = (["analyst"], ["34"]),
+    source: str | None = "faemban/registry",
 ) -> list[dict[str, Any]]:
-    """The household's timeline once it holds ``n`` events (an analyst of Ubon may read it: PII-free)."""
+    """The household's timeline once it holds ``n`` events of ``source`` (None: of every service).
+
+    An analyst of Ubon may read it: it is PII-free. Other services' events (the
+    assessment of each registry fact) interleave; a test of the registry counts
+    the registry's own.
+    """
     got: list[dict[str, Any]] = []
 
     async def arrived() -> bool:
@@ -43,7 +53,7 @@ async def timeline(
             f"{stack.url('reporting')}/v1/households/{hid}/timeline", headers=stack.auth(*who)
         )
         if r.status_code == 200:
-            got[:] = r.json()["events"]
+            got[:] = [e for e in r.json()["events"] if source is None or e["source"] == source]
         return len(got) >= n
 
     await eventually(arrived, what=f"{n} events of {hid} in reporting's timeline")
