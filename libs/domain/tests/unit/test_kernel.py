@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +81,59 @@ def test_thai_digits_and_buddhist_era() -> None:
     assert parse_number("  ") is None
     with pytest.raises(ValueError, match="not a date"):
         parse_date("yesterday")
+
+
+def test_a_configured_survey_year_overrides_the_threshold_and_keeps_the_old_rules() -> None:
+    configured = json.dumps(
+        {
+            "rule_sets": [
+                {
+                    "effective_from_survey_year": 2030,
+                    "based_on": 2019,
+                    "income_threshold_baht": 40000,
+                    "indicator_codes": [
+                        c for c in indicators.rule_set(2019).codes if c != "health.birth_weight"
+                    ],
+                    "assessment": {"low_income_line_baht": 120000, "cutoff_k": 0.4},
+                }
+            ]
+        }
+    )
+    new = indicators.rule_set(2031, configured)
+    assert new.effective_from_survey_year == 2030 and new.income_threshold_baht == 40000
+    assert len(new.indicators) == 16 and "health.birth_weight" not in new.codes
+    assert new.assessment.low_income_line_baht == 120000 and new.assessment.cutoff_k == 0.4
+    assert new.assessment.child_max_age == 14  # defaults where the file is silent
+    old = indicators.rule_set(2029, configured)
+    assert old.income_threshold_baht == 38000 and old.fingerprint != new.fingerprint
+    assert old.fingerprint == indicators.rule_set(2024).fingerprint
+
+
+def test_rule_sets_come_from_a_file_too(tmp_path: Path) -> None:
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps([{"effective_from_survey_year": 2028, "based_on": 2019}]))
+    assert indicators.rule_set(2028, str(path)).effective_from_survey_year == 2028
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"effective_from_survey_year": 2030}, "either indicators or based_on"),
+        ({"effective_from_survey_year": 2030, "based_on": 2000}, "no earlier rule set"),
+        ({"effective_from_survey_year": 2030, "based_on": 2019, "indicator_codes": ["x.y"]}, "x.y"),
+        (
+            {
+                "effective_from_survey_year": 2030,
+                "based_on": 2019,
+                "assessment": {
+                    "dimension_weights": {"health": 1, "living": 1, "education": 0, "income": 0, "access": 0}
+                },
+            },
+            "add up to 1",
+        ),
+        ({"effective_from_survey_year": 2019, "based_on": 2019}, "two rule sets"),
+    ],
+)
+def test_a_bad_rule_set_is_refused_with_the_reason(spec: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        indicators.rule_set(2030, json.dumps({"rule_sets": [spec]}))
