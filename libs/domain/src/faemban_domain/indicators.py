@@ -117,24 +117,31 @@ class RuleSet:
     @property
     def fingerprint(self) -> str:
         """Names these exact rules, so every assessment says which rules made it."""
-        canonical = json.dumps(
-            {
-                "year": self.effective_from_survey_year,
-                "threshold": self.income_threshold_baht,
-                "indicators": [(i.code, i.dimension, i.applies_when) for i in self.indicators],
-                "assessment": [
-                    self.assessment.low_income_line_baht,
-                    self.assessment.child_max_age,
-                    self.assessment.elderly_min_age,
-                    list(self.assessment.dimension_weights),
-                    self.assessment.cutoff_k,
-                    self.assessment.critical_min_dimensions,
-                    list(self.assessment.survive_dimensions),
-                ],
-            },
-            sort_keys=True,
-        )
-        return f"{self.effective_from_survey_year}:{hashlib.sha256(canonical.encode()).hexdigest()[:12]}"
+        return _fingerprint(self)
+
+
+@cache
+def _fingerprint(rs: RuleSet) -> str:
+    """Computed once per rule set (rule sets are loaded once and compared by identity)."""
+    a = rs.assessment
+    canonical = json.dumps(
+        {
+            "year": rs.effective_from_survey_year,
+            "threshold": rs.income_threshold_baht,
+            "indicators": [(i.code, i.dimension, i.applies_when) for i in rs.indicators],
+            "assessment": [
+                a.low_income_line_baht,
+                a.child_max_age,
+                a.elderly_min_age,
+                list(a.dimension_weights),
+                a.cutoff_k,
+                a.critical_min_dimensions,
+                list(a.survive_dimensions),
+            ],
+        },
+        sort_keys=True,
+    )
+    return f"{rs.effective_from_survey_year}:{hashlib.sha256(canonical.encode()).hexdigest()[:12]}"
 
 
 class _AssessmentIn(BaseModel):

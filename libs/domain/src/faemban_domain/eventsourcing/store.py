@@ -140,7 +140,7 @@ class EventStore:
         if not rows:
             return []
         if conn.dialect.name == "postgresql":
-            return await self._copy_new_streams(conn, rows)
+            return await self._copy_rows(conn, rows)
         recorded = await self._insert_events(conn, rows, "<batch>", 0)
         await self._write_outbox(conn, recorded)
         return recorded
@@ -174,17 +174,18 @@ class EventStore:
         ]
         if not rows:
             return []
+        if conn.dialect.name == "postgresql":
+            return await self._copy_rows(conn, rows)
         recorded = await self._insert_events(conn, rows, "<batch>", -1)
         await self._write_outbox(conn, recorded)
         return recorded
 
-    async def _copy_new_streams(
-        self, conn: AsyncConnection, rows: list[dict[str, Any]]
-    ) -> list[RecordedEvent]:
+    async def _copy_rows(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> list[RecordedEvent]:
         """PostgreSQL bulk path: COPY events and outbox rows inside the caller's transaction.
 
-        COPY still enforces the (stream_id, version) key, so an existing stream
-        fails the whole batch as ConcurrencyError, exactly like INSERT.
+        COPY still enforces the (stream_id, version) key, so a stream that moved
+        since it was loaded fails the whole batch as ConcurrencyError, exactly
+        like INSERT.
         """
         import asyncpg
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cache
 from typing import Any
 
 from faemban_assessment.domain.facts import HouseholdFacts
@@ -111,7 +112,8 @@ def assess(facts: HouseholdFacts, rules: RuleSet, survey_year: int | None = None
     results = {ind.code: _indicator(ind, facts, rules) for ind in rules.indicators}
     failing = tuple(c for c, r in results.items() if r.result == "fails")
     applicable = tuple(c for c, r in results.items() if r.result != "not_applicable")
-    deprived = tuple(d for d in DIMENSIONS if any(rules.indicator(c).dimension == d for c in failing))
+    by_dimension = _codes_by_dimension(rules)
+    deprived = tuple(d for d in DIMENSIONS if any(results[c].result == "fails" for c in by_dimension[d]))
     mpi_poor = bool(failing)
     vulnerability = _vulnerability(facts, params, deprived, results)
     return Assessment(
@@ -162,13 +164,27 @@ def af_score(rules: RuleSet, results: dict[str, IndicatorAssessment]) -> Fractio
     without drift and a cutoff k compares exactly.
     """
     score = Fraction(0)
-    for dim in DIMENSIONS:
-        inds = [i.code for i in rules.by_dimension(dim) if results[i.code].result != "not_applicable"]
-        if not inds:
-            continue
-        weight = Fraction(repr(rules.assessment.weight(dim))) / len(inds)
-        score += weight * sum(1 for c in inds if results[c].result == "fails")
+    for dim, weight in _weights(rules):
+        applicable = failing = 0
+        for code in _codes_by_dimension(rules)[dim]:
+            result = results[code].result
+            if result != "not_applicable":
+                applicable += 1
+                failing += result == "fails"
+        if failing:
+            score += weight * Fraction(failing, applicable)
     return score
+
+
+@cache
+def _weights(rules: RuleSet) -> tuple[tuple[Dimension, Fraction], ...]:
+    """The configured weights as exact fractions (0.2 → 1/5), once per rule set."""
+    return tuple((d, Fraction(repr(rules.assessment.weight(d)))) for d in DIMENSIONS)
+
+
+@cache
+def _codes_by_dimension(rules: RuleSet) -> dict[Dimension, tuple[str, ...]]:
+    return {d: tuple(i.code for i in rules.by_dimension(d)) for d in DIMENSIONS}
 
 
 def dependants(members: tuple[MemberFacts, ...], params: AssessmentParameters) -> int:

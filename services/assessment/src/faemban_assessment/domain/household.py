@@ -62,8 +62,6 @@ class HouseholdAssessment(Aggregate):
         if facts == self.facts:
             return
         self._trigger(FACTS_RECORDED, {"cause": cause, "at": at.isoformat(), "facts": facts.to_json()})
-        if facts.survey_year > self.survey_year:
-            self._trigger(SURVEY_YEAR_OPENED, {"survey_year": facts.survey_year, "at": at.isoformat()})
         self._assess(cause, at, rules_for)
 
     def reassess(self, survey_year: int, at: datetime, rules_for: RulesFor) -> bool:
@@ -143,6 +141,8 @@ class HouseholdAssessment(Aggregate):
     def _apply(self, event_type: str, data: dict[str, Any]) -> None:
         if event_type == FACTS_RECORDED:
             self.facts = HouseholdFacts.from_json(data["facts"])
+            # A later survey year's facts open that year; a re-assessment may have opened a later one.
+            self.survey_year = max(self.survey_year, self.facts.survey_year)
         elif event_type == SURVEY_YEAR_OPENED:
             self.survey_year = data["survey_year"]
         elif event_type == ASSESSED:
