@@ -22,7 +22,7 @@ from faemban_domain.eventsourcing.broker import Broker, KafkaBroker, LocalBroker
 from faemban_domain.eventsourcing.consumer import ConsumerRunner
 from faemban_domain.eventsourcing.tables import metadata as platform_tables
 from faemban_domain.platform.db import make_engine
-from faemban_domain.testing import eventually
+from faemban_domain.testing import Running, eventually
 
 
 @dataclass
@@ -67,17 +67,6 @@ async def _publish(broker: Broker, records: Sequence[OutgoingRecord]) -> None:
         await pub.stop()
 
 
-class _Running:
-    def __init__(self, runner: ConsumerRunner) -> None:
-        self.runner = runner
-        self.stop = asyncio.Event()
-        self.task = asyncio.create_task(runner.run(self.stop))
-
-    async def close(self) -> None:
-        self.stop.set()
-        await asyncio.wait_for(self.task, 30)
-
-
 async def _assessed_per_household(engine: AsyncEngine) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for e in await published(engine):
@@ -113,7 +102,7 @@ async def test_duplicates_publish_nothing_new_and_a_restart_mid_stream_loses_not
         await counting(conn, [event], tables)
 
     spec = replace(ASSESS, name=name, topics=[backend.topic], handler=one, batch_handler=counting)
-    first = _Running(
+    first = Running(
         ConsumerRunner(spec, backend.engine, backend.broker, backend.broker.publisher(), batch_size=5)
     )
     await asyncio.wait_for(stop_early.wait(), 60)
@@ -122,7 +111,7 @@ async def test_duplicates_publish_nothing_new_and_a_restart_mid_stream_loses_not
     assert midway < 2 * len(households), "the restart should happen mid-stream"
 
     live = replace(ASSESS, name=name, topics=[backend.topic])
-    second = _Running(ConsumerRunner(live, backend.engine, backend.broker, backend.broker.publisher()))
+    second = Running(ConsumerRunner(live, backend.engine, backend.broker, backend.broker.publisher()))
     try:
 
         async def all_assessed() -> bool:

@@ -7,7 +7,6 @@ make the handler fail every time.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.eventsourcing.broker import Broker, OutgoingRecord
-from faemban_domain.eventsourcing.consumer import ConsumerRunner, ConsumerSpec
+from faemban_domain.eventsourcing.consumer import ConsumerSpec
 from faemban_domain.eventsourcing.sql import upsert
 
 metadata = sa.MetaData()
@@ -115,19 +114,3 @@ async def snapshot(engine: AsyncEngine) -> tuple[list[dict[str, Any]], list[dict
 async def count_seen(engine: AsyncEngine) -> int:
     async with engine.connect() as conn:
         return (await conn.execute(sa.select(sa.func.count()).select_from(probe_seen))).scalar() or 0
-
-
-class Running:
-    """A consumer runner in a background task, stoppable like a process."""
-
-    def __init__(self, runner: ConsumerRunner) -> None:
-        self.runner = runner
-        self.stop = asyncio.Event()
-        self.task = asyncio.create_task(runner.run(self.stop))
-
-    async def close(self) -> None:
-        self.stop.set()
-        try:
-            await asyncio.wait_for(self.task, 30)
-        except TimeoutError:
-            self.task.cancel()

@@ -11,10 +11,10 @@ import pytest
 
 from faemban_domain.eventsourcing.consumer import ConsumerRunner, dlq_topic
 from faemban_domain.eventsourcing.projection import rebuild_projection
-from faemban_domain.testing import eventually
+from faemban_domain.testing import Running, eventually
 
 from .conftest import Backend
-from .probe import Running, count_seen, event, metadata, probe_handler, probe_spec, publish, record, snapshot
+from .probe import count_seen, event, metadata, probe_handler, probe_spec, publish, record, snapshot
 
 
 def _runner(backend: Backend, name: str) -> ConsumerRunner:

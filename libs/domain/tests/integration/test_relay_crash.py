@@ -14,10 +14,10 @@ import sqlalchemy as sa
 
 from faemban_domain.eventsourcing.consumer import ConsumerRunner
 from faemban_domain.eventsourcing.tables import outbox
-from faemban_domain.testing import eventually
+from faemban_domain.testing import Running, eventually
 
 from .conftest import Backend
-from .probe import Running, count_seen, metadata, probe_spec, snapshot
+from .probe import count_seen, metadata, probe_spec, snapshot
 
 SCRIPT = Path(__file__).with_name("crash_process.py")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain import context
+from faemban_domain.events.contracts import contract_for
 from faemban_domain.events.envelope import CloudEvent, assert_no_personal_data
 from faemban_domain.eventsourcing.sql import bulk_insert
 from faemban_domain.eventsourcing.tables import event_store, outbox
@@ -68,6 +69,24 @@ class Publication:
 PublicView = Callable[[RecordedEvent], Publication | None]
 
 
+def contract_view(public_types: Mapping[str, str]) -> PublicView:
+    """Publish the listed internal event types as their public type, keyed by household.
+
+    The data is validated against the public contract on the way to the outbox,
+    so a field that is not in the contract (and no personal data is) cannot
+    leave; every other internal event stays home.
+    """
+
+    def view(event: RecordedEvent) -> Publication | None:
+        public_type = public_types.get(event.type)
+        if public_type is None:
+            return None
+        data = contract_for(public_type).model.model_validate(event.data).model_dump(mode="json")
+        return Publication(public_type, data, data["household_id"], data["area_code"])
+
+    return view
+
+
 class EventStore:
     def __init__(self, source: str, topic: str, public_view: PublicView) -> None:
         self.source = source
@@ -93,20 +112,7 @@ class EventStore:
             current = await self.current_version(conn, stream_id)
             if current != expected_version:
                 raise ConcurrencyError(stream_id, expected_version)
-        meta = _metadata(metadata)
-        now = datetime.now(UTC)
-        rows = [
-            {
-                "stream_id": stream_id,
-                "version": expected_version + i + 1,
-                "event_id": ev.event_id,
-                "event_type": ev.type,
-                "data": ev.data,
-                "metadata": meta,
-                "recorded_at": now,
-            }
-            for i, ev in enumerate(events)
-        ]
+        rows = _rows([(stream_id, expected_version, events)], metadata)
         recorded = await self._insert_events(conn, rows, stream_id, expected_version)
         await self._write_outbox(conn, recorded)
         return recorded
@@ -122,21 +128,7 @@ class EventStore:
         Every stream must be new (expected version 0); if any exists already
         the whole batch raises ConcurrencyError and nothing is written.
         """
-        meta = _metadata(metadata)
-        now = datetime.now(UTC)
-        rows = [
-            {
-                "stream_id": stream_id,
-                "version": i + 1,
-                "event_id": ev.event_id,
-                "event_type": ev.type,
-                "data": ev.data,
-                "metadata": meta,
-                "recorded_at": now,
-            }
-            for stream_id, evs in new_streams
-            for i, ev in enumerate(evs)
-        ]
+        rows = _rows([(stream_id, 0, evs) for stream_id, evs in new_streams], metadata)
         if not rows:
             return []
         if conn.dialect.name == "postgresql":
@@ -157,21 +149,7 @@ class EventStore:
         moved since it was loaded, the whole batch raises ConcurrencyError and
         nothing is written (the caller's transaction rolls back).
         """
-        meta = _metadata(metadata)
-        now = datetime.now(UTC)
-        rows = [
-            {
-                "stream_id": stream_id,
-                "version": expected + i + 1,
-                "event_id": ev.event_id,
-                "event_type": ev.type,
-                "data": ev.data,
-                "metadata": meta,
-                "recorded_at": now,
-            }
-            for stream_id, expected, evs in streams
-            for i, ev in enumerate(evs)
-        ]
+        rows = _rows(streams, metadata)
         if not rows:
             return []
         if conn.dialect.name == "postgresql":
@@ -321,6 +299,27 @@ class EventStore:
             .limit(limit)
         )
         return [_recorded(r) for r in (await conn.execute(stmt)).mappings().all()]
+
+
+def _rows(
+    streams: Sequence[tuple[str, int, Sequence[NewEvent]]], metadata: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """Event-store rows: each stream's events numbered after its expected version, one time and context."""
+    meta = _metadata(metadata)
+    now = datetime.now(UTC)
+    return [
+        {
+            "stream_id": stream_id,
+            "version": expected + i + 1,
+            "event_id": ev.event_id,
+            "event_type": ev.type,
+            "data": ev.data,
+            "metadata": meta,
+            "recorded_at": now,
+        }
+        for stream_id, expected, evs in streams
+        for i, ev in enumerate(evs)
+    ]
 
 
 def _metadata(extra: dict[str, Any] | None) -> dict[str, Any]:

@@ -8,6 +8,14 @@ from faemban_domain.platform.auth import Principal
 from faemban_domain.thai import thai_digits_to_arabic
 
 
+def checked_code(area: str, field: str = "area") -> str:
+    """A DOPA code of a province, district, subdistrict or village (Thai digits allowed)."""
+    area = thai_digits_to_arabic(area).strip()
+    if areas.level_of(area) is None:
+        raise InvalidInput([FieldError(field, "must be a 2/4/6/8-digit DOPA code")])
+    return area
+
+
 def checked_area(area: str, level: areas.AreaLevel) -> str:
     """A known area code (Thai digits allowed) with ``level`` below it, or a named field error."""
     area = thai_digits_to_arabic(area)

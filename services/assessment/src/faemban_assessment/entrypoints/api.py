@@ -15,7 +15,7 @@ from faemban_domain import areas, indicators
 from faemban_domain.campaign import BANGKOK
 from faemban_domain.errors import FieldError, InvalidInput
 from faemban_domain.events.contracts import IndicatorAssessedV1
-from faemban_domain.platform.area_query import checked_area, visible_within
+from faemban_domain.platform.area_query import checked_area, checked_code, visible_within
 from faemban_domain.platform.auth import Principal, require_roles
 from faemban_domain.platform.inputs import AreaCode, CEYear
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
@@ -103,9 +103,7 @@ async def reassess(body: ReassessIn, principal: RulesAdmin, runtime: Runtime) ->
     Province officers re-assess their province; an admin may re-assess everyone.
     """
     if body.area is not None:
-        if areas.level_of(body.area) is None:
-            raise InvalidInput([FieldError("area", "must be a 2/4/6/8-digit DOPA code")])
-        principal.ensure_area(body.area)
+        principal.ensure_area(checked_code(body.area))
     elif "admin" not in principal.roles:
         raise InvalidInput([FieldError("area", "name the area to re-assess (only an admin re-assesses all)")])
     try:
@@ -159,8 +157,7 @@ async def priority_list(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Any:
     """An area's households in home-visit order: vulnerability level 3 → 0, critical first, higher c."""
-    if areas.level_of(area) is None:
-        raise InvalidInput([FieldError("area", "must be a 2/4/6/8-digit DOPA code")])
+    area = checked_code(area)
     visible = visible_within(principal, area)
     async with runtime.reading() as conn:
         return await queries.priority(conn, area, visible, limit, cursor)

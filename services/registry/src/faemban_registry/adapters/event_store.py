@@ -7,9 +7,9 @@ that is not in the contract (and no personal data is) cannot leave.
 
 from __future__ import annotations
 
-from faemban_domain.events.contracts import REGISTRY_TOPIC, contract_for
+from faemban_domain.events.contracts import REGISTRY_TOPIC
 from faemban_domain.eventsourcing.aggregate import Repository
-from faemban_domain.eventsourcing.store import EventStore, Publication, RecordedEvent
+from faemban_domain.eventsourcing.store import EventStore, contract_view
 from faemban_registry.domain import household as h
 
 PUBLIC_TYPES = {
@@ -27,14 +27,7 @@ PUBLIC_TYPES = {
 }
 
 
-def public_view(event: RecordedEvent) -> Publication | None:
-    public_type = PUBLIC_TYPES.get(event.type)
-    if public_type is None:
-        return None
-    model = contract_for(public_type).model
-    data = model.model_validate(event.data).model_dump(mode="json")
-    return Publication(public_type, data, data["household_id"], data["area_code"])
-
+public_view = contract_view(PUBLIC_TYPES)
 
 store = EventStore(source="faemban/registry", topic=REGISTRY_TOPIC, public_view=public_view)
 households: Repository[h.Household] = Repository(store, h.Household)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from faemban_domain import areas
 from faemban_domain.errors import FieldError, InvalidInput, NotFound
-from faemban_domain.platform.area_query import checked_area, visible_within
+from faemban_domain.platform.area_query import checked_area, checked_code, visible_within
 from faemban_domain.platform.auth import Principal, require_roles
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
 from faemban_domain.thai import normalise_year
@@ -177,8 +177,7 @@ async def household_counts(
     level: Annotated[areas.AreaLevel, Query()] = "district",
 ) -> HouseholdCounts:
     """Registered households and members per sub-area (from the register read model)."""
-    if areas.level_of(area) is None:
-        raise InvalidInput([FieldError("area", "must be a 2/4/6/8-digit DOPA code")])
+    area = checked_code(area)
     if areas.LEVEL_LENGTH[level] <= len(area):
         raise InvalidInput([FieldError("level", f"must be below the level of area {area}")])
     principal.ensure_scope_query(area)
