@@ -270,4 +270,7 @@ def test_the_assessment_serialises_into_its_public_contract() -> None:
         "as_of": "2025-01-01T00:00:00+00:00",
         "cause": "verified",
     }
-    IndicatorAssessedV1.model_validate(data)
+    published = IndicatorAssessedV1.model_validate(data)  # raises on a field the contract lacks
+    assert published.failing_indicators == ["living.tidy_home"] and published.deprived_dimensions == [
+        "living"
+    ]
