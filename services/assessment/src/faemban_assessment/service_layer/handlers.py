@@ -172,9 +172,14 @@ async def reassess_all(
 async def load_assessment(
     conn: AsyncConnection, repo: Repository[HouseholdAssessment], principal: Principal, household_id: str
 ) -> HouseholdAssessment:
-    agg = await repo.get(conn, household_id)
-    if agg is None or agg.facts is None or agg.last is None:
-        raise NotFound(f"household {household_id} has no assessment")
+    agg = await repo.get(conn, household_id) or HouseholdAssessment(household_id)
+    return _in_scope(agg, principal)
+
+
+def _in_scope(agg: HouseholdAssessment, principal: Principal) -> HouseholdAssessment:
+    """An assessed household the caller may see (404 before any assessment, 403 outside the area)."""
+    if agg.facts is None or agg.last is None:
+        raise NotFound(f"household {agg.id} has no assessment")
     principal.ensure_area(agg.facts.area_code)
     return agg
 
@@ -182,9 +187,11 @@ async def load_assessment(
 async def history(
     conn: AsyncConnection, repo: Repository[HouseholdAssessment], principal: Principal, household_id: str
 ) -> list[dict[str, Any]]:
-    """Every assessment of the household, oldest first."""
-    await load_assessment(conn, repo, principal, household_id)
-    events = await repo.store.load(conn, f"{HouseholdAssessment.stream_prefix}{household_id}")
+    """Every assessment of the household, oldest first (one read of its stream)."""
+    agg = HouseholdAssessment(household_id)
+    events = await repo.store.load(conn, agg.stream_id)
+    agg.replay(events)
+    _in_scope(agg, principal)
     return [e.data for e in events if e.type == ASSESSED]
 
 
