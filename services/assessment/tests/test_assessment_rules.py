@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -19,7 +20,7 @@ ADULT = MemberFacts(age=40, has_occupation=True, annual_income=200_000)
 
 
 def household(
-    failing: list[str] = (),  # type: ignore[assignment]
+    failing: Sequence[str] = (),
     members: list[MemberFacts] | None = None,
     average_income: float | None = 200_000,
     welfare_card: bool = False,

@@ -10,10 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_assessment.adapters.tables import assessment_area_counts, assessment_current
-from faemban_assessment.domain.measures import HOUSEHOLDS, alkire_foster, scores_of
-from faemban_domain import areas, indicators
-
-OUTCOMES = ("none", "survive", "sufficient", "sustainable")
+from faemban_assessment.domain.measures import HOUSEHOLDS, area_measures
+from faemban_domain import areas
 
 
 def _within(
@@ -23,30 +21,6 @@ def _within(
     if visible is not None:
         cond = sa.and_(cond, sa.or_(*(column.startswith(v) for v in visible)))
     return cond
-
-
-def _measures(counters: dict[str, int], k: Fraction | None) -> dict[str, Any]:
-    households = counters.get(HOUSEHOLDS, 0)
-    af = alkire_foster(scores_of(counters), households, k)
-    codes = [i.code for i in indicators.latest_rule_set().indicators]
-    codes += sorted({m[10:] for m in counters if m.startswith("indicator:")} - set(codes))
-    return {
-        "households": households,
-        "mpi_poor": counters.get("mpi_poor", 0),
-        "critical": counters.get("critical", 0),
-        "tpmap_poor_latest": counters.get("tpmap_poor_latest", 0),
-        "indicators": {c: counters.get(f"indicator:{c}", 0) for c in codes},
-        "dimensions": {d: counters.get(f"dimension:{d}", 0) for d in indicators.DIMENSIONS},
-        "alkire_foster": {
-            "k": None if k is None else str(k),
-            "poor": af.poor,
-            "H": af.H,
-            "A": af.A,
-            "M0": af.M0,
-        },
-        "vulnerability_levels": {str(level): counters.get(f"level:{level}", 0) for level in range(4)},
-        "outcomes": {o: counters.get(f"outcome:{o}", 0) for o in OUTCOMES},
-    }
 
 
 async def summary(
@@ -75,10 +49,10 @@ async def summary(
             continue
         info = areas.area(code)
         out_rows.append(
-            {"area_code": code, "area_name_th": info.name_th if info else None, **_measures(counters, k)}
+            {"area_code": code, "area_name_th": info.name_th if info else None, **area_measures(counters, k)}
         )
     out_rows.sort(key=lambda r: (-r["households"], r["area_code"]))
-    return {"area": area, "level": level, "rows": out_rows, "total": _measures(total, k)}
+    return {"area": area, "level": level, "rows": out_rows, "total": area_measures(total, k)}
 
 
 async def priority(
