@@ -12,11 +12,39 @@ from __future__ import annotations
 import builtins
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from faemban_domain.bounds import (
+    Age,
+    AreaCodeValue,
+    Baht,
+    Count,
+    EntityId,
+    EventYear,
+    HouseholdId,
+    MemberId,
+    Members,
+)
 from faemban_domain.indicators import Dimension
+
+IndicatorCode = Annotated[str, Field(pattern=r"^[a-z]+\.[a-z0-9_]+$", max_length=64)]
+ProblemRef = Annotated[
+    str,
+    Field(
+        pattern=r"^([a-z]+\.[a-z0-9_]+|health|living|education|income|access|other)$",
+        max_length=64,
+        description="an indicator code, a dimension, or 'other' (its wording stays in the service)",
+    ),
+]
+AgencyCode = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$", description="an agency's code")]
+RulesFingerprint = Annotated[str, Field(pattern=r"^[0-9]{4}:[0-9a-f]{1,64}$")]
+GeneratedText = Annotated[
+    str,
+    Field(max_length=300, json_schema_extra={"x-faemban-generated": True}),
+]
+"""Text the system writes from its own templates (never a user's words, never personal)."""
 
 HouseholdSource = Literal["tpmap", "exclusion_error", "vulnerable"]
 FieldStatus = Literal["lives_here", "moved_away", "head_deceased", "new_member"]
@@ -61,32 +89,32 @@ class _Data(BaseModel):
 class HouseholdRegisteredV1(_Data):
     """A household entered the registry (TPMAP import, ศจพ.2, vulnerable list)."""
 
-    household_id: str
-    area_code: str = Field(description="village (8 digits) or subdistrict (6 digits) DOPA code")
-    cohort_year: int = Field(description="TPMAP cohort year, CE")
+    household_id: HouseholdId
+    area_code: AreaCodeValue = Field(description="village (8 digits) or subdistrict (6 digits) DOPA code")
+    cohort_year: EventYear = Field(description="TPMAP cohort year, CE")
     source: HouseholdSource
-    members: int = Field(ge=0)
-    welfare_card_holders: int = Field(ge=0)
-    elderly: int = Field(ge=0)
-    disabled: int = Field(ge=0)
-    chronically_ill: int = Field(ge=0)
-    total_income: float | None = Field(default=None, ge=0, description="baht per year")
-    average_income: float | None = Field(default=None, ge=0, description="baht per person per year")
-    tpmap_failing_indicators: list[str] = Field(default_factory=list)
+    members: Members
+    welfare_card_holders: Count
+    elderly: Count
+    disabled: Count
+    chronically_ill: Count
+    total_income: Baht | None = Field(default=None, description="baht per year")
+    average_income: Baht | None = Field(default=None, description="baht per person per year")
+    tpmap_failing_indicators: list[IndicatorCode] = Field(default_factory=list, max_length=64)
 
 
 class HouseholdFieldStatusRecordedV1(_Data):
     """The field team recorded where the household stands (ศจพ.1 column 2)."""
 
-    household_id: str
-    area_code: str
+    household_id: HouseholdId
+    area_code: AreaCodeValue
     field_status: FieldStatus
 
 
 class MemberFacts(_Data):
     """What assessment needs of one member: numbers and flags, never identity."""
 
-    age: int = Field(ge=0, le=130)
+    age: Age
     sex: Literal["male", "female", "unspecified"] = "unspecified"
     physical_status: PhysicalStatus = "normal"
     welfare_card: bool = False
@@ -94,7 +122,7 @@ class MemberFacts(_Data):
     disability_allowance: bool = False
     studying: bool = False
     has_occupation: bool = False
-    annual_income: float | None = Field(default=None, ge=0)
+    annual_income: Baht | None = None
     born_in_survey_year: bool = False
     finished_m3: bool = Field(default=False, description="finished lower secondary (ม.3)")
 
@@ -102,7 +130,7 @@ class MemberFacts(_Data):
 class RosterMember(_Data):
     """A member as the registry's events know them: an opaque id, the relation, the facts."""
 
-    member_id: str = Field(description="opaque, unique within the household (M1, M2, …)")
+    member_id: MemberId = Field(description="opaque, unique within the household (M1, M2, …)")
     relation: Relation
     facts: MemberFacts
 
@@ -110,8 +138,8 @@ class RosterMember(_Data):
 class HouseholdDetailsRecordedV1(_Data):
     """The family book was filled in or updated (address facts, wishes, funds, members)."""
 
-    household_id: str
-    area_code: str
+    household_id: HouseholdId
+    area_code: AreaCodeValue
     house_number_status: HouseNumberStatus | None = None
     land_tenure: LandTenure | None = None
     wish_for_help: WishForHelp | None = None
@@ -119,48 +147,48 @@ class HouseholdDetailsRecordedV1(_Data):
     community_funds: list[CommunityFund] = Field(default_factory=list)
     khok_nong_na: bool = Field(default=False, description="takes part in the Khok Nong Na model")
     pinned: bool = Field(default=False, description="a map pin is recorded (the pin itself stays home)")
-    head_member_id: str | None = None
-    members: list[RosterMember] = Field(default_factory=list)
+    head_member_id: MemberId | None = None
+    members: list[RosterMember] = Field(default_factory=list, max_length=99)
 
 
 class HouseholdMemberAddedV1(_Data):
-    household_id: str
-    area_code: str
+    household_id: HouseholdId
+    area_code: AreaCodeValue
     member: RosterMember
-    members: int = Field(ge=1, description="members after the change")
+    members: Members = Field(description="members after the change")
 
 
 class HouseholdMemberLeftV1(_Data):
-    household_id: str
-    area_code: str
-    member_id: str
+    household_id: HouseholdId
+    area_code: AreaCodeValue
+    member_id: MemberId
     reason: LeaveReason
-    new_head_member_id: str | None = Field(default=None, description="set when the head left")
-    members: int = Field(ge=0, description="members after the change")
+    new_head_member_id: MemberId | None = Field(default=None, description="set when the head left")
+    members: Count = Field(description="members after the change")
 
 
 class HouseholdHeadDeceasedV1(_Data):
-    household_id: str
-    area_code: str
-    former_head_member_id: str
-    new_head_member_id: str
-    members: int = Field(ge=1, description="members after the change")
+    household_id: HouseholdId
+    area_code: AreaCodeValue
+    former_head_member_id: MemberId
+    new_head_member_id: MemberId
+    members: Members = Field(description="members after the change")
 
 
 class HouseholdMovedV1(_Data):
     """The household moved; a new area moves it into another team's scope."""
 
-    household_id: str
-    from_area_code: str
-    area_code: str
+    household_id: HouseholdId
+    from_area_code: AreaCodeValue
+    area_code: AreaCodeValue
 
 
 class HouseholdCertifiedV1(_Data):
     """The district (ศจพ.อ.) certified the household's verification."""
 
-    household_id: str
-    area_code: str
-    survey_year: int
+    household_id: HouseholdId
+    area_code: AreaCodeValue
+    survey_year: EventYear
     certified_at: datetime
     due: date = Field(description="the campaign's district date")
     late: bool
@@ -169,11 +197,24 @@ class HouseholdCertifiedV1(_Data):
 class HouseholdCertificationReturnedV1(_Data):
     """The district or the province sent the household back to be verified again."""
 
-    household_id: str
-    area_code: str
-    survey_year: int
+    household_id: HouseholdId
+    area_code: AreaCodeValue
+    survey_year: EventYear
     level: CertificationLevel
     reason: str = Field(min_length=1, max_length=1000)
+    returned_at: datetime
+    due: date
+    late: bool
+
+
+class HouseholdCertificationReturnedV2(_Data):
+    """Returned for verification again; the reason stays in the registry (``reason_ref``)."""
+
+    household_id: HouseholdId
+    area_code: AreaCodeValue
+    survey_year: EventYear
+    level: CertificationLevel
+    reason_ref: EntityId = Field(description="the registry's reference of the written reason")
     returned_at: datetime
     due: date
     late: bool
@@ -182,9 +223,9 @@ class HouseholdCertificationReturnedV1(_Data):
 class HouseholdApprovedV1(_Data):
     """The province (ศจพ.จ.) approved the household: plans may now be made."""
 
-    household_id: str
-    area_code: str
-    survey_year: int
+    household_id: HouseholdId
+    area_code: AreaCodeValue
+    survey_year: EventYear
     approved_at: datetime
     due: date = Field(description="the campaign's province date")
     late: bool
@@ -196,18 +237,18 @@ class IndicatorOutcome(_Data):
 
 
 class HouseholdVerifiedV1(_Data):
-    household_id: str
-    area_code: str
-    survey_year: int
-    indicator_results: dict[str, IndicatorOutcome]
+    household_id: HouseholdId
+    area_code: AreaCodeValue
+    survey_year: EventYear
+    indicator_results: dict[IndicatorCode, IndicatorOutcome]
     verification_category: VerificationCategory | None = Field(
         default=None, description="ศจพ.1 category; None for a new household (ศจพ.2)"
     )
     field_status: FieldStatus
     household_type: HouseholdType
-    members: list[MemberFacts]
-    total_income: float | None = None
-    average_income: float | None = None
+    members: list[MemberFacts] = Field(max_length=99)
+    total_income: Baht | None = None
+    average_income: Baht | None = None
     verified_at: datetime
 
 
@@ -244,12 +285,12 @@ class Vulnerability(_Data):
 
     level: int = Field(ge=0, le=3)
     low_income: bool
-    dependants: int = Field(ge=0)
+    dependants: Count
     dependants_from_members: bool = Field(
         description="False: only TPMAP's counts were known, so dependants is a lower bound"
     )
     housing_problem: bool
-    reason: str
+    reason: GeneratedText
 
 
 class CddVulnerability(_Data):
@@ -265,23 +306,23 @@ class CddVulnerability(_Data):
 class IndicatorAssessedV1(_Data):
     """A household's assessment changed (published only when its result did)."""
 
-    household_id: str
-    area_code: str
-    survey_year: int = Field(description="the survey year whose rules made this assessment")
-    rules: str = Field(description="fingerprint of those rules (year:hash)")
+    household_id: HouseholdId
+    area_code: AreaCodeValue
+    survey_year: EventYear = Field(description="the survey year whose rules made this assessment")
+    rules: RulesFingerprint = Field(description="fingerprint of those rules (year:hash)")
     as_of: datetime = Field(description="when the facts it rests on were recorded")
     cause: AssessmentCause
-    indicator_results: dict[str, AssessedIndicator]
-    failing_indicators: list[str]
-    applicable_indicators: list[str]
+    indicator_results: dict[IndicatorCode, AssessedIndicator]
+    failing_indicators: list[IndicatorCode]
+    applicable_indicators: list[IndicatorCode]
     deprived_dimensions: list[Dimension]
     mpi_poor: bool = Field(description="at least one failing indicator (the TPMAP target)")
     critical: bool = Field(description="at least 3 of 5 dimensions deprived")
     tpmap_poor_latest: bool = Field(description="MPI poor and someone holds a welfare card")
-    af_score: float = Field(ge=0, le=1, description="Alkire–Foster deprivation score c")
-    average_income: float | None = Field(default=None, ge=0, description="baht per person per year")
+    af_score: float = Field(ge=0, le=1, allow_inf_nan=False, description="Alkire–Foster deprivation score c")
+    average_income: Baht | None = Field(default=None, description="baht per person per year")
     vulnerability_level: int = Field(ge=0, le=3)
-    dependants: int = Field(ge=0)
+    dependants: Count
     vulnerability: Vulnerability
     cdd: CddVulnerability
     survive: bool = Field(description="not deprived in income, living and health")
@@ -289,10 +330,11 @@ class IndicatorAssessedV1(_Data):
 
 
 class PlanItemV1(_Data):
-    item_id: str
-    problem: str = Field(description="indicator code, dimension, or other:<kind>")
-    activity: str
-    lead_agency: str
+    """A plan item as published: what problem, who leads, by when (its wording stays in planning)."""
+
+    item_id: EntityId
+    problem: ProblemRef
+    lead_agency: AgencyCode
     horizon: PlanHorizon
     due_date: date
     status: PlanItemStatus = "planned"
@@ -301,40 +343,42 @@ class PlanItemV1(_Data):
 class PlanClosedV1(_Data):
     """A household plan is closed: its items are done or dropped (the outcome ladder counts from here)."""
 
-    plan_id: str
-    household_id: str
-    area_code: str
+    plan_id: EntityId
+    household_id: HouseholdId
+    area_code: AreaCodeValue
     closed_at: datetime
 
 
 class PlanCreatedV1(_Data):
-    plan_id: str
-    household_id: str
-    area_code: str
-    mentor_team_id: str
-    items: list[PlanItemV1]
+    plan_id: EntityId
+    household_id: HouseholdId
+    area_code: AreaCodeValue
+    mentor_team_id: EntityId
+    items: list[PlanItemV1] = Field(max_length=100)
 
 
 class AssistanceLoggedV1(_Data):
-    entry_id: str
-    household_id: str
-    area_code: str
-    problem: str
-    agency: str
+    entry_id: EntityId
+    household_id: HouseholdId
+    area_code: AreaCodeValue
+    problem: ProblemRef
+    agency: AgencyCode
     giver_kind: GiverKind
     kind: AssistanceKind
-    amount_baht: float | None = Field(default=None, ge=0)
+    amount_baht: Baht | None = None
     given_on: date
-    plan_item_id: str | None = None
-    case_id: str | None = None
+    plan_item_id: EntityId | None = None
+    case_id: EntityId | None = None
 
 
 class AssistanceVoidedV1(_Data):
-    entry_id: str
-    household_id: str
-    area_code: str
-    voided_by_entry_id: str | None = None
-    reason: str
+    """An entry was voided; the reason stays in the logbook (``reason_ref`` points at it)."""
+
+    entry_id: EntityId
+    household_id: HouseholdId
+    area_code: AreaCodeValue
+    voided_by_entry_id: EntityId | None = None
+    reason_ref: EntityId
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,6 +418,12 @@ EVENT_TYPES: dict[str, EventType] = {
             "th.faemban.household.certification-returned.v1",
             REGISTRY_TOPIC,
             HouseholdCertificationReturnedV1,
+            False,
+        ),
+        EventType(
+            "th.faemban.household.certification-returned.v2",
+            REGISTRY_TOPIC,
+            HouseholdCertificationReturnedV2,
             False,
         ),
         EventType("th.faemban.household.approved.v1", REGISTRY_TOPIC, HouseholdApprovedV1, False),

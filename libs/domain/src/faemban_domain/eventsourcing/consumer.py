@@ -6,7 +6,10 @@ offset. The database, not Kafka, is the authority on where to resume
 (pyeventsourcing's tracking records), so a crash anywhere loses nothing and
 applies nothing twice. Records of one partition are handled strictly in
 order; a record whose handler keeps failing is sent to the dead-letter topic
-with the error, marked in the inbox, and the partition moves on.
+with the error, marked in the inbox, and the partition moves on. The data of
+every public event type is checked against its contract before a handler sees
+it, so a value outside its domain range (written before the range existed)
+is dead-lettered rather than added to a total that would stay wrong for ever.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 import structlog
 from prometheus_client import Counter
+from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from faemban_domain import context
+from faemban_domain.events.contracts import EVENT_TYPES
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.eventsourcing.broker import (
     Broker,
@@ -52,6 +57,21 @@ def dlq_topic(topic: str) -> str:
 
 class PoisonEvent(Exception):
     """The record can never be handled (unparseable, unknown version...)."""
+
+
+def check_contract(event: CloudEvent) -> None:
+    """A public event's data must satisfy its contract (ranges, id formats) to be handled."""
+    contract = EVENT_TYPES.get(event.type)
+    if contract is None:
+        return
+    try:
+        contract.model.model_validate(event.data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise PoisonEvent(
+            f"{event.type} {event.id} breaks its contract at data.{where}: {first['msg']}"
+        ) from None
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -174,6 +194,8 @@ class ConsumerRunner:
         PROCESSED.labels(self.spec.name, "skipped").inc(len(events) - len(wanted))
         if not wanted:
             return
+        for e in wanted:
+            check_contract(e)
         token_c = context.correlation_id.set(wanted[0].correlationid)
         token_k = context.causation_id.set(wanted[0].id)
         try:

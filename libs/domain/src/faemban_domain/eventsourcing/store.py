@@ -69,19 +69,27 @@ class Publication:
 PublicView = Callable[[RecordedEvent], Publication | None]
 
 
-def contract_view(public_types: Mapping[str, str]) -> PublicView:
+def contract_view(
+    public_types: Mapping[str, str],
+    shapes: Mapping[str, Callable[[RecordedEvent], dict[str, Any]]] | None = None,
+) -> PublicView:
     """Publish the listed internal event types as their public type, keyed by household.
 
     The data is validated against the public contract on the way to the outbox,
     so a field that is not in the contract (and no personal data is) cannot
-    leave; every other internal event stays home.
+    leave; every other internal event stays home. ``shapes`` turns an internal
+    event into its public data where they differ (a free-text reason kept home
+    and published as a reference).
     """
+    shapes = shapes or {}
 
     def view(event: RecordedEvent) -> Publication | None:
         public_type = public_types.get(event.type)
         if public_type is None:
             return None
-        data = contract_for(public_type).model.model_validate(event.data).model_dump(mode="json")
+        shape = shapes.get(event.type)
+        raw = shape(event) if shape is not None else event.data
+        data = contract_for(public_type).model.model_validate(raw).model_dump(mode="json")
         return Publication(public_type, data, data["household_id"], data["area_code"])
 
     return view

@@ -1,14 +1,80 @@
-"""Input types every service's API accepts the same way (Thai forms' conventions)."""
+"""Input types every service's API accepts the same way (Thai forms' conventions).
+
+Each wraps a domain bound of ``faemban_domain.bounds`` with what a Thai form
+writes: Thai digits (๐–๙) in numbers, thousands separators, Buddhist-Era years.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from fractions import Fraction
+from typing import Annotated, Any
 
-from pydantic import AfterValidator
+from fastapi import Path
+from pydantic import AfterValidator, BeforeValidator, Field
 
+from faemban_domain import bounds
 from faemban_domain.thai import normalise_year, thai_digits_to_arabic
 
-CEYear = Annotated[int, AfterValidator(normalise_year)]
-"""A year as entered on Thai forms (BE ≥ 2400 or CE), stored CE."""
-AreaCode = Annotated[str, AfterValidator(lambda v: thai_digits_to_arabic(v).strip())]
+
+def _thai_number(value: Any) -> Any:
+    """``"๑,๒๐๐"`` → ``"1200"`` (pydantic then parses it as the field's number type)."""
+    if isinstance(value, str):
+        return thai_digits_to_arabic(value).replace(",", "").strip()
+    return value
+
+
+def _be_year(value: Any) -> Any:
+    value = _thai_number(value)
+    if isinstance(value, str) and value.isdigit() and len(value) <= 4:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10_000:
+        return normalise_year(value)
+    return value
+
+
+CEYear = Annotated[
+    int,
+    BeforeValidator(_be_year),
+    Field(ge=bounds.YEAR_FLOOR, le=bounds.YEAR_CEILING, description="CE or BE (พ.ศ.) year"),
+    AfterValidator(bounds._known_year),
+]
+"""A survey or cohort year as entered on Thai forms (BE ≥ 2400 or CE), stored CE,
+within the indicator catalogue's years ± 1."""
+AreaCode = Annotated[
+    str,
+    BeforeValidator(lambda v: thai_digits_to_arabic(v).strip() if isinstance(v, str) else v),
+    Field(pattern=r"^[0-9]{2}([0-9]{2}){0,3}$", description="DOPA code (Thai digits accepted)"),
+]
 """A DOPA area code, Thai digits allowed."""
+Members = Annotated[bounds.Members, BeforeValidator(_thai_number)]
+Count = Annotated[bounds.Count, BeforeValidator(_thai_number)]
+Baht = Annotated[bounds.Baht, BeforeValidator(_thai_number)]
+Age = Annotated[bounds.Age, BeforeValidator(_thai_number)]
+
+_CUTOFF = re.compile(r"^(?:[0-9]{1,6}(?:\.[0-9]{1,6})?|[0-9]{1,6}/[1-9][0-9]{0,5})$")
+CUTOFF_FORMAT = "a decimal with up to 6 places (0.4) or a fraction of up to 6 digits each (1/3), in (0, 1]"
+
+
+def parse_cutoff(raw: str) -> Fraction:
+    """The Alkire–Foster cutoff k: bounded in length and precision before any arithmetic,
+    so that no exponent or huge numerator can reach ``Fraction`` (ADR 0014)."""
+    text = thai_digits_to_arabic(raw).strip()
+    if not _CUTOFF.fullmatch(text):
+        raise ValueError(f"must be {CUTOFF_FORMAT}")
+    k = Fraction(text)
+    if not 0 < k <= 1:
+        raise ValueError("must be above 0 and at most 1")
+    return k
+
+
+HouseholdKey = Annotated[
+    str, Path(min_length=1, max_length=40, pattern=bounds.HOUSEHOLD_ID_PATTERN, description="household id")
+]
+"""A household id in a URL path (the format ``bounds.HouseholdId`` documents)."""
+MemberKey = Annotated[str, Path(pattern=bounds.MEMBER_ID_PATTERN, max_length=5, description="M1, M2, …")]
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+UuidKey = Annotated[str, Path(pattern=UUID_PATTERN, max_length=36)]
+Version = Annotated[
+    int, Field(ge=1, le=bounds.INT64_MAX, description="the version you read (optimistic concurrency)")
+]

@@ -17,7 +17,7 @@ from faemban_domain.errors import FieldError, InvalidInput
 from faemban_domain.events.contracts import IndicatorAssessedV1
 from faemban_domain.platform.area_query import checked_area, checked_code, visible_within
 from faemban_domain.platform.auth import Principal, require_roles
-from faemban_domain.platform.inputs import AreaCode, CEYear
+from faemban_domain.platform.inputs import CUTOFF_FORMAT, AreaCode, CEYear, HouseholdKey, parse_cutoff
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
 
 router = APIRouter(tags=["assessment"])
@@ -49,7 +49,7 @@ def _instant(raw: str) -> datetime:
 
 @router.get("/v1/households/{household_id}/assessment", response_model=IndicatorAssessedV1)
 async def household_assessment(
-    household_id: str,
+    household_id: HouseholdKey,
     principal: Viewer,
     runtime: Runtime,
     as_of: Annotated[str | None, Query(description="date (end of that Thai day) or date-time")] = None,
@@ -63,7 +63,7 @@ async def household_assessment(
 
 
 @router.get("/v1/households/{household_id}/assessments", response_model=History)
-async def household_assessments(household_id: str, principal: Viewer, runtime: Runtime) -> Any:
+async def household_assessments(household_id: HouseholdKey, principal: Viewer, runtime: Runtime) -> Any:
     """Every assessment of the household, oldest first (each one differs from the one before)."""
     async with runtime.reading() as conn:
         found = await handlers.history(conn, assessments, principal, household_id)
@@ -76,7 +76,7 @@ class SufficiencyIn(BaseModel):
 
 @router.post("/v1/households/{household_id}/assessment/sufficiency", response_model=IndicatorAssessedV1)
 async def attest_sufficiency(
-    household_id: str, body: SufficiencyIn, principal: Officer, runtime: Runtime
+    household_id: HouseholdKey, body: SufficiencyIn, principal: Officer, runtime: Runtime
 ) -> Any:
     """An officer attests a surviving household sufficient (พอเพียง); the reason stays in this service."""
     return await handlers.attest_sufficiency(
@@ -121,12 +121,9 @@ def _k(raw: str | None) -> Fraction | None:
         default = indicators.latest_rule_set().assessment.cutoff_k
         return None if default is None else Fraction(repr(default))
     try:
-        k = Fraction(raw.strip())
-    except (ValueError, ZeroDivisionError):
-        raise InvalidInput([FieldError("k", "must be a number or a fraction such as 1/3")]) from None
-    if not 0 < k <= 1:
-        raise InvalidInput([FieldError("k", "must be above 0 and at most 1")])
-    return k
+        return parse_cutoff(raw)
+    except ValueError as exc:
+        raise InvalidInput([FieldError("k", str(exc))]) from None
 
 
 @router.get("/v1/assessments/summary")
@@ -137,7 +134,10 @@ async def assessment_summary(
     level: Annotated[areas.AreaLevel, Query()] = "district",
     k: Annotated[
         str | None,
-        Query(description="AF cutoff, e.g. 0.4 or 1/3; default: any failing indicator (c > 0)"),
+        Query(
+            max_length=13,
+            description=f"AF cutoff, {CUTOFF_FORMAT}; default: any failing indicator (c > 0)",
+        ),
     ] = None,
 ) -> Any:
     """Per sub-area: households, MPI poor, critical, failing per indicator and dimension, H/A/M0,

@@ -7,9 +7,11 @@ that is not in the contract (and no personal data is) cannot leave.
 
 from __future__ import annotations
 
+from typing import Any
+
 from faemban_domain.events.contracts import REGISTRY_TOPIC
 from faemban_domain.eventsourcing.aggregate import Repository
-from faemban_domain.eventsourcing.store import EventStore, contract_view
+from faemban_domain.eventsourcing.store import EventStore, RecordedEvent, contract_view
 from faemban_registry.domain import household as h
 
 PUBLIC_TYPES = {
@@ -22,12 +24,19 @@ PUBLIC_TYPES = {
     h.HEAD_DECEASED: "th.faemban.household.head-deceased.v1",
     h.MOVED: "th.faemban.household.moved.v1",
     h.CERTIFIED: "th.faemban.household.certified.v1",
-    h.RETURNED: "th.faemban.household.certification-returned.v1",
+    h.RETURNED: "th.faemban.household.certification-returned.v2",
     h.APPROVED: "th.faemban.household.approved.v1",
 }
 
 
-public_view = contract_view(PUBLIC_TYPES)
+def _returned(event: RecordedEvent) -> dict[str, Any]:
+    """The reason is the district's or province's own words: it stays in the registry and
+    the event names it by the id of the event that recorded it (``reason_ref``)."""
+    data = {k: v for k, v in event.data.items() if k != "reason"}
+    return {**data, "reason_ref": event.event_id}
+
+
+public_view = contract_view(PUBLIC_TYPES, {h.RETURNED: _returned})
 
 store = EventStore(source="faemban/registry", topic=REGISTRY_TOPIC, public_view=public_view)
 households: Repository[h.Household] = Repository(store, h.Household)

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, get_args
 
-from faemban_domain import areas, indicators
+from faemban_domain import areas, bounds, indicators
 from faemban_domain.applicability import applies, why_not
+from faemban_domain.bounds import baht_problem
 from faemban_domain.campaign import CampaignCalendar
 from faemban_domain.errors import FieldError, InvalidInput, StateConflict
 from faemban_domain.events.contracts import (
@@ -75,18 +76,20 @@ class Registration:
         errors: list[FieldError] = check_area(self.area_code)
         if self.source not in get_args(HouseholdSource):
             errors.append(FieldError("source", f"must be one of {list(get_args(HouseholdSource))}"))
-        if not 2000 <= self.cohort_year <= 2100:
-            errors.append(FieldError("cohort_year", "must be a CE year (BE years are converted on input)"))
-        if self.members < 1:
-            errors.append(FieldError("members", "a household has at least one member"))
+        year_problem = bounds.year_problem(self.cohort_year)
+        if year_problem:
+            errors.append(FieldError("cohort_year", year_problem))
+        if not 1 <= self.members <= bounds.MAX_MEMBERS:
+            errors.append(FieldError("members", f"must be 1–{bounds.MAX_MEMBERS}"))
         for name in ("welfare_card_holders", "elderly", "disabled", "chronically_ill"):
             value = getattr(self, name)
             if value < 0:
                 errors.append(FieldError(name, "must not be negative"))
             elif value > self.members:
                 errors.append(FieldError(name, f"cannot exceed members ({self.members})"))
-        if self.total_income is not None and self.total_income < 0:
-            errors.append(FieldError("total_income", "must not be negative"))
+        income_problem = baht_problem(self.total_income)
+        if income_problem:
+            errors.append(FieldError("total_income", income_problem))
         try:
             known = indicators.rule_set(self.cohort_year).codes
         except LookupError:
@@ -139,8 +142,9 @@ class Household(Aggregate):
 
     @classmethod
     def register(cls, household_id: str, registration: Registration) -> Household:
-        if not household_id or len(household_id) > 64:
-            raise InvalidInput([FieldError("household_id", "must be 1–64 characters")])
+        id_problem = bounds.household_id_problem(household_id)
+        if id_problem:
+            raise InvalidInput([FieldError("household_id", id_problem)])
         registration.validate()
         household = cls(household_id)
         household._trigger(

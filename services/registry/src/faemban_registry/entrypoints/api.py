@@ -9,17 +9,19 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from faemban_domain import indicators
+from faemban_domain.bounds import HouseholdId
 from faemban_domain.errors import FieldError, InvalidInput
 from faemban_domain.events.contracts import (
     FieldStatus,
     HouseholdSource,
     HouseholdType,
+    IndicatorCode,
     LeaveReason,
     MemberFacts,
 )
 from faemban_domain.platform import idempotency
 from faemban_domain.platform.auth import Principal, require_roles
-from faemban_domain.platform.inputs import AreaCode, CEYear
+from faemban_domain.platform.inputs import AreaCode, Baht, CEYear, Count, HouseholdKey, Members, Version
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
 from faemban_registry.adapters.event_store import households
 from faemban_registry.domain import new_household
@@ -58,41 +60,45 @@ Purpose = Annotated[
 
 
 class RegisterHouseholdIn(BaseModel):
-    household_id: str | None = Field(
-        default=None, max_length=64, description="TPMAP house code; generated when absent"
+    household_id: HouseholdId | None = Field(
+        default=None, description="TPMAP house code; generated when absent"
     )
     area_code: AreaCode = Field(description="8-digit village or 6-digit subdistrict DOPA code")
     cohort_year: CEYear = Field(description="CE or BE (พ.ศ.) year")
     source: HouseholdSource
-    members: int = Field(ge=1)
-    welfare_card_holders: int = Field(default=0, ge=0)
-    elderly: int = Field(default=0, ge=0)
-    disabled: int = Field(default=0, ge=0)
-    chronically_ill: int = Field(default=0, ge=0)
-    total_income: float | None = Field(default=None, ge=0, description="baht per year")
-    tpmap_failing_indicators: list[str] = Field(default_factory=list)
+    members: Members
+    welfare_card_holders: Count = 0
+    elderly: Count = 0
+    disabled: Count = 0
+    chronically_ill: Count = 0
+    total_income: Baht | None = Field(default=None, description="baht per year")
+    tpmap_failing_indicators: list[IndicatorCode] = Field(default_factory=list, max_length=40)
 
 
 class FieldStatusIn(BaseModel):
     field_status: FieldStatus
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: Version | None = None
 
 
 class VerificationIn(BaseModel):
     """Form ศจพ.1 for one household: marks on TPMAP's flags, new problems, member facts."""
 
     survey_year: CEYear = Field(description="CE or BE")
-    indicators: dict[str, Literal["confirmed", "rejected"]] = Field(
-        default_factory=dict, description="every indicator TPMAP flagged → confirmed or rejected"
+    indicators: dict[IndicatorCode, Literal["confirmed", "rejected"]] = Field(
+        default_factory=dict,
+        max_length=40,
+        description="every indicator TPMAP flagged → confirmed or rejected",
     )
-    new_failing: list[str] = Field(default_factory=list, description="failing now, not flagged by TPMAP")
+    new_failing: list[IndicatorCode] = Field(
+        default_factory=list, max_length=40, description="failing now, not flagged by TPMAP"
+    )
     field_status: FieldStatus
     household_type: HouseholdType
     members: list[MemberFacts] = Field(
         default_factory=list, max_length=40, description="default: the members recorded in the family book"
     )
-    total_income: float | None = Field(default=None, ge=0, description="default: sum of member incomes")
-    expected_version: int | None = Field(default=None, ge=1)
+    total_income: Baht | None = Field(default=None, description="default: sum of member incomes")
+    expected_version: Version | None = None
 
 
 class RosterMemberOut(BaseModel):
@@ -229,7 +235,7 @@ async def register_new_household(
 
 @router.get("/{household_id}", response_model=HouseholdOut)
 async def get_household(
-    household_id: str,
+    household_id: HouseholdKey,
     principal: Reader,
     runtime: Runtime,
     purpose: Purpose = None,
@@ -247,7 +253,7 @@ async def get_household(
 
 @router.put("/{household_id}/details", response_model=HouseholdOut)
 async def record_details(
-    household_id: str, body: FamilyBookIn, principal: FieldTeam, runtime: Runtime
+    household_id: HouseholdKey, body: FamilyBookIn, principal: FieldTeam, runtime: Runtime
 ) -> HouseholdOut:
     """The family book; members may be listed only the first time (then use the member commands)."""
     entries = member_entries(body.members) if body.members else []
@@ -260,7 +266,7 @@ async def record_details(
 
 class AddMemberIn(BaseModel):
     member: MemberIn
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: Version | None = None
 
 
 class MemberAddedOut(BaseModel):
@@ -270,7 +276,7 @@ class MemberAddedOut(BaseModel):
 
 @router.post("/{household_id}/members", status_code=201, response_model=MemberAddedOut)
 async def add_member(
-    household_id: str, body: AddMemberIn, principal: FieldTeam, runtime: Runtime
+    household_id: HouseholdKey, body: AddMemberIn, principal: FieldTeam, runtime: Runtime
 ) -> MemberAddedOut:
     (entry,) = member_entries([body.member], where="member", whole_household=False)
     async with runtime.transaction() as conn:
@@ -283,12 +289,12 @@ async def add_member(
 class MemberLeftIn(BaseModel):
     reason: LeaveReason
     new_head_member_id: str | None = Field(default=None, description="required when the head leaves")
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: Version | None = None
 
 
 @router.post("/{household_id}/members/{member_id}/leave", response_model=HouseholdOut)
 async def member_left(
-    household_id: str, member_id: str, body: MemberLeftIn, principal: FieldTeam, runtime: Runtime
+    household_id: HouseholdKey, member_id: str, body: MemberLeftIn, principal: FieldTeam, runtime: Runtime
 ) -> HouseholdOut:
     async with runtime.transaction() as conn:
         household = await handlers.member_left(
@@ -306,12 +312,12 @@ async def member_left(
 
 class HeadDeceasedIn(BaseModel):
     new_head_member_id: str
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: Version | None = None
 
 
 @router.post("/{household_id}/head-deceased", response_model=HouseholdOut)
 async def head_deceased(
-    household_id: str, body: HeadDeceasedIn, principal: FieldTeam, runtime: Runtime
+    household_id: HouseholdKey, body: HeadDeceasedIn, principal: FieldTeam, runtime: Runtime
 ) -> HouseholdOut:
     async with runtime.transaction() as conn:
         household = await handlers.head_deceased(
@@ -323,12 +329,12 @@ async def head_deceased(
 class MoveIn(BaseModel):
     area_code: AreaCode = Field(description="the new 8-digit village or 6-digit subdistrict")
     address: AddressIn = Field(default_factory=AddressIn)
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: Version | None = None
 
 
 @router.post("/{household_id}/move", response_model=HouseholdOut)
 async def move_household(
-    household_id: str, body: MoveIn, principal: FieldTeam, runtime: Runtime
+    household_id: HouseholdKey, body: MoveIn, principal: FieldTeam, runtime: Runtime
 ) -> HouseholdOut:
     """The household moved: recorded by a team of the area it leaves; the new area takes over."""
     address = body.address.domain()
@@ -350,7 +356,7 @@ async def move_household(
 
 @router.post("/{household_id}/field-status", response_model=HouseholdOut)
 async def record_field_status(
-    household_id: str, body: FieldStatusIn, principal: FieldTeam, runtime: Runtime
+    household_id: HouseholdKey, body: FieldStatusIn, principal: FieldTeam, runtime: Runtime
 ) -> HouseholdOut:
     async with runtime.transaction() as conn:
         household = await handlers.record_field_status(
@@ -361,7 +367,7 @@ async def record_field_status(
 
 @router.post("/{household_id}/verification", response_model=HouseholdOut)
 async def verify_household(
-    household_id: str, body: VerificationIn, principal: FieldTeam, runtime: Runtime
+    household_id: HouseholdKey, body: VerificationIn, principal: FieldTeam, runtime: Runtime
 ) -> HouseholdOut:
     """Record the field verification (ศจพ.1); the category is derived from the marks."""
     verification = FieldVerification(

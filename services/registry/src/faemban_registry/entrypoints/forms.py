@@ -8,23 +8,25 @@ is collected so a form comes back with all its mistakes at once.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from faemban_domain.bounds import MAX_AGE, HouseholdId
 from faemban_domain.campaign import BANGKOK
 from faemban_domain.errors import FieldError, InvalidInput
 from faemban_domain.events.contracts import (
     CommunityFund,
     HelpKind,
     HouseNumberStatus,
+    IndicatorCode,
     LandTenure,
     MemberFacts,
     PhysicalStatus,
     Relation,
     WishForHelp,
 )
-from faemban_domain.platform.inputs import AreaCode, CEYear
+from faemban_domain.platform.inputs import Age, AreaCode, Baht, CEYear, Version
 from faemban_domain.thai import parse_date, thai_digits_to_arabic
 from faemban_registry.domain.members import (
     Address,
@@ -46,17 +48,21 @@ class MemberIn(BaseModel):
     title: str | None = Field(default=None, max_length=100)
     first_name: str = Field(max_length=200)
     last_name: str | None = Field(default=None, max_length=200)
-    citizen_id: str | None = Field(default=None, description="13 digits with check digit; dashes allowed")
+    citizen_id: str | None = Field(
+        default=None, max_length=20, description="13 digits with check digit; dashes allowed"
+    )
     sex: Literal["male", "female", "unspecified"] = "unspecified"
-    date_of_birth: str | None = Field(default=None, description="DD/MM/YYYY or YYYY-MM-DD, BE or CE")
-    age: int | None = Field(default=None, ge=0, le=130, description="when the date of birth is unknown")
+    date_of_birth: str | None = Field(
+        default=None, max_length=10, description="DD/MM/YYYY or YYYY-MM-DD, BE or CE"
+    )
+    age: Age | None = Field(default=None, description="when the date of birth is unknown")
     education: str | None = Field(default=None, max_length=200)
     occupation: str | None = Field(default=None, max_length=200)
     studying: bool = False
-    annual_income: float | None = Field(default=None, ge=0, description="baht per year")
-    formal_debt: float | None = Field(default=None, ge=0)
-    informal_debt: float | None = Field(default=None, ge=0)
-    savings: float | None = Field(default=None, ge=0, description="baht per year")
+    annual_income: Baht | None = Field(default=None, description="baht per year")
+    formal_debt: Baht | None = None
+    informal_debt: Baht | None = None
+    savings: Baht | None = Field(default=None, description="baht per year")
     physical_status: PhysicalStatus = "normal"
     welfare_card: bool = False
     elderly_allowance: bool = False
@@ -72,8 +78,8 @@ class AddressIn(BaseModel):
     village_name: str | None = Field(default=None, max_length=200)
     local_government: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=20)
-    lat: float | None = None
-    lon: float | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
 
     def domain(self) -> Address:
         return Address(**self.model_dump())
@@ -85,11 +91,11 @@ class DetailsIn(BaseModel):
     address: AddressIn = Field(default_factory=AddressIn)
     land_tenure: LandTenure | None = None
     wish_for_help: WishForHelp | None = None
-    kinds_of_help: list[HelpKind] = Field(default_factory=list)
-    community_funds: list[CommunityFund] = Field(default_factory=list)
+    kinds_of_help: list[HelpKind] = Field(default_factory=list, max_length=10)
+    community_funds: list[CommunityFund] = Field(default_factory=list, max_length=10)
     khok_nong_na: bool = False
-    skills: list[str] = Field(default_factory=list, max_length=20)
-    other_problems: list[str] = Field(default_factory=list, max_length=20)
+    skills: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=20)
+    other_problems: list[Annotated[str, Field(max_length=500)]] = Field(default_factory=list, max_length=20)
     able_to_repay: bool | None = None
 
     def domain(self) -> HouseholdDetails:
@@ -112,7 +118,7 @@ class DetailsIn(BaseModel):
 
 class FamilyBookIn(DetailsIn):
     members: list[MemberIn] = Field(default_factory=list, max_length=40)
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: Version | None = None
 
 
 def today_in_thailand() -> date:
@@ -126,6 +132,9 @@ def member_entry(m: MemberIn, where: str, on: date, errors: list[FieldError]) ->
             born = parse_date(m.date_of_birth)
         except ValueError as exc:
             errors.append(FieldError(f"{where}.date_of_birth", str(exc)))
+            return None
+        if not on.year - MAX_AGE <= born.year <= on.year:
+            errors.append(FieldError(f"{where}.date_of_birth", f"must lie within the last {MAX_AGE} years"))
             return None
     if born is None and m.age is None:
         errors.append(FieldError(f"{where}.age", "give the date of birth or the age"))
@@ -185,22 +194,24 @@ class AnswerIn(BaseModel):
     """One ศจพ.2 question: met ("ใช่", no problem), fails, or not applicable; or its sub-items."""
 
     answer: Literal["met", "fails", "not_applicable"] | None = None
-    sub_items: list[bool] | None = Field(default=None, description="in the form's order; met only if all are")
+    sub_items: list[bool] | None = Field(
+        default=None, max_length=10, description="in the form's order; met only if all are"
+    )
 
 
 class NewHouseholdIn(DetailsIn):
     """Form ศจพ.2 for a household TPMAP missed (exclusion error) or a vulnerable one."""
 
-    household_id: str | None = Field(default=None, max_length=64)
+    household_id: HouseholdId | None = Field(default=None, description="generated when absent")
     area_code: AreaCode = Field(description="8-digit village or 6-digit subdistrict code")
     survey_year: CEYear = Field(description="CE or BE")
     source: Literal["exclusion_error", "vulnerable"] = "exclusion_error"
     field_status: Literal["lives_here", "new_member"] = "lives_here"
     household_type: Literal["develop", "welfare", "other"]
     members: list[MemberIn] = Field(min_length=1, max_length=40)
-    indicators: dict[str, AnswerIn | Literal["met", "fails", "not_applicable"]] = Field(
-        default_factory=dict, description="indicator code → answer (or {answer, sub_items})"
+    indicators: dict[IndicatorCode, AnswerIn | Literal["met", "fails", "not_applicable"]] = Field(
+        default_factory=dict, max_length=40, description="indicator code → answer (or {answer, sub_items})"
     )
-    total_income: float | None = Field(
-        default=None, ge=0, description="baht per year; default: the sum of member incomes"
+    total_income: Baht | None = Field(
+        default=None, description="baht per year; default: the sum of member incomes"
     )

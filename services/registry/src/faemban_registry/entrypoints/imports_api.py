@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from faemban_domain.errors import FieldError, InvalidInput, NotFound
 from faemban_domain.platform.auth import Principal, require_roles
+from faemban_domain.platform.inputs import UuidKey
 from faemban_domain.platform.problems import ProblemError
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
 from faemban_domain.thai import normalise_year, thai_digits_to_arabic
@@ -83,7 +84,7 @@ async def import_tpmap_register(
 
 
 @router.get("/{import_id}", response_model=ImportStatus)
-async def import_status(import_id: str, principal: Importer, runtime: Runtime) -> Any:
+async def import_status(import_id: UuidKey, principal: Importer, runtime: Runtime) -> Any:
     status = await jobs(runtime).status(import_id)
     if status is None:
         raise NotFound(f"no import {import_id}")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Header, Request, Response, UploadF
 from pydantic import BaseModel
 
 from faemban_domain.platform.auth import Principal, require_roles
+from faemban_domain.platform.inputs import HouseholdKey, UuidKey
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
 from faemban_registry.adapters.blobs import BlobStore
 from faemban_registry.adapters.event_store import households
@@ -45,7 +46,7 @@ def _out(row: dict[str, object]) -> PhotoOut:
 
 @router.post("", status_code=201, response_model=PhotoOut)
 async def add_photo(
-    household_id: str,
+    household_id: HouseholdKey,
     request: Request,
     principal: FieldTeam,
     runtime: Runtime,
@@ -59,7 +60,7 @@ async def add_photo(
 
 
 @router.get("", response_model=list[PhotoOut])
-async def list_photos(household_id: str, principal: PhotoReader, runtime: Runtime) -> list[PhotoOut]:
+async def list_photos(household_id: HouseholdKey, principal: PhotoReader, runtime: Runtime) -> list[PhotoOut]:
     async with runtime.reading() as conn:
         rows = await handlers.list_photos(conn, households, principal, household_id)
     return [_out(r) for r in rows]
@@ -69,8 +70,8 @@ async def list_photos(household_id: str, principal: PhotoReader, runtime: Runtim
     "/{photo_id}", response_class=Response, responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}}
 )
 async def read_photo(
-    household_id: str,
-    photo_id: str,
+    household_id: HouseholdKey,
+    photo_id: UuidKey,
     principal: PhotoReader,
     runtime: Runtime,
     purpose: Annotated[str | None, Header(alias="X-Purpose", max_length=300)] = None,
@@ -83,7 +84,9 @@ async def read_photo(
 
 
 @router.delete("/{photo_id}", status_code=204, response_class=Response)
-async def delete_photo(household_id: str, photo_id: str, principal: FieldTeam, runtime: Runtime) -> Response:
+async def delete_photo(
+    household_id: HouseholdKey, photo_id: UuidKey, principal: FieldTeam, runtime: Runtime
+) -> Response:
     async with runtime.transaction() as conn:
         await handlers.delete_photo(conn, households, _blobs(runtime), principal, household_id, photo_id)
     return Response(status_code=204)

@@ -27,9 +27,11 @@ REGISTERED = PREFIX + "registered.v1"
 VERIFIED = PREFIX + "verified.v1"
 CERTIFIED = PREFIX + "certified.v1"
 RETURNED = PREFIX + "certification-returned.v1"
+"""Retired: it carried the reason's words; the registry now publishes v2 (``reason_ref``)."""
+RETURNED_V2 = PREFIX + "certification-returned.v2"
 APPROVED = PREFIX + "approved.v1"
 MOVED = PREFIX + "moved.v1"
-EVENT_TYPES = frozenset({REGISTERED, VERIFIED, CERTIFIED, RETURNED, APPROVED, MOVED})
+EVENT_TYPES = frozenset({REGISTERED, VERIFIED, CERTIFIED, RETURNED, RETURNED_V2, APPROVED, MOVED})
 
 
 def _new_row(event: CloudEvent) -> dict[str, Any]:
@@ -69,8 +71,9 @@ def _changes(event: CloudEvent) -> dict[str, Any]:
         return {"status": "certified", "certified_late": d["late"]}
     if event.type == APPROVED:
         return {"status": "approved", "approved_late": d["late"]}
-    if event.type == RETURNED:
-        return {"status": "to_verify", "last_return_level": d["level"], "last_return_reason": d["reason"]}
+    if event.type in (RETURNED, RETURNED_V2):
+        # the words of a reason are never kept here (a v1 event from the past still carries them)
+        return {"status": "to_verify", "last_return_level": d["level"], "last_return_reason": None}
     if event.type == MOVED:
         return {"area_code": d["area_code"]}
     return {}
@@ -85,7 +88,7 @@ async def project_progress(conn: AsyncConnection, event: CloudEvent, tables: Map
     if not changes:
         return
     seq = int(event.sequence or 0)
-    if event.type == RETURNED:
+    if event.type in (RETURNED, RETURNED_V2):
         changes["times_returned"] = t.c.times_returned + 1
     await conn.execute(
         t.update()

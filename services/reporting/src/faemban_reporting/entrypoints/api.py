@@ -13,6 +13,7 @@ from faemban_domain import areas
 from faemban_domain.errors import FieldError, InvalidInput, NotFound
 from faemban_domain.platform.area_query import checked_area, checked_code, visible_within
 from faemban_domain.platform.auth import Principal, require_roles
+from faemban_domain.platform.inputs import HouseholdKey
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
 from faemban_domain.thai import normalise_year
 from faemban_reporting.adapters.exports import to_csv, to_xlsx
@@ -47,7 +48,7 @@ class Timeline(BaseModel):
 
 
 @router.get("/v1/households/{household_id}/timeline", response_model=Timeline)
-async def household_timeline(household_id: str, principal: Viewer, runtime: Runtime) -> Timeline:
+async def household_timeline(household_id: HouseholdKey, principal: Viewer, runtime: Runtime) -> Timeline:
     t = timeline_events
     async with runtime.reading() as conn:
         rows = (
