@@ -9,9 +9,8 @@ import pytest
 from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from faemban_domain.errors import InvalidInput, StateConflict
+from faemban_domain.errors import InvalidInput, NotFound, StateConflict
 from faemban_domain.platform.auth import Principal
-from faemban_domain.platform.problems import ProblemError
 from faemban_registry.adapters import access_log
 from faemban_registry.adapters.blobs import LocalBlobStore, blob_store
 from faemban_registry.adapters.event_store import households
@@ -58,7 +57,7 @@ async def test_five_photos_per_household_and_scoped_logged_reads(engine: AsyncEn
         with pytest.raises(StateConflict):
             await handlers.add_photo(conn, households, blobs, TEAM, "P1", "house", image("PNG"))
     async with engine.begin() as conn:
-        with pytest.raises(ProblemError):
+        with pytest.raises(NotFound):
             await handlers.read_photo(conn, households, blobs, OTHER, "P1", ids[0], None)
     async with engine.begin() as conn:
         content_type, data = await handlers.read_photo(

@@ -8,6 +8,7 @@ import pytest
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
+from faemban_domain import context
 from faemban_domain.platform.auth import (
     Principal,
     TokenVerifier,
@@ -34,6 +35,15 @@ def client(tmp_path: Path, keys: tuple[str, str]) -> TestClient:
     def act(area: str, who: Principal = Depends(require_roles("ops_team"))) -> dict[str, str]:
         who.ensure_area(area)
         return {"sub": who.sub}
+
+    @app.post("/v1/settings/{area}")
+    def configure(area: str, who: Principal = Depends(require_roles("admin"))) -> dict[str, str]:
+        who.ensure_area(area)
+        return {"sub": who.sub}
+
+    @app.get("/v1/actor")
+    async def actor(who: Principal = Depends(require_roles("ops_team"))) -> dict[str, str | None]:
+        return {"actor": context.actor.get()}
 
     return TestClient(app)
 
@@ -77,9 +87,28 @@ def test_area_outside_scope_is_403_and_inside_passes(client: TestClient, keys: t
     assert client.post("/v1/things/34010105", headers=h).json() == {"sub": "team-a"}
 
 
-def test_admin_covers_every_area_and_role(client: TestClient, keys: tuple[str, str]) -> None:
-    token = mint_token(keys[0], roles=["admin"], areas=[])
-    assert client.post("/v1/things/50010101", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+def test_admin_covers_every_area_but_only_where_listed(client: TestClient, keys: tuple[str, str]) -> None:
+    """DOMAIN.md §2: admin configures and grants; field work is not admin's (403)."""
+    h = {"Authorization": f"Bearer {mint_token(keys[0], roles=['admin'], areas=[])}"}
+    assert client.post("/v1/settings/50010101", headers=h).status_code == 200
+    r = client.post("/v1/things/50010101", headers=h)
+    assert r.status_code == 403 and r.json()["type"].endswith("/role")
+
+
+@pytest.mark.parametrize("areas", [[""], ["99"], ["3401x"], ["๓๔"], [34], ["34", "nationwide"]])
+def test_a_grant_of_an_unknown_area_is_refused(
+    client: TestClient, keys: tuple[str, str], areas: list[object]
+) -> None:
+    """An empty area would match every code by prefix: the token is refused, not widened."""
+    token = mint_token(keys[0], roles=["ops_team"], areas=areas)  # type: ignore[arg-type]
+    r = client.post("/v1/things/34010101", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 401 and "area" in r.json()["detail"]
+
+
+def test_the_actor_reaches_the_request_context(client: TestClient, keys: tuple[str, str]) -> None:
+    """Auth runs in the request's own context, so events written by it record the actor."""
+    token = mint_token(keys[0], roles=["ops_team"], areas=["34"], sub="team-x")
+    assert client.get("/v1/actor", headers={"Authorization": f"Bearer {token}"}).json() == {"actor": "team-x"}
 
 
 def test_dev_keypair_is_created_once_and_reused(tmp_path: Path) -> None:

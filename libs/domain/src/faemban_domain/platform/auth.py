@@ -9,10 +9,11 @@ use under ``var/dev-keys`` (git-ignored) and ``faemban token`` mints with it.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import Request
 
-from faemban_domain import context
+from faemban_domain import areas, context
+from faemban_domain.errors import NotFound
 from faemban_domain.platform.problems import ProblemError
 from faemban_domain.platform.settings import PlatformSettings
 
@@ -39,6 +41,21 @@ ROLES = (
 DEV_ISSUER = "faemban-dev"
 
 
+FIELD_ROLES = frozenset({"ops_team", "district_officer", "province_officer"})
+"""Roles that work with every household of their area by name (DOMAIN.md §2)."""
+ASSIGNED_ROLES = frozenset({"mentor", "agency"})
+"""Roles that see only the households assigned to them. Assignments come with planning;
+until a service knows them, these roles see no single household."""
+HOUSEHOLD_ROLES = FIELD_ROLES | ASSIGNED_ROLES
+"""Roles that may ask for one household at all (analysts and partners: aggregates only)."""
+PERSONAL_DATA_ROLES = FIELD_ROLES | {"mentor"}
+"""Roles that may read names, ids, pins and photos — within their scope; never admin."""
+AGGREGATE_ROLES = (*sorted(HOUSEHOLD_ROLES), "analyst", "partner", "admin")
+"""Everyone may read area aggregates of their scope."""
+HOUSEHOLD_READERS = (*sorted(HOUSEHOLD_ROLES), "admin")
+"""Who may ask for one household (admin without personal fields)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     sub: str
@@ -53,6 +70,7 @@ class Principal:
         return self.is_admin or any(area_code.startswith(a) for a in self.areas)
 
     def ensure_area(self, area_code: str) -> None:
+        """An area the caller named (a filter, a new household's area) must be in scope."""
         if not self.covers(area_code):
             raise ProblemError(
                 403,
@@ -64,6 +82,23 @@ class Principal:
     def ensure_scope_query(self, area: str) -> None:
         """An area filter must itself lie within the caller's scope."""
         self.ensure_area(area)
+
+    def sees_household(self, area_code: str, assigned: bool = False) -> bool:
+        """May the caller see this household at all (without its personal fields)?"""
+        if self.is_admin:
+            return True
+        in_area = any(area_code.startswith(a) for a in self.areas)
+        return bool(self.roles & FIELD_ROLES) and in_area or bool(self.roles & ASSIGNED_ROLES) and assigned
+
+    def reads_personal(self, area_code: str, assigned: bool = False) -> bool:
+        """May the caller read the household's personal data (names, ids, pins, photos)?"""
+        in_area = any(area_code.startswith(a) for a in self.areas)
+        return bool(self.roles & FIELD_ROLES) and in_area or "mentor" in self.roles and assigned
+
+    def ensure_household(self, household_id: str, area_code: str, assigned: bool = False) -> None:
+        """404 for a household the caller may not see: neither its existence nor its area is told."""
+        if not self.sees_household(area_code, assigned):
+            raise NotFound(f"household {household_id} is not registered")
 
 
 def _unauthorized(detail: str) -> ProblemError:
@@ -108,30 +143,54 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             raise _unauthorized(f"invalid token: {exc}") from exc
         roles = claims.get("roles") or []
-        areas = claims.get("areas") or []
-        if not isinstance(roles, list) or not isinstance(areas, list):
+        claimed_areas = claims.get("areas") or []
+        if not isinstance(roles, list) or not isinstance(claimed_areas, list):
             raise _unauthorized("claims roles and areas must be lists")
-        return Principal(str(claims["sub"]), frozenset(map(str, roles)), tuple(map(str, areas)))
+        return Principal(str(claims["sub"]), frozenset(map(str, roles)), checked_claim_areas(claimed_areas))
+
+    async def verify_async(self, token: str) -> Principal:
+        """On the event loop when the key is at hand (an RSA check takes microseconds);
+        in a thread when a JWKS document may have to be fetched."""
+        if self._jwks is not None:
+            return await asyncio.to_thread(self.verify, token)
+        return self.verify(token)
 
 
-def authenticate(request: Request) -> Principal:
+def checked_claim_areas(claimed: list[Any]) -> tuple[str, ...]:
+    """Every area of a grant must be a known DOPA code: an empty or unknown one would
+    otherwise match everything (``"".startswith``) or nothing, silently."""
+    found: list[str] = []
+    for raw in claimed:
+        code = raw if isinstance(raw, str) else repr(raw)
+        if not isinstance(raw, str) or areas.level_of(code) is None or not areas.is_known(code):
+            raise _unauthorized(
+                f"claim areas holds {code!r}, which is not a known province/district/subdistrict/village code"
+            )
+        found.append(code)
+    return tuple(found)
+
+
+async def authenticate(request: Request) -> Principal:
+    """Async so that it runs in the request's own context: the actor it sets reaches every
+    event the request writes (a sync dependency would run in a worker thread's copy)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise _unauthorized("send Authorization: Bearer <token> (see `faemban token`)")
     verifier: TokenVerifier = request.app.state.token_verifier
-    principal = verifier.verify(token.strip())
+    principal = await verifier.verify_async(token.strip())
     context.actor.set(principal.sub)
     return principal
 
 
-def require_roles(*roles: str) -> Callable[[Request], Principal]:
-    """A dependency: the caller must hold one of ``roles`` (admin always passes)."""
+def require_roles(*roles: str) -> Callable[[Request], Awaitable[Principal]]:
+    """A dependency: the caller must hold one of ``roles``. Admin passes only where listed:
+    DOMAIN.md §2 gives admin configuration and grants, not field work or personal data."""
     wanted = frozenset(roles)
 
-    def dependency(request: Request) -> Principal:
-        principal = authenticate(request)
-        if not (principal.roles & wanted) and not principal.is_admin:
+    async def dependency(request: Request) -> Principal:
+        principal = await authenticate(request)
+        if not principal.roles & wanted:
             raise ProblemError(
                 403,
                 "Role not permitted",

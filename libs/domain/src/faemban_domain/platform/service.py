@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from faemban_domain import context
+from faemban_domain.bounds import REQUEST_ID_PATTERN
 from faemban_domain.eventsourcing.broker import Broker, KafkaBroker, LocalBroker, Publisher
 from faemban_domain.eventsourcing.consumer import ConsumerRunner, ConsumerSpec
 from faemban_domain.eventsourcing.projection import RebuildReport, rebuild_projection
@@ -190,7 +191,12 @@ def runtime_of(name: str) -> Callable[[Request], ServiceRuntime]:
 
 
 class CorrelationMiddleware:
-    """X-Request-ID in (or a new uuid) → log context, event metadata, response header."""
+    """X-Request-ID in (or a new uuid) → log context, event metadata, response header.
+
+    A client's id is used only when it is a safe token (``bounds.REQUEST_ID_PATTERN``):
+    it travels into every caused event's ``correlationid``, where free text could carry
+    personal data. Otherwise a new id is made and the client's value only logged.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -199,11 +205,13 @@ class CorrelationMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = None
+        offered = None
         for k, v in scope.get("headers", []):
             if k == b"x-request-id":
-                rid = v.decode("latin-1")[:100]
-        rid = rid or str(uuid.uuid4())
+                offered = v.decode("latin-1")
+        rid = offered if offered and REQUEST_ID_PATTERN.fullmatch(offered) else str(uuid.uuid4())
+        if offered is not None and offered != rid:
+            log.info("http.request_id_replaced", offered=offered[:200], correlation_id=rid)
         token = context.correlation_id.set(rid)
         actor_token = context.actor.set(None)
         structlog.contextvars.bind_contextvars(correlation_id=rid)

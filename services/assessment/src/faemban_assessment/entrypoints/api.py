@@ -16,18 +16,25 @@ from faemban_domain.campaign import BANGKOK
 from faemban_domain.errors import FieldError, InvalidInput
 from faemban_domain.events.contracts import IndicatorAssessedV1
 from faemban_domain.platform.area_query import checked_area, checked_code, visible_within
-from faemban_domain.platform.auth import Principal, require_roles
+from faemban_domain.platform.auth import (
+    AGGREGATE_ROLES,
+    FIELD_ROLES,
+    HOUSEHOLD_READERS,
+    Principal,
+    require_roles,
+)
 from faemban_domain.platform.inputs import CUTOFF_FORMAT, AreaCode, CEYear, HouseholdKey, parse_cutoff
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
 
 router = APIRouter(tags=["assessment"])
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of("assessment"))]
-Viewer = Annotated[
-    Principal,
-    Depends(require_roles("ops_team", "mentor", "district_officer", "province_officer", "agency", "analyst")),
-]
+Viewer = Annotated[Principal, Depends(require_roles(*HOUSEHOLD_READERS))]
+"""One household's assessment: not for analysts and partners (aggregates only)."""
+AggregateViewer = Annotated[Principal, Depends(require_roles(*AGGREGATE_ROLES))]
+ListViewer = Annotated[Principal, Depends(require_roles(*sorted(FIELD_ROLES), "admin"))]
+"""A list of households by id (the home-visit order) is for the teams of the area."""
 Officer = Annotated[Principal, Depends(require_roles("district_officer", "province_officer"))]
-RulesAdmin = Annotated[Principal, Depends(require_roles("province_officer"))]
+RulesAdmin = Annotated[Principal, Depends(require_roles("province_officer", "admin"))]
 
 
 class History(BaseModel):
@@ -128,7 +135,7 @@ def _k(raw: str | None) -> Fraction | None:
 
 @router.get("/v1/assessments/summary")
 async def assessment_summary(
-    principal: Viewer,
+    principal: AggregateViewer,
     runtime: Runtime,
     area: Annotated[str, Query(min_length=2, max_length=6, description="province, district or subdistrict")],
     level: Annotated[areas.AreaLevel, Query()] = "district",
@@ -150,7 +157,7 @@ async def assessment_summary(
 
 @router.get("/v1/assessments/priority")
 async def priority_list(
-    principal: Viewer,
+    principal: ListViewer,
     runtime: Runtime,
     area: Annotated[str, Query(min_length=2, max_length=8)],
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,

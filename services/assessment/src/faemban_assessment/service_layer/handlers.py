@@ -180,7 +180,7 @@ def _in_scope(agg: HouseholdAssessment, principal: Principal) -> HouseholdAssess
     """An assessed household the caller may see (404 before any assessment, 403 outside the area)."""
     if agg.facts is None or agg.last is None:
         raise NotFound(f"household {agg.id} has no assessment")
-    principal.ensure_area(agg.facts.area_code)
+    principal.ensure_household(agg.id, agg.facts.area_code)
     return agg
 
 

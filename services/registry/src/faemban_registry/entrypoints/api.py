@@ -20,7 +20,7 @@ from faemban_domain.events.contracts import (
     MemberFacts,
 )
 from faemban_domain.platform import idempotency
-from faemban_domain.platform.auth import Principal, require_roles
+from faemban_domain.platform.auth import HOUSEHOLD_READERS, Principal, require_roles
 from faemban_domain.platform.inputs import AreaCode, Baht, CEYear, Count, HouseholdKey, Members, Version
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
 from faemban_registry.adapters.event_store import households
@@ -40,17 +40,8 @@ from faemban_registry.service_layer import handlers
 router = APIRouter(prefix="/v1/households", tags=["households"])
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of("registry"))]
 FieldTeam = Annotated[Principal, Depends(require_roles("ops_team", "district_officer", "province_officer"))]
-Reader = Annotated[
-    Principal,
-    Depends(
-        require_roles(
-            "ops_team", "mentor", "district_officer", "province_officer", "agency", "analyst", "partner"
-        )
-    ),
-]
-PERSONAL_DATA_ROLES = frozenset({"ops_team", "mentor", "district_officer", "province_officer"})
-"""Who works with the family by name (DOMAIN.md §2); analysts, partners, agencies and
-admins get the household without its personal fields."""
+Reader = Annotated[Principal, Depends(require_roles(*HOUSEHOLD_READERS))]
+"""Analysts and partners get aggregates only (DOMAIN.md §2): no single household."""
 Purpose = Annotated[
     str | None,
     Header(
@@ -242,13 +233,15 @@ async def get_household(
     personal: Annotated[bool, Query(description="false: skip personal fields (and the access log)")] = True,
 ) -> HouseholdOut:
     """The household; its personal fields only for roles that need them, each read logged."""
-    if personal and principal.roles & PERSONAL_DATA_ROLES:
-        async with runtime.transaction() as conn:
-            household, data = await handlers.read_personal(conn, households, principal, household_id, purpose)
-        return _out(household, data)
     async with runtime.reading() as conn:
         household = await handlers.load_household(conn, households, principal, household_id)
-    return _out(household)
+    if not (personal and principal.reads_personal(household.area_code)):
+        return _out(household)
+    if not purpose:
+        raise InvalidInput([FieldError("X-Purpose", "say why you read personal data (or ?personal=false)")])
+    async with runtime.transaction() as conn:
+        household, data = await handlers.read_personal(conn, households, principal, household_id, purpose)
+    return _out(household, data)
 
 
 @router.put("/{household_id}/details", response_model=HouseholdOut)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Header, Request, Response, UploadFile
 from pydantic import BaseModel
 
-from faemban_domain.platform.auth import Principal, require_roles
+from faemban_domain.platform.auth import PERSONAL_DATA_ROLES, Principal, require_roles
 from faemban_domain.platform.inputs import HouseholdKey, UuidKey
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
 from faemban_registry.adapters.blobs import BlobStore
@@ -19,9 +19,7 @@ from faemban_registry.service_layer import handlers
 router = APIRouter(prefix="/v1/households/{household_id}/photos", tags=["photos"])
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of("registry"))]
 FieldTeam = Annotated[Principal, Depends(require_roles("ops_team", "district_officer", "province_officer"))]
-PhotoReader = Annotated[
-    Principal, Depends(require_roles("ops_team", "mentor", "district_officer", "province_officer"))
-]
+PhotoReader = Annotated[Principal, Depends(require_roles(*sorted(PERSONAL_DATA_ROLES)))]
 """Photos show people and homes: personal data, only for roles that work with the family."""
 
 

@@ -56,7 +56,7 @@ async def load_household(
     household = await repo.get(conn, household_id)
     if household is None:
         raise NotFound(f"household {household_id} is not registered")
-    principal.ensure_area(household.area_code)
+    principal.ensure_household(household_id, household.area_code)
     return household
 
 

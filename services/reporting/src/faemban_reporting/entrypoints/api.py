@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from faemban_domain import areas
 from faemban_domain.errors import FieldError, InvalidInput, NotFound
 from faemban_domain.platform.area_query import checked_area, checked_code, visible_within
-from faemban_domain.platform.auth import Principal, require_roles
+from faemban_domain.platform.auth import AGGREGATE_ROLES, HOUSEHOLD_READERS, Principal, require_roles
 from faemban_domain.platform.inputs import HouseholdKey
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
 from faemban_domain.thai import normalise_year
@@ -25,10 +25,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 router = APIRouter(tags=["reporting"])
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of("reporting"))]
-Viewer = Annotated[
-    Principal,
-    Depends(require_roles("ops_team", "mentor", "district_officer", "province_officer", "agency", "analyst")),
-]
+Viewer = Annotated[Principal, Depends(require_roles(*HOUSEHOLD_READERS))]
+"""One household's timeline: not for analysts and partners (aggregates only)."""
+Analyst = Annotated[Principal, Depends(require_roles(*AGGREGATE_ROLES))]
+"""Area aggregates: every role, within its scope."""
 
 
 class TimelineEntry(BaseModel):
@@ -67,7 +67,7 @@ async def household_timeline(household_id: HouseholdKey, principal: Viewer, runt
     area_code = next((r["area_code"] for r in reversed(rows) if r["area_code"]), None)
     if area_code is None:
         raise NotFound(f"household {household_id} has no area yet")
-    principal.ensure_area(area_code)
+    principal.ensure_household(household_id, area_code)
     return Timeline(
         household_id=household_id,
         events=[
@@ -113,11 +113,6 @@ class RegisterSummary(BaseModel):
     cohort_year: int | None
     rows: list[SummaryRow]
     total: SummaryMeasures
-
-
-Analyst = Annotated[
-    Principal, Depends(require_roles("analyst", "ops_team", "district_officer", "province_officer"))
-]
 
 
 @router.get(
@@ -172,7 +167,7 @@ class HouseholdCounts(BaseModel):
 
 @router.get("/v1/reports/household-counts", response_model=HouseholdCounts)
 async def household_counts(
-    principal: Viewer,
+    principal: Analyst,
     runtime: Runtime,
     area: Annotated[str, Query(min_length=2, max_length=8)],
     level: Annotated[areas.AreaLevel, Query()] = "district",
