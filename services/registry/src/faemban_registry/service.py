@@ -18,7 +18,11 @@ from faemban_registry.service_layer.imports import ImportJobs
 
 
 async def start_import_jobs(runtime: ServiceRuntime) -> None:
-    jobs = ImportJobs(runtime, runtime.settings.var_dir / "registry-imports")
+    jobs = ImportJobs(
+        runtime,
+        runtime.settings.var_dir / "registry-imports",
+        keep_uploads=os.environ.get("FAEMBAN_REGISTRY_KEEP_UPLOADS", "").lower() in ("1", "true", "yes"),
+    )
     runtime.state["imports"] = jobs
     await jobs.resume_unfinished()
 

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from faemban_registry.adapters.xlsx_guard import LIMITS, XlsxRefused, check_xlsx
+
 XLSX_MAGIC = b"PK\x03\x04"
 
 
@@ -56,16 +58,32 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    """Streaming (read-only) rows of the first sheet, after the file kept every bound of
+    ``xlsx_guard``. The workbook is opened from a file object: uploads are stored without
+    a suffix, and openpyxl refuses a *path* not ending in .xlsx."""
     from openpyxl import load_workbook
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several kinds for a broken file
-        raise UnreadableFile(f"not a readable XLSX workbook: {exc}") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if any(cell is not None and str(cell).strip() for cell in cells):
-                yield number, list(cells)
-    finally:
-        workbook.close()
+        check_xlsx(path)
+    except XlsxRefused as exc:
+        raise UnreadableFile(str(exc)) from exc
+    with path.open("rb") as fh:
+        try:
+            workbook = load_workbook(fh, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises several kinds for a broken file
+            raise UnreadableFile(f"not a readable XLSX workbook: {type(exc).__name__}") from exc
+        try:
+            sheet = workbook.worksheets[0]
+            if not isinstance(sheet, ReadOnlyWorksheet):
+                raise UnreadableFile("the first sheet of the workbook is not a worksheet")
+            sheet.reset_dimensions()  # a declared A1:XFD1048576 must not pad every row
+            rows = sheet.iter_rows(max_col=LIMITS.max_columns, values_only=True)
+            for number, cells in enumerate(rows, start=1):
+                if any(cell is not None and str(cell).strip() for cell in cells):
+                    values = list(cells)
+                    while values[-1] is None:  # the padding up to max_col
+                        values.pop()
+                    yield number, values
+        finally:
+            workbook.close()

@@ -8,11 +8,12 @@ are the Household aggregate's, applied through ``Registration.validate``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from faemban_domain import areas, tpmap_register
+from faemban_domain import areas, bounds, tpmap_register
 from faemban_domain.citizen_id import is_valid_citizen_id, normalise_citizen_id
 from faemban_domain.errors import InvalidInput
 from faemban_domain.thai import normalise_year, thai_digits_to_arabic
@@ -80,6 +81,16 @@ def _text(value: Any) -> str:
     return thai_digits_to_arabic(str(value)).strip()
 
 
+def _column_letter(position: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: as the spreadsheet shows the column."""
+    letters = ""
+    position += 1
+    while position:
+        position, rem = divmod(position - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
 class _Cells:
     """The row's cells, already cleaned by ``_text``, with typed readers that record errors."""
 
@@ -111,27 +122,27 @@ class _Cells:
         try:
             number = float(value)
         except ValueError:
-            self.error(column, f"'{value}' is not a whole number")
+            self.error(column, "is not a whole number")
             return None
         if not number.is_integer():
-            self.error(column, f"'{value}' is not a whole number")
+            self.error(column, "is not a whole number")
             return None
         if not low <= number <= high:
-            self.error(column, f"{int(number)} is outside {low}–{high}")
+            self.error(column, f"is outside {low}–{high}")
             return None
         return int(number)
 
-    def number(self, column: str, low: float = 0, high: float = 1e12) -> float | None:
+    def number(self, column: str, low: float = 0, high: float = bounds.MAX_BAHT) -> float | None:
         value = self.values.get(column, "").replace(",", "")
         if not value:
             return None
         try:
             number = float(value)
         except ValueError:
-            self.error(column, f"'{value}' is not a number")
+            self.error(column, "is not a number")
             return None
-        if not low <= number <= high:
-            self.error(column, f"{number:g} is outside {low:g}–{high:g}")
+        if not math.isfinite(number) or not low <= number <= high:
+            self.error(column, f"is outside {low:g}–{high:g}")
             return None
         return number
 
@@ -140,13 +151,13 @@ class _Cells:
         if value is None:
             return None
         if not value.isdigit() or len(value) != length:
-            self.error(column, f"'{value}' is not a {length}-digit DOPA code")
+            self.error(column, f"is not a {length}-digit DOPA code")
             return None
         if parent is not None and not value.startswith(parent):
-            self.error(column, f"{value} does not lie in {parent}")
+            self.error(column, f"does not lie in {parent}")
             return None
         if not areas.is_known(value):
-            self.error(column, f"unknown area code {value}")
+            self.error(column, "is not a known area code")
             return None
         return value
 
@@ -163,12 +174,26 @@ class RegisterParser:
     ) -> None:
         index = tpmap_register.header_index()
         self.positions: dict[str, int] = {}
+        self.header_errors: list[RowError] = []
         for pos, cell in enumerate(header):
             name = index.get(tpmap_register.normalise_header(_text(cell)))
-            if name is not None and name not in self.positions:
-                self.positions[name] = pos
+            if name is None:
+                continue
+            if name in self.positions:
+                # two headers for one column (e.g. "members" and "จำนวนสมาชิก"): which one holds
+                # the truth cannot be guessed, so the file is refused naming both places
+                self.header_errors.append(
+                    RowError(
+                        1,
+                        name,
+                        f"appears twice (columns {_column_letter(self.positions[name])} "
+                        f"and {_column_letter(pos)})",
+                    )
+                )
+                continue
+            self.positions[name] = pos
         self.indicator_codes = [c.name for c in tpmap_register.indicator_columns()]
-        self.header_errors = [
+        self.header_errors += [
             RowError(1, col.name, "required column is missing")
             for col in tpmap_register.BASE_COLUMNS
             if col.required and col.name not in self.positions
@@ -184,8 +209,14 @@ class RegisterParser:
         width = len(cells)
         values = {name: _text(cells[pos]) if pos < width else "" for name, pos in self.positions.items()}
         c = _Cells(row, values)
-        household_id = c.text("household_id", required=True, max_len=64)
+        household_id = c.text("household_id", required=True, max_len=40)
+        if household_id is not None and bounds.household_id_problem(household_id):
+            c.error("household_id", bounds.household_id_problem(household_id) or "")
+            household_id = None
         cohort = c.integer("cohort_year", False, 1900, 2700)
+        if cohort is not None and bounds.year_problem(normalise_year(cohort)):
+            c.error("cohort_year", bounds.year_problem(normalise_year(cohort)) or "")
+            cohort = None
         if cohort is None and not c.errors:
             cohort = self.default_cohort_year
         if cohort is not None:
@@ -196,7 +227,7 @@ class RegisterParser:
         village_no = c.integer("village_no", True, 1, 99)
         area_code = f"{subdistrict}{village_no:02d}" if subdistrict and village_no else None
         if area_code and not self.in_scope(area_code):
-            c.error("subdistrict_code", f"area {area_code} is outside your areas")
+            c.error("subdistrict_code", "the village is outside your areas")
         citizen_id = c.text("head_citizen_id")
         if citizen_id is not None:
             if not is_valid_citizen_id(citizen_id):
@@ -205,9 +236,9 @@ class RegisterParser:
         sex_text = c.text("head_sex")
         sex = _SEX.get(sex_text.lower()) if sex_text else None
         if sex_text and sex is None:
-            c.error("head_sex", f"'{sex_text}' is not ชาย/หญิง (male/female)")
+            c.error("head_sex", "is not ชาย/หญิง (male/female)")
         counts = {
-            name: c.integer(name, True, 0 if name != "members" else 1, 100)
+            name: c.integer(name, True, 0 if name != "members" else 1, bounds.MAX_MEMBERS)
             for name in ("members", "welfare_card_holders", "elderly", "disabled", "chronically_ill")
         }
         total_income = c.number("total_income")
@@ -216,16 +247,16 @@ class RegisterParser:
             c.error("lat" if lat is None else "lon", "a map pin needs both lat and lon")
         elif lat is not None and lon is not None:
             if not tpmap_register.LAT_RANGE[0] <= lat <= tpmap_register.LAT_RANGE[1]:
-                c.error("lat", f"{lat} is outside Thailand (5.5–20.5)")
+                c.error("lat", "is outside Thailand (5.5–20.5)")
             if not tpmap_register.LON_RANGE[0] <= lon <= tpmap_register.LON_RANGE[1]:
-                c.error("lon", f"{lon} is outside Thailand (97.3–105.7)")
+                c.error("lon", "is outside Thailand (97.3–105.7)")
         failing = []
         for code in self.indicator_codes:
             flag = values.get(code, "").lower()
             if flag in _FLAG_TRUE:
                 failing.append(code)
             elif flag not in _FLAG_FALSE:
-                c.error(code, f"'{flag}' must be 1 (fails) or 0/empty")
+                c.error(code, "must be 1 (fails) or 0/empty")
         personal = PersonalFacts(
             head_title=c.text("head_title"),
             head_first_name=c.text("head_first_name"),

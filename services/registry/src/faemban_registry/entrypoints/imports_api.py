@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from pydantic import BaseModel, Field
 
 from faemban_domain.errors import FieldError, InvalidInput, NotFound
 from faemban_domain.platform.auth import Principal, require_roles
@@ -13,7 +13,7 @@ from faemban_domain.platform.inputs import UuidKey
 from faemban_domain.platform.problems import ProblemError
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
 from faemban_domain.thai import normalise_year, thai_digits_to_arabic
-from faemban_registry.service_layer.imports import ImportJobs
+from faemban_registry.service_layer.imports import MAX_ERRORS_KEPT, ImportJobs
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of("registry"))]
@@ -42,7 +42,9 @@ class ImportStatus(BaseModel):
     rows_accepted: int
     rows_rejected: int
     rows_already_registered: int
-    errors: list[ImportErrorOut]
+    errors: list[ImportErrorOut] = Field(description="a page of the file's problems, in row order")
+    errors_total: int = Field(description="every problem found (only the first 10,000 are kept)")
+    next_errors_offset: int | None = Field(description="where the next page of errors starts")
 
 
 def jobs(runtime: ServiceRuntime) -> ImportJobs:
@@ -84,7 +86,13 @@ async def import_tpmap_register(
 
 
 @router.get("/{import_id}", response_model=ImportStatus)
-async def import_status(import_id: UuidKey, principal: Importer, runtime: Runtime) -> Any:
+async def import_status(
+    import_id: UuidKey,
+    principal: Importer,
+    runtime: Runtime,
+    errors_offset: Annotated[int, Query(ge=0, le=MAX_ERRORS_KEPT)] = 0,
+    errors_limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+) -> Any:
     status = await jobs(runtime).status(import_id)
     if status is None:
         raise NotFound(f"no import {import_id}")
@@ -92,5 +100,10 @@ async def import_status(import_id: UuidKey, principal: Importer, runtime: Runtim
     own = status["requested_by"] == principal.sub
     covers = not scope["admin"] and all(principal.covers(a) for a in scope["areas"])
     if not (own or principal.is_admin or covers):
-        raise ProblemError(403, "Outside your area", "this import was made for areas outside yours")
+        raise NotFound(f"no import {import_id}")
+    errors = status["errors"]
+    end = errors_offset + errors_limit
+    status["errors"] = errors[errors_offset:end]
+    status["errors_total"] = max(status.get("errors_total") or 0, len(errors))
+    status["next_errors_offset"] = end if end < len(errors) else None
     return status

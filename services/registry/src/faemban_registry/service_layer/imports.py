@@ -25,6 +25,7 @@ import sqlalchemy as sa
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from faemban_domain import context
 from faemban_domain.eventsourcing.sql import bulk_insert
 from faemban_domain.eventsourcing.store import ConcurrencyError, NewEvent
 from faemban_domain.eventsourcing.tables import event_store
@@ -43,6 +44,9 @@ KIND = "tpmap-register"
 # Up to this many rows the validated rows stay in memory for the write
 # (one parse); above it the file is parsed a second time, chunk by chunk.
 KEEP_PARSED_UP_TO = 1_500_000
+MAX_ERRORS_KEPT = 10_000
+"""The first errors of a rejected file are kept and listed; beyond them only counted (a file
+with an error in every cell must not become a status document of a hundred megabytes)."""
 
 
 @dataclass
@@ -57,6 +61,10 @@ class ImportJobs:
     runtime: ServiceRuntime
     files: Path
     progress: dict[str, Progress] = field(default_factory=dict)
+
+    keep_uploads: bool = False
+    """Keep an uploaded register after its import ended (FAEMBAN_REGISTRY_KEEP_UPLOADS);
+    by default it is deleted then: it holds names, citizen ids and pins."""
 
     async def submit(
         self, principal: Principal, filename: str, data_path: Path, cohort_year: int | None
@@ -126,7 +134,8 @@ class ImportJobs:
         return out
 
     async def run(self, import_id: str) -> None:
-        """Every job ends ``done`` or ``failed``; an unforeseen error fails it with its message."""
+        """Every job ends ``done`` or ``failed``; an unforeseen error fails it with its message.
+        Its events record the requester as their actor (also when resumed after a restart)."""
         try:
             await self._run(import_id)
         except asyncio.CancelledError:
@@ -136,13 +145,10 @@ class ImportJobs:
             message = (
                 f"the import stopped on an unexpected error ({type(exc).__name__}); nothing was registered"
             )
-            await self._finish(
-                import_id,
-                "failed",
-                [RowError(0, "file", message)],
-                0,
-                self.progress.get(import_id, Progress()),
-            )
+            await self._finish(import_id, "failed", Rejection([RowError(0, "file", message)]), 0)
+        # ended (done or failed): a stop or crash before this line leaves the file to resume from
+        if not self.keep_uploads:
+            (self.files / import_id).unlink(missing_ok=True)
 
     async def _run(self, import_id: str) -> None:
         async with self.runtime.reading() as conn:
@@ -151,6 +157,7 @@ class ImportJobs:
                 .mappings()
                 .one()
             )
+        context.actor.set(job["requested_by"])
         progress = self.progress.setdefault(import_id, Progress())
         path = self.files / import_id
         scope = job["scope"]
@@ -167,17 +174,15 @@ class ImportJobs:
             await self._set(import_id, rows_total=total, phase="validating")
             progress.phase = "validating"
             keep = total <= KEEP_PARSED_UP_TO
-            errors, valid, parsed = await asyncio.to_thread(
+            rejection, valid, parsed = await asyncio.to_thread(
                 _validate, path, job["cohort_year"], in_scope, progress, keep
             )
         except UnreadableFile as exc:
-            await self._finish(import_id, "failed", [RowError(0, "file", str(exc))], 0, progress)
+            await self._finish(import_id, "failed", Rejection([RowError(0, "file", str(exc))]), 0)
             return
-        if errors:
-            await self._finish(import_id, "failed", errors, 0, progress)
-            log.info(
-                "import.rejected", import_id=import_id, rows=total, rejected=len({e.row for e in errors})
-            )
+        if rejection.total:
+            await self._finish(import_id, "failed", rejection, 0)
+            log.info("import.rejected", import_id=import_id, rows=total, rejected=rejection.rows)
             return
         progress.phase = "registering"
         progress.rows_done = 0
@@ -193,7 +198,7 @@ class ImportJobs:
                 log.warning("import.concurrent_registration", import_id=import_id, attempt=attempt)
         else:
             await self._finish(
-                import_id, "failed", [RowError(0, "file", "concurrent imports kept colliding")], 0, progress
+                import_id, "failed", Rejection([RowError(0, "file", "concurrent imports kept colliding")]), 0
             )
             return
         self.progress.pop(import_id, None)
@@ -228,17 +233,15 @@ class ImportJobs:
         async with self.runtime.transaction() as conn:
             await conn.execute(imports.update().where(imports.c.import_id == import_id).values(**values))
 
-    async def _finish(
-        self, import_id: str, status: str, errors: list[RowError], accepted: int, progress: Progress
-    ) -> None:
-        rejected = len({e.row for e in errors})
+    async def _finish(self, import_id: str, status: str, rejection: Rejection, accepted: int) -> None:
         await self._set(
             import_id,
             status=status,
             phase=status,
             rows_accepted=accepted,
-            rows_rejected=rejected,
-            errors=[{"row": e.row, "column": e.column, "message": e.message} for e in errors],
+            rows_rejected=rejection.rows,
+            errors=[{"row": e.row, "column": e.column, "message": e.message} for e in rejection.kept],
+            errors_total=rejection.total,
             finished_at=datetime.now(UTC),
         )
         self.progress.pop(import_id, None)
@@ -286,40 +289,62 @@ def _count_rows(path: Path) -> int:
     return max(sum(1 for _ in open_rows(path)) - 1, 0)
 
 
+@dataclass
+class Rejection:
+    """The first ``MAX_ERRORS_KEPT`` problems of a file, with the count of all and of bad rows."""
+
+    kept: list[RowError] = field(default_factory=list)
+    total: int = 0
+    rows: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kept and not self.total:
+            self.total, self.rows = len(self.kept), len({e.row for e in self.kept})
+
+    def add(self, row_errors: list[RowError]) -> None:
+        room = MAX_ERRORS_KEPT - len(self.kept)
+        if room > 0:
+            self.kept.extend(row_errors[:room])
+        self.total += len(row_errors)
+        self.rows += 1
+
+
 def _validate(
     path: Path, cohort_year: int | None, in_scope: Callable[[str], bool], progress: Progress, keep: bool
-) -> tuple[list[RowError], int, list[RegisterRow] | None]:
-    """Every problem of the file, the count of valid rows, and (if ``keep``) the rows."""
+) -> tuple[Rejection, int, list[RegisterRow] | None]:
+    """The file's problems (capped), the count of valid rows, and (if ``keep``) the rows."""
     rows = open_rows(path)
     header = next(rows, None)
     if header is None:
-        return [RowError(1, "file", "the file is empty")], 0, None
+        return Rejection([RowError(1, "file", "the file is empty")]), 0, None
     parser = RegisterParser(header[1], default_cohort_year=cohort_year, in_scope=in_scope)
     if parser.header_errors:
-        return parser.header_errors, 0, None
+        return Rejection(parser.header_errors), 0, None
     kept: list[RegisterRow] | None = [] if keep else None
-    errors: list[RowError] = []
+    rejection = Rejection()
     first_row_of: dict[str, int] = {}
     valid = 0
     for number, cells in rows:
         parsed = parser.parse(number, cells)
         if isinstance(parsed, list):
-            errors.extend(parsed)
+            rejection.add(parsed)
         elif parsed.household_id in first_row_of:
-            errors.append(
-                RowError(
-                    number,
-                    "household_id",
-                    f"{parsed.household_id} already appears in row {first_row_of[parsed.household_id]}",
-                )
+            rejection.add(
+                [
+                    RowError(
+                        number,
+                        "household_id",
+                        f"already appears in row {first_row_of[parsed.household_id]}",
+                    )
+                ]
             )
         else:
             first_row_of[parsed.household_id] = number
             valid += 1
-            if kept is not None and not errors:
+            if kept is not None and not rejection.total:
                 kept.append(parsed)
         progress.rows_done += 1
-    return errors, valid, (kept if not errors else None)
+    return rejection, valid, (kept if not rejection.total else None)
 
 
 def _slices(parsed: list[RegisterRow]) -> Iterator[list[RegisterRow]]:
