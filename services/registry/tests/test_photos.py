@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
+import struct
+import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -29,17 +33,17 @@ def image(fmt: str, size: tuple[int, int] = (40, 30)) -> bytes:
 
 
 def test_type_is_decided_by_content() -> None:
-    assert photos.content_type_of(image("JPEG")) == "image/jpeg"
-    assert photos.content_type_of(image("PNG")) == "image/png"
+    assert photos.prepare(image("JPEG")).content_type == "image/jpeg"
+    assert photos.prepare(image("PNG")).content_type == "image/png"
     for bad in (b"%PDF-1.7 not an image", image("GIF"), image("JPEG")[:200], b""):
         with pytest.raises(InvalidInput) as err:
-            photos.content_type_of(bad)
+            photos.prepare(bad)
         assert err.value.errors[0].field == "file"
 
 
 def test_too_big_is_refused_before_decoding() -> None:
     with pytest.raises(InvalidInput, match="at most 10,485,760"):
-        photos.content_type_of(b"\xff\xd8\xff" + b"0" * photos.MAX_BYTES)
+        photos.prepare(b"\xff\xd8\xff" + b"0" * photos.MAX_BYTES)
 
 
 async def test_five_photos_per_household_and_scoped_logged_reads(engine: AsyncEngine, tmp_path: Path) -> None:
@@ -51,11 +55,15 @@ async def test_five_photos_per_household_and_scoped_logged_reads(engine: AsyncEn
     ids = []
     for _ in range(photos.MAX_PHOTOS):
         async with engine.begin() as conn:
-            row = await handlers.add_photo(conn, households, blobs, TEAM, "P1", "house", image("PNG"))
+            row = await handlers.add_photo(
+                conn, households, blobs, TEAM, "P1", "house", photos.prepare(image("PNG"))
+            )
             ids.append(row["photo_id"])
     async with engine.begin() as conn:
         with pytest.raises(StateConflict):
-            await handlers.add_photo(conn, households, blobs, TEAM, "P1", "house", image("PNG"))
+            await handlers.add_photo(
+                conn, households, blobs, TEAM, "P1", "house", photos.prepare(image("PNG"))
+            )
     async with engine.begin() as conn:
         with pytest.raises(NotFound):
             await handlers.read_photo(conn, households, blobs, OTHER, "P1", ids[0], None)
@@ -82,3 +90,48 @@ def test_blob_store_setting(tmp_path: Path) -> None:
         blob_store("ftp://nowhere", tmp_path)
     with pytest.raises(ValueError):
         LocalBlobStore(tmp_path)._path("../escape")
+
+
+def _png_declaring(width: int, height: int) -> bytes:
+    """A small PNG whose header declares ``width``×``height`` (the pixel data is one row)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * (width + 1)))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _rss_mb() -> float:
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@pytest.mark.parametrize("side", [13_000, 20_000])
+def test_a_decompression_bomb_is_refused_from_its_header(side: int) -> None:
+    """A 20000×20000 PNG (PIL's own bomb error) and a 13000×13000 one (under PIL's limit)
+    are refused before decoding: no 500, no 600 MB of pixels, in well under 2 s."""
+    data = _png_declaring(side, side)
+    assert len(data) < 100_000
+    before, started = _rss_mb(), time.perf_counter()
+    with pytest.raises(InvalidInput, match="pixels|readable") as err:
+        photos.prepare(data)
+    assert err.value.errors[0].field == "file"
+    assert time.perf_counter() - started < 2 and _rss_mb() - before < 100
+
+
+def test_exif_and_its_gps_position_are_not_kept() -> None:
+    exif = Image.Exif()
+    exif[0x010E] = "บ้านนางสมร"  # ImageDescription
+    exif[0x8825] = {1: "N", 2: (15.0, 14.0, 0.0), 3: "E", 4: (104.0, 52.0, 0.0)}  # GPS IFD
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 20, 30)).save(buf, format="JPEG", exif=exif)
+    assert Image.open(io.BytesIO(buf.getvalue())).getexif().get_ifd(0x8825)  # the input has a position
+    kept = photos.prepare(buf.getvalue())
+    reopened = Image.open(io.BytesIO(kept.data))
+    assert kept.content_type == "image/jpeg" and reopened.size == (40, 30)
+    assert not reopened.getexif() and "exif" not in reopened.info

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Annotated
 
@@ -13,7 +14,7 @@ from faemban_domain.platform.inputs import HouseholdKey, UuidKey
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
 from faemban_registry.adapters.blobs import BlobStore
 from faemban_registry.adapters.event_store import households
-from faemban_registry.domain.photos import MAX_BYTES, PhotoKind
+from faemban_registry.domain.photos import MAX_BYTES, PhotoKind, prepare
 from faemban_registry.service_layer import handlers
 
 router = APIRouter(prefix="/v1/households/{household_id}/photos", tags=["photos"])
@@ -21,6 +22,9 @@ Runtime = Annotated[ServiceRuntime, Depends(runtime_of("registry"))]
 FieldTeam = Annotated[Principal, Depends(require_roles("ops_team", "district_officer", "province_officer"))]
 PhotoReader = Annotated[Principal, Depends(require_roles(*sorted(PERSONAL_DATA_ROLES)))]
 """Photos show people and homes: personal data, only for roles that work with the family."""
+
+
+_DECODING = asyncio.Semaphore(2)
 
 
 def _blobs(runtime: ServiceRuntime) -> BlobStore:
@@ -52,8 +56,12 @@ async def add_photo(
     kind: Annotated[PhotoKind, Form()] = "house",
 ) -> PhotoOut:
     data = await file.read(MAX_BYTES + 1)  # one byte more is enough to know it is too big
+    async with _DECODING:  # decoding is CPU and memory: a worker thread, two at a time
+        photo = await asyncio.to_thread(prepare, data)
     async with runtime.transaction() as conn:
-        row = await handlers.add_photo(conn, households, _blobs(runtime), principal, household_id, kind, data)
+        row = await handlers.add_photo(
+            conn, households, _blobs(runtime), principal, household_id, kind, photo
+        )
     return _out(row)
 
 

@@ -362,10 +362,11 @@ async def add_photo(
     principal: Principal,
     household_id: str,
     kind: photo_rules.PhotoKind,
-    data: bytes,
+    photo: photo_rules.PreparedPhoto,
 ) -> dict[str, Any]:
+    """Keep a photo made fit by ``photo_rules.prepare`` (called off the event loop)."""
     await load_household(conn, repo, principal, household_id)
-    content_type = photo_rules.content_type_of(data)
+    content_type, data = photo.content_type, photo.data
     existing = await conn.scalar(
         sa.select(sa.func.count()).select_from(photos).where(photos.c.household_id == household_id)
     )
