@@ -61,11 +61,9 @@ def prepare(data: bytes) -> PreparedPhoto:
                     ]
                 )
             image.load()  # the pixels: a truncated file fails here
-            if kind == "JPEG":
-                image = ImageOps.exif_transpose(image)  # keep the picture upright without its EXIF
             clean = io.BytesIO()
-            if kind == "JPEG":
-                image.save(clean, "JPEG", quality=90)
+            if kind == "JPEG":  # upright as the camera meant it, then without its EXIF
+                ImageOps.exif_transpose(image).save(clean, "JPEG", quality=90)
             else:
                 image.save(clean, "PNG")
     except InvalidInput:
