@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from faemban_domain import indicators
@@ -19,8 +18,8 @@ from faemban_domain.events.contracts import (
     LeaveReason,
     MemberFacts,
 )
-from faemban_domain.platform import idempotency
 from faemban_domain.platform.auth import HOUSEHOLD_READERS, Principal, require_roles
+from faemban_domain.platform.idempotency import Idempotency, IdempotencyKey
 from faemban_domain.platform.inputs import AreaCode, Baht, CEYear, Count, HouseholdKey, Members, Version
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
 from faemban_registry.adapters.event_store import households
@@ -151,15 +150,12 @@ async def register_household(
     body: RegisterHouseholdIn,
     principal: FieldTeam,
     runtime: Runtime,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    payload = body.model_dump()
-    body_hash = idempotency.request_hash(payload)
+    once = Idempotency.of(idempotency_key, principal.sub, "households.register", body.model_dump(mode="json"))
     async with runtime.transaction() as conn:
-        if idempotency_key:
-            stored = await idempotency.lookup(conn, principal.sub, idempotency_key, body_hash)
-            if stored is not None:
-                return JSONResponse(stored.body, status_code=stored.status_code)
+        if (replayed := await once.replay(conn)) is not None:
+            return replayed
         registration = Registration(
             area_code=body.area_code,
             cohort_year=body.cohort_year,
@@ -176,17 +172,14 @@ async def register_household(
             conn, households, principal, registration, body.household_id
         )
         out = _out(household)
-        if idempotency_key:
-            await idempotency.remember(
-                conn, principal.sub, idempotency_key, body_hash, 201, out.model_dump(mode="json")
-            )
+        await once.remember(conn, 201, out)
     return out
 
 
 @router.post("/new", status_code=201, response_model=HouseholdOut)
 async def register_new_household(
-    body: NewHouseholdIn, principal: FieldTeam, runtime: Runtime
-) -> HouseholdOut:
+    body: NewHouseholdIn, principal: FieldTeam, runtime: Runtime, idempotency_key: IdempotencyKey = None
+) -> Any:
     """Form ศจพ.2: a household TPMAP missed, with members, answers and family book, all or nothing."""
     entries = member_entries(body.members)
     facts = [e.facts for e in entries]
@@ -217,11 +210,16 @@ async def register_new_household(
         address=details.address,
         circumstances=details.circumstances,
     )
+    once = Idempotency.of(idempotency_key, principal.sub, "households.new", body.model_dump(mode="json"))
     async with runtime.transaction() as conn:
+        if (replayed := await once.replay(conn)) is not None:
+            return replayed
         household = await handlers.register_new_household(
             conn, households, principal, form, entries, details, body.household_id
         )
-    return _out(household)
+        out = _out(household)
+        await once.remember(conn, 201, out)
+    return out
 
 
 @router.get("/{household_id}", response_model=HouseholdOut)
@@ -269,14 +267,25 @@ class MemberAddedOut(BaseModel):
 
 @router.post("/{household_id}/members", status_code=201, response_model=MemberAddedOut)
 async def add_member(
-    household_id: HouseholdKey, body: AddMemberIn, principal: FieldTeam, runtime: Runtime
-) -> MemberAddedOut:
+    household_id: HouseholdKey,
+    body: AddMemberIn,
+    principal: FieldTeam,
+    runtime: Runtime,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
     (entry,) = member_entries([body.member], where="member", whole_household=False)
+    once = Idempotency.of(
+        idempotency_key, principal.sub, "members.add", household_id, body.model_dump(mode="json")
+    )
     async with runtime.transaction() as conn:
+        if (replayed := await once.replay(conn)) is not None:
+            return replayed
         household, member_id = await handlers.add_member(
             conn, households, principal, household_id, entry, body.expected_version
         )
-    return MemberAddedOut(member_id=member_id, household=_out(household))
+        out = MemberAddedOut(member_id=member_id, household=_out(household))
+        await once.remember(conn, 201, out)
+    return out
 
 
 class MemberLeftIn(BaseModel):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from pydantic import BaseModel, Field
 
+from faemban_domain import bounds
 from faemban_domain.errors import FieldError, InvalidInput, NotFound
 from faemban_domain.platform.auth import Principal, require_roles
+from faemban_domain.platform.idempotency import Idempotency, IdempotencyKey
 from faemban_domain.platform.inputs import UuidKey
 from faemban_domain.platform.problems import ProblemError
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
@@ -58,20 +61,25 @@ async def import_tpmap_register(
     runtime: Runtime,
     file: Annotated[UploadFile, File(description="CSV (UTF-8 or TIS-620) or XLSX with a header row")],
     cohort_year: Annotated[
-        str | None, Form(description="TPMAP cohort year (CE or BE) for rows without one")
+        str | None, Form(max_length=10, description="TPMAP cohort year (CE or BE) for rows without one")
     ] = None,
-) -> ImportAccepted:
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
     year: int | None = None
     if cohort_year not in (None, ""):
         text = thai_digits_to_arabic(cohort_year or "").strip()
         if not text.isdigit():
-            raise InvalidInput([FieldError("cohort_year", f"'{cohort_year}' is not a year")])
+            raise InvalidInput([FieldError("cohort_year", "is not a year")])
         year = normalise_year(int(text))
+        if problem := bounds.year_problem(year):
+            raise InvalidInput([FieldError("cohort_year", problem)])
     runner = jobs(runtime)
     target = runner.new_upload_path()
     size = 0
+    digest = hashlib.sha256()
     with target.open("wb") as out:
         while chunk := await file.read(1024 * 1024):
+            digest.update(chunk)
             size += len(chunk)
             if size > MAX_UPLOAD:
                 out.close()
@@ -81,8 +89,8 @@ async def import_tpmap_register(
     if size == 0:
         target.unlink()
         raise InvalidInput([FieldError("file", "the uploaded file is empty")])
-    import_id = await runner.submit(principal, file.filename or "upload", target, year)
-    return ImportAccepted(import_id=import_id)
+    once = Idempotency.of(idempotency_key, principal.sub, "imports.tpmap-register", digest.hexdigest(), year)
+    return await runner.submit(principal, file.filename or "upload", target, year, once)
 
 
 @router.get("/{import_id}", response_model=ImportStatus)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Header, Request, Response, UploadFile
 from pydantic import BaseModel
 
 from faemban_domain.platform.auth import PERSONAL_DATA_ROLES, Principal, require_roles
+from faemban_domain.platform.idempotency import Idempotency, IdempotencyKey
 from faemban_domain.platform.inputs import HouseholdKey, UuidKey
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
 from faemban_registry.adapters.blobs import BlobStore
@@ -54,15 +56,23 @@ async def add_photo(
     runtime: Runtime,
     file: UploadFile,
     kind: Annotated[PhotoKind, Form()] = "house",
-) -> PhotoOut:
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
     data = await file.read(MAX_BYTES + 1)  # one byte more is enough to know it is too big
+    once = Idempotency.of(
+        idempotency_key, principal.sub, "photos.add", household_id, kind, hashlib.sha256(data).hexdigest()
+    )
     async with _DECODING:  # decoding is CPU and memory: a worker thread, two at a time
         photo = await asyncio.to_thread(prepare, data)
     async with runtime.transaction() as conn:
+        if (replayed := await once.replay(conn)) is not None:
+            return replayed
         row = await handlers.add_photo(
             conn, households, _blobs(runtime), principal, household_id, kind, photo
         )
-    return _out(row)
+        out = _out(row)
+        await once.remember(conn, 201, out)
+    return out
 
 
 @router.get("", response_model=list[PhotoOut])

@@ -30,6 +30,7 @@ from faemban_domain.eventsourcing.sql import bulk_insert
 from faemban_domain.eventsourcing.store import ConcurrencyError, NewEvent
 from faemban_domain.eventsourcing.tables import event_store
 from faemban_domain.platform.auth import Principal
+from faemban_domain.platform.idempotency import Idempotency
 from faemban_domain.platform.service import ServiceRuntime
 from faemban_registry.adapters import household_index
 from faemban_registry.adapters.event_store import store
@@ -67,10 +68,20 @@ class ImportJobs:
     by default it is deleted then: it holds names, citizen ids and pins."""
 
     async def submit(
-        self, principal: Principal, filename: str, data_path: Path, cohort_year: int | None
-    ) -> str:
+        self,
+        principal: Principal,
+        filename: str,
+        data_path: Path,
+        cohort_year: int | None,
+        once: Idempotency | None = None,
+    ) -> Any:
+        """The accepted import (``{"import_id"}``), or the first answer to a retried request."""
         import_id = data_path.name
+        once = once or Idempotency.of(None, principal.sub, "imports")
         async with self.runtime.transaction() as conn:
+            if (replayed := await once.replay(conn)) is not None:
+                await asyncio.to_thread(data_path.unlink, True)
+                return replayed
             await conn.execute(
                 imports.insert().values(
                     import_id=import_id,
@@ -89,8 +100,10 @@ class ImportJobs:
                     created_at=datetime.now(UTC),
                 )
             )
+            accepted = {"import_id": import_id}
+            await once.remember(conn, 202, accepted)
         self.start(import_id)
-        return import_id
+        return accepted
 
     def new_upload_path(self) -> Path:
         self.files.mkdir(parents=True, exist_ok=True)
