@@ -12,13 +12,18 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+READ_ONLY = {"faemban_read_only": True}
+"""Execution option of a connection that only reads (``ServiceRuntime.reading``)."""
+
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 60}, **kwargs)
 
-        # SQLite: take the write lock at BEGIN so concurrent transactions queue
-        # instead of failing half-way ("database is locked" on upgrade).
+        # SQLite: a writing transaction takes the write lock at BEGIN so concurrent
+        # writers queue instead of failing half-way ("database is locked" on upgrade).
+        # A reading one begins deferred: under WAL it sees its snapshot without the
+        # lock, so reads go on while a long import holds it.
         @event.listens_for(engine.sync_engine, "connect")
         def _on_connect(dbapi_conn: Any, _rec: Any) -> None:
             dbapi_conn.isolation_level = None
@@ -29,7 +34,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            read_only = conn.get_execution_options().get("faemban_read_only", False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_size", 10)

@@ -12,6 +12,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from faemban_domain.errors import InvalidInput, NotFound, StateConflict
@@ -126,6 +127,20 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
         return problem_response(404, "Not found", str(exc), instance=request.url.path)
+
+    @app.exception_handler(OperationalError)
+    async def _busy(request: Request, exc: OperationalError) -> JSONResponse:
+        if "database is locked" not in str(exc.orig):
+            return await _unexpected(request, exc)
+        # the embedded (SQLite) store has one writer: a write waited 60 s behind a long import
+        return problem_response(
+            503,
+            "Busy",
+            "another long write (an import) holds the database; retry shortly",
+            type_="https://faemban.th/problems/busy",
+            headers={"Retry-After": "30"},
+            instance=request.url.path,
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -33,7 +33,7 @@ from faemban_domain.eventsourcing.consumer import ConsumerRunner, ConsumerSpec
 from faemban_domain.eventsourcing.projection import RebuildReport, rebuild_projection
 from faemban_domain.eventsourcing.relay import OutboxRelay
 from faemban_domain.platform.auth import TokenVerifier
-from faemban_domain.platform.db import ensure_database, make_engine, upgrade
+from faemban_domain.platform.db import READ_ONLY, ensure_database, make_engine, upgrade
 from faemban_domain.platform.logging import configure_logging
 from faemban_domain.platform.problems import install_problem_handlers
 from faemban_domain.platform.settings import PlatformSettings, database_url_for, sqlite_url
@@ -154,7 +154,9 @@ class ServiceRuntime:
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncConnection]:
+        """A connection that only reads (on SQLite it takes no write lock)."""
         async with self.engine.connect() as conn:
+            await conn.execution_options(**READ_ONLY)
             yield conn
 
     async def readiness(self) -> dict[str, str]:
