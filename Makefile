@@ -9,7 +9,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 PACKAGES := libs/domain services/registry services/assessment services/planning \
             services/assistance-log services/reporting deploy/embedded
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
-DEV_TOOLS := pytest pytest-asyncio pytest-timeout ruff mypy
+DEV_TOOLS := pytest pytest-asyncio pytest-timeout ruff mypy schemathesis
 STAMP := $(VENV)/.installed
 
 .PHONY: install run run-distributed infra-up infra-down test test-unit lint fmt typecheck schemas bench clean

@@ -78,9 +78,10 @@ async def test_certify_approve_and_return_with_reason(stack: Stack) -> None:
             "returned": [ids[1]],
             "late": False,
         }
-        first = (await client.get(f"{reg}/v1/households/{ids[0]}", headers=stack.auth(*TEAM))).json()
+        team = {**stack.auth(*TEAM), "X-Purpose": "follow the certification"}
+        first = (await client.get(f"{reg}/v1/households/{ids[0]}", headers=team)).json()
         assert first["status"] == "certified"  # certified is not yet approved
-        returned = (await client.get(f"{reg}/v1/households/{ids[1]}", headers=stack.auth(*TEAM))).json()
+        returned = (await client.get(f"{reg}/v1/households/{ids[1]}", headers=team)).json()
         assert returned["status"] == "to_verify"
         assert returned["last_return"]["reason"] == "ไม่ได้ปักหมุด (no map pin)"
         r = await client.post(
@@ -96,14 +97,16 @@ async def test_certify_approve_and_return_with_reason(stack: Stack) -> None:
         )
         assert r.status_code == 200, r.text
         assert r.json()["approved"] == [ids[0]] and r.json()["late"] is True
-        assert (await client.get(f"{reg}/v1/households/{ids[0]}", headers=stack.auth(*TEAM))).json()[
+        assert (await client.get(f"{reg}/v1/households/{ids[0]}", headers=team)).json()[
             "status"
         ] == "approved"
 
         events = await timeline(stack, client, ids[1], 3)
         back = events[-1]
-        assert back["type"] == "th.faemban.household.certification-returned.v1"
-        assert back["data"]["reason"] == "ไม่ได้ปักหมุด (no map pin)" and back["data"]["level"] == "district"
+        # the district's words stay in the registry; the event names them by reference
+        assert back["type"] == "th.faemban.household.certification-returned.v2"
+        assert back["data"]["level"] == "district" and back["data"]["reason_ref"]
+        assert "reason" not in back["data"] and "ปักหมุด" not in str(events)
         events = await timeline(stack, client, ids[0], 4)
         assert [e["type"].split(".")[-2] for e in events][-2:] == ["certified", "approved"]
         assert events[-1]["data"]["late"] is True and events[-1]["data"]["due"] == "2000-01-15"

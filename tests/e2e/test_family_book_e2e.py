@@ -162,17 +162,20 @@ async def test_personal_data_only_for_field_roles_and_every_read_is_logged(stack
     url = f"{stack.url('registry')}/v1/households/{hid}"
     async with httpx.AsyncClient(timeout=10) as client:
         assert (await post(client, stack, "/v1/households/new", body, TEAM)).status_code == 201
-        r = await client.get(url, headers=stack.auth(*ANALYST))
+        for aggregates_only in (ANALYST, (["partner"], ["34"])):  # DOMAIN §2: no single household
+            r = await client.get(url, headers=stack.auth(*aggregates_only))
+            assert r.status_code == 403 and "สมร" not in r.text
+        r = await client.get(url, headers=stack.auth(["admin"], []))  # the household, never its people
         assert r.status_code == 200 and r.json()["personal"] is None
         assert "สมร" not in r.text and body["members"][0]["citizen_id"] not in r.text
-        r = await client.get(url, headers=stack.auth(["partner"], ["34"]))
-        assert r.status_code == 200 and "สมร" not in r.text
+        r = await client.get(url, headers=stack.auth(*TEAM))
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "X-Purpose"
         r = await client.get(url, headers={**stack.auth(*TEAM), "X-Purpose": "home visit"})
         personal = r.json()["personal"]
         assert [m["first_name"] for m in personal["members"]] == ["สมร", "สมศักดิ์", "ต้น"]
         assert personal["members"][0]["citizen_id"] == body["members"][0]["citizen_id"]
         assert personal["address"]["phone"] == "0891234567"
-        assert (await client.get(url, headers=stack.auth(*TEAM_NEXT_DOOR))).status_code == 403
+        assert (await client.get(url, headers=stack.auth(*TEAM_NEXT_DOOR))).status_code == 404
         r = await client.get(
             f"{stack.url('registry')}/v1/access-log", params={"household_id": hid}, headers=stack.auth(*ADMIN)
         )
@@ -219,10 +222,11 @@ async def test_members_change_and_the_household_moves_out_of_scope(stack: Stack)
             client, stack, f"{base}/move", {"area_code": "34120201", "address": {"house_no": "7"}}, TEAM
         )
         assert r.status_code == 200, r.text
-        assert (
-            await client.get(f"{stack.url('registry')}{base}", headers=stack.auth(*TEAM))
-        ).status_code == 403
-        r = await client.get(f"{stack.url('registry')}{base}", headers=stack.auth(*TEAM_NEXT_DOOR))
+        gone = await client.get(f"{stack.url('registry')}{base}", headers=stack.auth(*TEAM))
+        assert gone.status_code == 404 and "34120201" not in gone.text  # nor where it went
+        r = await client.get(
+            f"{stack.url('registry')}{base}", headers={**stack.auth(*TEAM_NEXT_DOOR), "X-Purpose": "visit"}
+        )
         assert r.status_code == 200 and r.json()["area_code"] == "34120201"
         assert [m["member_id"] for m in r.json()["members"]] == ["M2", "M4"]
         events = await timeline(stack, client, hid, 7)
@@ -265,8 +269,11 @@ async def test_photos_checked_by_content_served_to_scoped_roles_and_logged(stack
             await client.get(f"{url}/{photo['photo_id']}", headers=stack.auth(*ANALYST))
         ).status_code == 403
         assert (
-            await client.get(f"{url}/{photo['photo_id']}", headers=stack.auth(*TEAM_NEXT_DOOR))
+            await client.get(f"{url}/{photo['photo_id']}", headers=stack.auth(["admin"], []))
         ).status_code == 403
+        assert (
+            await client.get(f"{url}/{photo['photo_id']}", headers=stack.auth(*TEAM_NEXT_DOOR))
+        ).status_code == 404
         r = await client.get(f"{url}/{photo['photo_id']}", headers={**stack.auth(*TEAM), "X-Purpose": "plan"})
         assert r.status_code == 200 and r.content == _png() and r.headers["content-type"] == "image/png"
         r = await client.get(

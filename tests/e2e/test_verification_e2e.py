@@ -79,7 +79,7 @@ async def test_verification_refuses_impossible_answers_and_other_areas(stack: St
             "indicators.living.housing_security",
         }
         other_team = stack.auth(["ops_team"], ["340702"])
-        assert (await client.post(url, json=form(), headers=other_team)).status_code == 403
+        assert (await client.post(url, json=form(), headers=other_team)).status_code == 404
         assert (
             await client.post(url, json=form(), headers=stack.auth(["analyst"], ["34"]))
         ).status_code == 403

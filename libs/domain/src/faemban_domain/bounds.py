@@ -118,4 +118,12 @@ EventYear = Annotated[int, Field(ge=YEAR_FLOOR, le=YEAR_CEILING)]
 KnownYear = Annotated[int, Field(ge=YEAR_FLOOR, le=YEAR_CEILING), AfterValidator(_known_year)]
 """A CE year a request names: within the catalogue's years ± 1."""
 Int64 = Annotated[int, Field(ge=0, le=INT64_MAX)]
+
+
+def _zoned(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+Instant = Annotated[datetime, AfterValidator(_zoned)]
+"""A moment, always with its zone: stores that drop it (SQLite) hold UTC, so it is UTC."""
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]

@@ -35,7 +35,8 @@ from faemban_domain.eventsourcing.relay import OutboxRelay
 from faemban_domain.platform.auth import TokenVerifier
 from faemban_domain.platform.db import READ_ONLY, ensure_database, make_engine, upgrade
 from faemban_domain.platform.logging import configure_logging
-from faemban_domain.platform.problems import install_problem_handlers
+from faemban_domain.platform.openapi import install_openapi
+from faemban_domain.platform.problems import PROBLEM_JSON, install_problem_handlers
 from faemban_domain.platform.settings import PlatformSettings, database_url_for, sqlite_url
 
 log = structlog.get_logger("faemban.service")
@@ -239,6 +240,68 @@ class CorrelationMiddleware:
             context.actor.reset(actor_token)
 
 
+MAX_JSON_BODY = 2 * 1024 * 1024
+MAX_UPLOAD_BODY = 520 * 1024 * 1024
+"""Request bodies: a form as JSON is well under 2 MB; a multipart upload (a register of a
+whole province, photos) under the import's 512 MB plus the envelope."""
+
+
+class BodyLimitMiddleware:
+    """Refuse a body over its bound with 413 before the app reads it into memory."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers", []))
+        multipart = headers.get(b"content-type", b"").startswith(b"multipart/")
+        limit = MAX_UPLOAD_BODY if multipart else MAX_JSON_BODY
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _too_large(send, limit)
+            return
+        received = 0
+
+        async def bounded() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, bounded, send)
+        except _BodyTooLarge:
+            await _too_large(send, limit)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = (
+        '{"type":"https://faemban.th/problems/too-large","title":"Body too large",'
+        f'"status":413,"detail":"the limit is {limit // 2**20} MB"}}'
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 def _platform_router() -> APIRouter:
     router = APIRouter(tags=["platform"])
 
@@ -308,8 +371,10 @@ def create_app(
         description=description,
         lifespan=lifespan,
     )
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(CorrelationMiddleware)
     install_problem_handlers(app)
+    install_openapi(app)
     app.include_router(_platform_router())
     for spec in specs:
         for router in spec.routers:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
+from faemban_domain.bounds import INT64_MAX, Instant
 from faemban_domain.platform.auth import Principal, require_roles
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
 from faemban_registry.adapters import access_log
@@ -19,7 +19,7 @@ Admin = Annotated[Principal, Depends(require_roles("admin"))]
 
 class AccessOut(BaseModel):
     access_id: int
-    at: datetime
+    at: Instant
     subject: str
     roles: list[str]
     household_id: str
@@ -37,11 +37,11 @@ class AccessPage(BaseModel):
 async def query_access_log(
     principal: Admin,
     runtime: Runtime,
-    household_id: str | None = None,
-    subject: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    after_id: Annotated[int, Query(ge=0)] = 0,
+    household_id: Annotated[str | None, Query(max_length=40)] = None,
+    subject: Annotated[str | None, Query(max_length=200)] = None,
+    since: Instant | None = None,
+    until: Instant | None = None,
+    after_id: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AccessPage:
     """Who read whose personal data, when and why; oldest first, paged by ``after_id``."""

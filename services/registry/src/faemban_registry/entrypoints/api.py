@@ -131,7 +131,12 @@ def _out(h: Household, personal: dict[str, Any] | None = None) -> HouseholdOut:
         verification_category=verification.get("verification_category"),
         indicator_results=verification.get("indicator_results"),
         household_type=verification.get("household_type"),
-        last_return=h.last_return,
+        # the reason is the officer's own words: shown with the personal fields only
+        last_return=(
+            h.last_return
+            if personal is not None or h.last_return is None
+            else {k: v for k, v in h.last_return.items() if k != "reason"}
+        ),
         facts=h.facts,
         details=h.details,
         head_member_id=h.head_member_id,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Header, Request, Response, UploadFile
 from pydantic import BaseModel
 
+from faemban_domain.bounds import Instant
 from faemban_domain.platform.auth import PERSONAL_DATA_ROLES, Principal, require_roles
 from faemban_domain.platform.idempotency import Idempotency, IdempotencyKey
 from faemban_domain.platform.inputs import HouseholdKey, UuidKey
@@ -41,7 +41,7 @@ class PhotoOut(BaseModel):
     size_bytes: int
     sha256: str
     uploaded_by: str
-    uploaded_at: datetime
+    uploaded_at: Instant
 
 
 def _out(row: dict[str, object]) -> PhotoOut:

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
 from faemban_domain import areas
+from faemban_domain.bounds import Instant
 from faemban_domain.errors import FieldError, InvalidInput, NotFound
 from faemban_domain.platform.area_query import checked_area, checked_code, visible_within
 from faemban_domain.platform.auth import AGGREGATE_ROLES, HOUSEHOLD_READERS, Principal, require_roles
-from faemban_domain.platform.inputs import HouseholdKey
+from faemban_domain.platform.inputs import CEYear, HouseholdKey
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
-from faemban_domain.thai import normalise_year
 from faemban_reporting.adapters.exports import to_csv, to_xlsx
 from faemban_reporting.adapters.tables import register_households, timeline_events
 from faemban_reporting.service_layer.register_summary import register_summary
@@ -36,7 +36,7 @@ class TimelineEntry(BaseModel):
     type: str
     source: str
     sequence: int | None
-    time: datetime
+    time: Instant
     area_code: str | None
     correlation_id: str | None
     data: dict[str, Any]
@@ -128,15 +128,13 @@ async def register_summary_report(
     ],
     level: Annotated[areas.AreaLevel, Query()] = "district",
     format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json",
-    cohort_year: Annotated[int | None, Query(description="CE or BE; all cohorts when absent")] = None,
+    cohort_year: Annotated[CEYear | None, Query(description="CE or BE; all cohorts when absent")] = None,
 ) -> Any:
     """ทะเบียนงบหน้า: per sub-area of ``area`` at ``level``, sorted by target households."""
     area = checked_area(area, level)
     visible = visible_within(principal, area)
     async with runtime.reading() as conn:
-        summary = await register_summary(
-            conn, area, level, visible, normalise_year(cohort_year) if cohort_year else None
-        )
+        summary = await register_summary(conn, area, level, visible, cohort_year)
     if format == "csv":
         return Response(
             to_csv(summary),
@@ -252,7 +250,7 @@ class VerificationProgress(BaseModel):
     area: str
     level: areas.AreaLevel
     survey_year: int | None
-    as_of: datetime
+    as_of: Instant
     campaign: CampaignDates | None
     rows: list[ProgressRow]
     total: ProgressMeasures
@@ -265,12 +263,11 @@ async def verification_progress_report(
     area: Annotated[str, Query(min_length=2, max_length=6, description="province, district or subdistrict")],
     level: Annotated[areas.AreaLevel, Query()] = "district",
     survey_year: Annotated[
-        int | None, Query(description="CE or BE; gives campaign dates and overdue")
+        CEYear | None, Query(description="CE or BE; gives campaign dates and overdue")
     ] = None,
 ) -> Any:
     """Per sub-area: to verify, verified by category, certified, approved, returned, late and overdue."""
     area = checked_area(area, level)
     visible = visible_within(principal, area)
-    year = normalise_year(survey_year) if survey_year else None
     async with runtime.reading() as conn:
-        return await verification_progress(conn, area, level, visible, year, datetime.now(UTC))
+        return await verification_progress(conn, area, level, visible, survey_year, datetime.now(UTC))
