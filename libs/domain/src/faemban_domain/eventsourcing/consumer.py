@@ -198,6 +198,9 @@ class ConsumerRunner:
             check_contract(e)
         token_c = context.correlation_id.set(wanted[0].correlationid)
         token_k = context.causation_id.set(wanted[0].id)
+        # events this consumer records were caused by an event, not a user: the consumer is
+        # their actor (the user behind the cause is in the causing event's own store)
+        token_a = context.actor.set(f"system:{self.spec.name}")
         try:
             if self.spec.batch_handler is not None and len(wanted) > 1:
                 await self.spec.batch_handler(conn, wanted, self.spec.tables)
@@ -209,6 +212,7 @@ class ConsumerRunner:
         finally:
             context.correlation_id.reset(token_c)
             context.causation_id.reset(token_k)
+            context.actor.reset(token_a)
         PROCESSED.labels(self.spec.name, "processed").inc(len(wanted))
 
     async def _process_one(self, record: Record) -> None:
