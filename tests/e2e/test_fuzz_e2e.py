@@ -3,8 +3,8 @@
 Each operation gets bounded examples from a fixed seed, positive and negative data, and
 each answer must hold: no server error, a status code the OpenAPI declares, the declared
 content type, a body matching the declared schema (problem+json for errors). The token
-holds every role in two provinces, so deep paths (writes, personal reads, reports) are
-reached, not only the 403 at the door; a second pass sends no token at all.
+holds every role but admin in province 50 (Chiang Mai, counted by no other test), so deep
+paths (writes, personal reads, reports) are reached, not only the 403 at the door.
 
 Driven through ``APIOperation.as_strategy`` (one hypothesis run per operation) because
 schemathesis' pytest fixture mode does not run on pytest 9.
@@ -39,7 +39,9 @@ def test_no_operation_answers_a_server_error_or_breaks_its_schema(
     embedded_stack: Stack, mode: GenerationMode
 ) -> None:
     schema = schemathesis.openapi.from_url(f"{embedded_stack.url('registry')}/openapi.json")
-    token = embedded_stack.auth(list(ROLES), ["34", "46"])
+    # every role but admin (whose scope is the whole country), in a province no other test counts:
+    # what the fuzz manages to create must not change another test's exact totals
+    token = embedded_stack.auth([r for r in ROLES if r != "admin"], ["50"])
     failures: dict[str, str] = {}
     statuses: dict[int, int] = {}
     operations = 0
@@ -69,5 +71,5 @@ def test_no_operation_answers_a_server_error_or_breaks_its_schema(
         f"\n[fuzz] {mode.value}: {sum(statuses.values())} calls, statuses {sorted(statuses.items())}\n"
     )
     # the run went past the door: successes and refusals of bad input both occurred
-    assert statuses.get(200, 0) + statuses.get(201, 0) > 0 and statuses.get(422, 0) > 0
+    assert any(200 <= status < 300 for status in statuses) and statuses.get(422, 0) > 0
     assert failures == {}, "\n\n".join(f"{k}: {v}" for k, v in failures.items())

@@ -273,12 +273,12 @@ async def test_a_retried_creating_post_creates_one_resource(stack: Stack, tmp_pa
 async def test_an_xlsx_register_imports_through_the_api(stack: Stack, tmp_path: Path) -> None:
     path = tmp_path / "register.xlsx"
     stack.cli(
-        "demo-data", "--province", "40", "--households", "5", "--xlsx", "--out", str(path), "--seed", "41"
+        "demo-data", "--province", "49", "--households", "5", "--xlsx", "--out", str(path), "--seed", "41"
     )
     renamed = tmp_path / "upload"  # no suffix: the content decides
     renamed.write_bytes(path.read_bytes())
     async with httpx.AsyncClient(timeout=60) as client:
-        status = await run_import(stack, client, renamed, ["40"])
+        status = await run_import(stack, client, renamed, ["49"])
     assert status["status"] == "done", status["errors"][:5]
     assert status["rows_accepted"] == 5 and status["errors_total"] == 0
 
