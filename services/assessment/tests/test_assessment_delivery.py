@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,40 +18,19 @@ from faemban_assessment.adapters.tables import metadata as assessment_tables
 from faemban_assessment.service import ASSESS
 from faemban_domain.events.contracts import MemberFacts
 from faemban_domain.events.envelope import CloudEvent
-from faemban_domain.eventsourcing.broker import Broker, KafkaBroker, LocalBroker, OutgoingRecord
+from faemban_domain.eventsourcing.broker import Broker, OutgoingRecord
 from faemban_domain.eventsourcing.consumer import ConsumerRunner
-from faemban_domain.eventsourcing.tables import metadata as platform_tables
-from faemban_domain.platform.db import make_engine
-from faemban_domain.testing import Running, eventually
-
-
-@dataclass
-class Backend:
-    engine: AsyncEngine
-    broker: Broker
-    topic: str
+from faemban_domain.testing import Backend, Running, delivery_backend, eventually
 
 
 @pytest.fixture(params=[pytest.param("kafka", marks=pytest.mark.integration), "embedded"])
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
-    broker: Broker
+    url, bootstrap = None, None
     if request.param == "kafka":
         create_database: Callable[[str], Awaitable[str]] = request.getfixturevalue("create_database")
-        url = await create_database("assessment")
-        broker = KafkaBroker(request.getfixturevalue("kafka_bootstrap"), partitions=3)
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path / 'a.sqlite'}"
-        broker = LocalBroker(tmp_path / "bus.sqlite")
-    engine = make_engine(url)
-    async with engine.begin() as conn:
-        await conn.run_sync(platform_tables.create_all)
-        await conn.run_sync(assessment_tables.create_all)
-    # A topic of this test's own: the registry topic of the shared broker belongs to the e2e stacks.
-    topic = f"test.registry.{uuid.uuid4().hex[:8]}.v1"
-    await broker.ensure_topics([topic])
-    yield Backend(engine, broker, topic)
-    await engine.dispose()
-    await broker.close()
+        url, bootstrap = await create_database("assessment"), request.getfixturevalue("kafka_bootstrap")
+    async with delivery_backend(tmp_path, assessment_tables, url, bootstrap) as backend:
+        yield backend
 
 
 def _records(topic: str, events: Sequence[CloudEvent]) -> list[OutgoingRecord]:

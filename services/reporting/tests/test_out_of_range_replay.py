@@ -11,51 +11,30 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from faemban_domain.events.envelope import CloudEvent
-from faemban_domain.eventsourcing.broker import Broker, KafkaBroker, LocalBroker, OutgoingRecord
+from faemban_domain.eventsourcing.broker import OutgoingRecord
 from faemban_domain.eventsourcing.consumer import ConsumerRunner, dlq_topic
-from faemban_domain.eventsourcing.tables import metadata as platform_tables
-from faemban_domain.platform.db import make_engine
-from faemban_domain.testing import Running, eventually
+from faemban_domain.testing import Backend, Running, delivery_backend, eventually
 from faemban_reporting.adapters.tables import metadata as reporting_tables
 from faemban_reporting.adapters.tables import register_village_totals
 from faemban_reporting.domain.projections import REGISTERED
 from faemban_reporting.service import REGISTER
 
 
-@dataclass
-class Backend:
-    engine: AsyncEngine
-    broker: Broker
-    topic: str
-
-
 @pytest.fixture(params=[pytest.param("kafka", marks=pytest.mark.integration), "embedded"])
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
-    broker: Broker
+    url, bootstrap = None, None
     if request.param == "kafka":
         create_database: Callable[[str], Awaitable[str]] = request.getfixturevalue("create_database")
-        url = await create_database("reporting")
-        broker = KafkaBroker(request.getfixturevalue("kafka_bootstrap"), partitions=3)
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite'}"
-        broker = LocalBroker(tmp_path / "bus.sqlite")
-    engine = make_engine(url)
-    async with engine.begin() as conn:
-        await conn.run_sync(platform_tables.create_all)
-        await conn.run_sync(reporting_tables.create_all)
-    topic = f"test.registry.{uuid.uuid4().hex[:8]}.v1"
-    await broker.ensure_topics([topic, dlq_topic(topic)])
-    yield Backend(engine, broker, topic)
-    await engine.dispose()
-    await broker.close()
+        url, bootstrap = await create_database("reporting"), request.getfixturevalue("kafka_bootstrap")
+    async with delivery_backend(tmp_path, reporting_tables, url, bootstrap) as backend:
+        yield backend
 
 
 def registered(hid: str, members: object, **extra: object) -> CloudEvent:

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
-from faemban_domain.eventsourcing.consumer import ConsumerRunner
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from faemban_domain.eventsourcing.broker import Broker, KafkaBroker, LocalBroker
+from faemban_domain.eventsourcing.consumer import ConsumerRunner, dlq_topic
+from faemban_domain.eventsourcing.tables import metadata as platform_tables
+from faemban_domain.platform.db import make_engine
 
 
 async def eventually(
@@ -35,3 +45,38 @@ class Running:
             await asyncio.wait_for(self.task, 30)
         except TimeoutError:
             self.task.cancel()
+
+
+@dataclass
+class Backend:
+    """A service's database and a broker with a topic of the test's own."""
+
+    engine: AsyncEngine
+    broker: Broker
+    topic: str
+
+
+@asynccontextmanager
+async def delivery_backend(
+    tmp_path: Path, tables: sa.MetaData, database_url: str | None = None, kafka_bootstrap: str | None = None
+) -> AsyncIterator[Backend]:
+    """Real PostgreSQL + Kafka when given, else the embedded wiring (SQLite + the local log).
+
+    The topic is the test's own: the service topics of the shared broker belong to the e2e stacks.
+    """
+    broker: Broker
+    if kafka_bootstrap:
+        broker = KafkaBroker(kafka_bootstrap, partitions=3)
+    else:
+        broker = LocalBroker(tmp_path / "bus.sqlite")
+    engine = make_engine(database_url or f"sqlite+aiosqlite:///{tmp_path / 'service.sqlite'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(platform_tables.create_all)
+        await conn.run_sync(tables.create_all)
+    topic = f"test.registry.{uuid.uuid4().hex[:8]}.v1"
+    await broker.ensure_topics([topic, dlq_topic(topic)])
+    try:
+        yield Backend(engine, broker, topic)
+    finally:
+        await engine.dispose()
+        await broker.close()
