@@ -93,12 +93,6 @@ def baht_problem(value: float | None) -> str | None:
     return None
 
 
-def _finite(value: float) -> float:
-    if not math.isfinite(value):
-        raise ValueError("must be a finite number")
-    return value
-
-
 HouseholdId = Annotated[
     str,
     Field(min_length=1, max_length=40, pattern=HOUSEHOLD_ID_PATTERN, examples=["TP34000000001"]),
@@ -111,13 +105,12 @@ AreaCodeValue = Annotated[str, Field(pattern=r"^[0-9]{2}([0-9]{2}){0,3}$")]
 Members = Annotated[int, Field(ge=1, le=MAX_MEMBERS)]
 Count = Annotated[int, Field(ge=0, le=MAX_MEMBERS)]
 """A count of people within a household (never more than its members)."""
-Baht = Annotated[float, Field(ge=0, le=MAX_BAHT, allow_inf_nan=False), AfterValidator(_finite)]
+Baht = Annotated[float, Field(ge=0, le=MAX_BAHT, allow_inf_nan=False)]
 Age = Annotated[int, Field(ge=0, le=MAX_AGE)]
 EventYear = Annotated[int, Field(ge=YEAR_FLOOR, le=YEAR_CEILING)]
 """A CE year inside an event (static, so that a replay never depends on configuration)."""
 KnownYear = Annotated[int, Field(ge=YEAR_FLOOR, le=YEAR_CEILING), AfterValidator(_known_year)]
 """A CE year a request names: within the catalogue's years ± 1."""
-Int64 = Annotated[int, Field(ge=0, le=INT64_MAX)]
 
 
 def _zoned(value: datetime) -> datetime:
@@ -126,4 +119,3 @@ def _zoned(value: datetime) -> datetime:
 
 Instant = Annotated[datetime, AfterValidator(_zoned)]
 """A moment, always with its zone: stores that drop it (SQLite) hold UTC, so it is UTC."""
-Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]

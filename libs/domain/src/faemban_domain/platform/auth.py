@@ -83,17 +83,17 @@ class Principal:
         """An area filter must itself lie within the caller's scope."""
         self.ensure_area(area)
 
+    def _works_in(self, area_code: str) -> bool:
+        """A field role granted an area holding ``area_code`` (admin's "all" is not field work)."""
+        return bool(self.roles & FIELD_ROLES) and any(area_code.startswith(a) for a in self.areas)
+
     def sees_household(self, area_code: str, assigned: bool = False) -> bool:
         """May the caller see this household at all (without its personal fields)?"""
-        if self.is_admin:
-            return True
-        in_area = any(area_code.startswith(a) for a in self.areas)
-        return bool(self.roles & FIELD_ROLES) and in_area or bool(self.roles & ASSIGNED_ROLES) and assigned
+        return self.is_admin or self._works_in(area_code) or bool(self.roles & ASSIGNED_ROLES) and assigned
 
     def reads_personal(self, area_code: str, assigned: bool = False) -> bool:
         """May the caller read the household's personal data (names, ids, pins, photos)?"""
-        in_area = any(area_code.startswith(a) for a in self.areas)
-        return bool(self.roles & FIELD_ROLES) and in_area or "mentor" in self.roles and assigned
+        return self._works_in(area_code) or "mentor" in self.roles and assigned
 
     def ensure_household(self, household_id: str, area_code: str, assigned: bool = False) -> None:
         """404 for a household the caller may not see: neither its existence nor its area is told."""

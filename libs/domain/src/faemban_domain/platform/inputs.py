@@ -11,7 +11,7 @@ from fractions import Fraction
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import BeforeValidator, Field
 
 from faemban_domain import bounds
 from faemban_domain.thai import normalise_year, thai_digits_to_arabic
@@ -33,12 +33,7 @@ def _be_year(value: Any) -> Any:
     return value
 
 
-CEYear = Annotated[
-    int,
-    BeforeValidator(_be_year),
-    Field(ge=bounds.YEAR_FLOOR, le=bounds.YEAR_CEILING, description="CE or BE (พ.ศ.) year"),
-    AfterValidator(bounds._known_year),
-]
+CEYear = Annotated[bounds.KnownYear, BeforeValidator(_be_year), Field(description="CE or BE (พ.ศ.) year")]
 """A survey or cohort year as entered on Thai forms (BE ≥ 2400 or CE), stored CE,
 within the indicator catalogue's years ± 1."""
 AreaCode = Annotated[

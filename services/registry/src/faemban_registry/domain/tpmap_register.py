@@ -210,13 +210,10 @@ class RegisterParser:
         values = {name: _text(cells[pos]) if pos < width else "" for name, pos in self.positions.items()}
         c = _Cells(row, values)
         household_id = c.text("household_id", required=True, max_len=40)
-        if household_id is not None and bounds.household_id_problem(household_id):
-            c.error("household_id", bounds.household_id_problem(household_id) or "")
+        if household_id is not None and (id_problem := bounds.household_id_problem(household_id)):
+            c.error("household_id", id_problem)
             household_id = None
         cohort = c.integer("cohort_year", False, 1900, 2700)
-        if cohort is not None and bounds.year_problem(normalise_year(cohort)):
-            c.error("cohort_year", bounds.year_problem(normalise_year(cohort)) or "")
-            cohort = None
         if cohort is None and not c.errors:
             cohort = self.default_cohort_year
         if cohort is not None:

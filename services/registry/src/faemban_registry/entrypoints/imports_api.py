@@ -6,16 +6,14 @@ import hashlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from faemban_domain import bounds
 from faemban_domain.errors import FieldError, InvalidInput, NotFound
 from faemban_domain.platform.auth import Principal, require_roles
 from faemban_domain.platform.idempotency import Idempotency, IdempotencyKey
-from faemban_domain.platform.inputs import UuidKey
+from faemban_domain.platform.inputs import CEYear, UuidKey
 from faemban_domain.platform.problems import ProblemError
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
-from faemban_domain.thai import normalise_year, thai_digits_to_arabic
 from faemban_registry.service_layer.imports import MAX_ERRORS_KEPT, ImportJobs
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
@@ -50,6 +48,9 @@ class ImportStatus(BaseModel):
     next_errors_offset: int | None = Field(description="where the next page of errors starts")
 
 
+_CE_YEAR: TypeAdapter[int] = TypeAdapter(CEYear)
+
+
 def jobs(runtime: ServiceRuntime) -> ImportJobs:
     job_runner: ImportJobs = runtime.state["imports"]
     return job_runner
@@ -67,12 +68,10 @@ async def import_tpmap_register(
 ) -> Any:
     year: int | None = None
     if cohort_year not in (None, ""):
-        text = thai_digits_to_arabic(cohort_year or "").strip()
-        if not text.isdigit():
-            raise InvalidInput([FieldError("cohort_year", "is not a year")])
-        year = normalise_year(int(text))
-        if problem := bounds.year_problem(year):
-            raise InvalidInput([FieldError("cohort_year", problem)])
+        try:  # the form field is text (it may be left empty): the year rules are CEYear's
+            year = _CE_YEAR.validate_python(cohort_year)
+        except ValidationError as exc:
+            raise InvalidInput([FieldError("cohort_year", exc.errors()[0]["msg"])]) from None
     runner = jobs(runtime)
     target = runner.new_upload_path()
     size = 0

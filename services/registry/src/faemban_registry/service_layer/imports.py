@@ -161,7 +161,7 @@ class ImportJobs:
             await self._finish(import_id, "failed", Rejection([RowError(0, "file", message)]), 0)
         # ended (done or failed): a stop or crash before this line leaves the file to resume from
         if not self.keep_uploads:
-            (self.files / import_id).unlink(missing_ok=True)
+            await asyncio.to_thread((self.files / import_id).unlink, True)
 
     async def _run(self, import_id: str) -> None:
         async with self.runtime.reading() as conn:
