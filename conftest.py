@@ -20,6 +20,16 @@ import pytest
 HOW = "start them with `deploy/local/infra.sh up` and `eval $(deploy/local/infra.sh env)`, or run `make test`"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_catalogue_settings() -> Iterator[None]:
+    """A test that changes FAEMBAN_RULE_SETS / FAEMBAN_CAMPAIGN_CALENDAR leaves no cached copy."""
+    from faemban_domain.platform.settings import catalogue_settings
+
+    catalogue_settings.cache_clear()
+    yield
+    catalogue_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def postgres_base_url() -> str:
     url = os.environ.get("FAEMBAN_TEST_POSTGRES_URL")

@@ -17,6 +17,7 @@ from faemban_domain.errors import NotFound, StateConflict
 from faemban_domain.events.contracts import MemberFacts
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.platform.auth import Principal
+from faemban_domain.platform.settings import catalogue_settings
 
 DISTRICT = Principal(sub="d1", roles=frozenset({"district_officer"}), areas=("3407",))
 READER = Principal(sub="p1", roles=frozenset({"province_officer"}), areas=("34",))
@@ -105,6 +106,7 @@ async def test_a_new_survey_year_with_a_higher_threshold_reassesses_without_losi
             }
         ),
     )
+    catalogue_settings.cache_clear()
     reassessed_at = at(100)
     engine_tx = engine.begin
     report = await handlers.reassess_all(engine_tx, assessments, 2030, reassessed_at, batch=1)
@@ -214,6 +216,7 @@ async def test_sustainable_after_two_surviving_yearly_assessments_after_the_plan
             }
         ),
     )
+    catalogue_settings.cache_clear()
     adult = MemberFacts(age=40, has_occupation=True, annual_income=60_000)
     await consume(engine, registered("H1"), verified("H1", [adult], ["living.tidy_home"], when=1))
     await consume(engine, plan_event("created", "H1", 2, mentor_team_id="T1", items=[]))

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from faemban_domain.errors import InvalidInput, NotFound, StateConflict
 from faemban_domain.platform.auth import Principal
-from faemban_registry.adapters import access_log
+from faemban_registry.adapters import access_log, images
 from faemban_registry.adapters.blobs import LocalBlobStore, blob_store
 from faemban_registry.adapters.event_store import households
 from faemban_registry.domain import photos
@@ -33,17 +33,17 @@ def image(fmt: str, size: tuple[int, int] = (40, 30)) -> bytes:
 
 
 def test_type_is_decided_by_content() -> None:
-    assert photos.prepare(image("JPEG")).content_type == "image/jpeg"
-    assert photos.prepare(image("PNG")).content_type == "image/png"
+    assert images.prepare(image("JPEG")).content_type == "image/jpeg"
+    assert images.prepare(image("PNG")).content_type == "image/png"
     for bad in (b"%PDF-1.7 not an image", image("GIF"), image("JPEG")[:200], b""):
         with pytest.raises(InvalidInput) as err:
-            photos.prepare(bad)
+            images.prepare(bad)
         assert err.value.errors[0].field == "file"
 
 
 def test_too_big_is_refused_before_decoding() -> None:
     with pytest.raises(InvalidInput, match="at most 10,485,760"):
-        photos.prepare(b"\xff\xd8\xff" + b"0" * photos.MAX_BYTES)
+        images.prepare(b"\xff\xd8\xff" + b"0" * photos.MAX_BYTES)
 
 
 async def test_five_photos_per_household_and_scoped_logged_reads(engine: AsyncEngine, tmp_path: Path) -> None:
@@ -56,13 +56,13 @@ async def test_five_photos_per_household_and_scoped_logged_reads(engine: AsyncEn
     for _ in range(photos.MAX_PHOTOS):
         async with engine.begin() as conn:
             row = await handlers.add_photo(
-                conn, households, blobs, TEAM, "P1", "house", photos.prepare(image("PNG"))
+                conn, households, blobs, TEAM, "P1", "house", images.prepare(image("PNG"))
             )
             ids.append(row["photo_id"])
     async with engine.begin() as conn:
         with pytest.raises(StateConflict):
             await handlers.add_photo(
-                conn, households, blobs, TEAM, "P1", "house", photos.prepare(image("PNG"))
+                conn, households, blobs, TEAM, "P1", "house", images.prepare(image("PNG"))
             )
     async with engine.begin() as conn:
         with pytest.raises(NotFound):
@@ -119,7 +119,7 @@ def test_a_decompression_bomb_is_refused_from_its_header(side: int) -> None:
     assert len(data) < 100_000
     before, started = _rss_mb(), time.perf_counter()
     with pytest.raises(InvalidInput, match="pixels|readable") as err:
-        photos.prepare(data)
+        images.prepare(data)
     assert err.value.errors[0].field == "file"
     assert time.perf_counter() - started < 2 and _rss_mb() - before < 100
 
@@ -131,7 +131,7 @@ def test_exif_and_its_gps_position_are_not_kept() -> None:
     buf = io.BytesIO()
     Image.new("RGB", (40, 30), (10, 20, 30)).save(buf, format="JPEG", exif=exif)
     assert Image.open(io.BytesIO(buf.getvalue())).getexif().get_ifd(0x8825)  # the input has a position
-    kept = photos.prepare(buf.getvalue())
+    kept = images.prepare(buf.getvalue())
     reopened = Image.open(io.BytesIO(kept.data))
     assert kept.content_type == "image/jpeg" and reopened.size == (40, 30)
     assert not reopened.getexif() and "exif" not in reopened.info

@@ -21,9 +21,9 @@ from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.eventsourcing.broker import OutgoingRecord
 from faemban_domain.eventsourcing.consumer import ConsumerRunner, dlq_topic
 from faemban_domain.testing import Backend, Running, delivery_backend, eventually
+from faemban_reporting.adapters.projections import REGISTERED
 from faemban_reporting.adapters.tables import metadata as reporting_tables
 from faemban_reporting.adapters.tables import register_village_totals
-from faemban_reporting.domain.projections import REGISTERED
 from faemban_reporting.service import REGISTER
 
 

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.platform.db import make_engine
+from faemban_reporting.adapters.projections import REGISTERED, project_register, project_register_batch
 from faemban_reporting.adapters.tables import metadata, register_households, register_village_totals
-from faemban_reporting.domain.projections import REGISTERED, project_register, project_register_batch
 
 TABLES = {"register_households": register_households, "register_village_totals": register_village_totals}
 

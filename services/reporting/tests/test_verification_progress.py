@@ -11,11 +11,11 @@ from test_register_projection import registered
 
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.platform.db import make_engine
+from faemban_reporting.adapters import progress_projection as vp
+from faemban_reporting.adapters.projections import MOVED, project_register
 from faemban_reporting.adapters.tables import metadata, register_households, register_village_totals
 from faemban_reporting.adapters.tables import verification_households as progress
-from faemban_reporting.domain import verification_progress as vp
-from faemban_reporting.domain.projections import MOVED, project_register
-from faemban_reporting.service_layer.verification_progress import verification_progress
+from faemban_reporting.service_layer.queries.verification_progress import verification_progress
 
 TABLES = {"verification_households": progress}
 

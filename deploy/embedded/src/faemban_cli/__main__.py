@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 
+from faemban_cli.settings import CliSettings
 from faemban_domain.platform.auth import ROLES, ensure_dev_keypair, mint_token
 from faemban_domain.platform.settings import PlatformSettings
 
@@ -84,21 +84,15 @@ def _token(args: argparse.Namespace) -> None:
 
 def _rebuild(args: argparse.Namespace) -> None:
     from faemban_cli.specs import BY_NAME
-    from faemban_domain.eventsourcing.broker import Broker, KafkaBroker, LocalBroker
     from faemban_domain.platform.service import ServiceRuntime
-    from faemban_domain.platform.settings import database_url_for, sqlite_url
+    from faemban_domain.platform.wiring import database_url, make_broker
 
     settings = PlatformSettings()
     spec = BY_NAME[args.service]
 
     async def go() -> None:
-        broker: Broker = (
-            KafkaBroker(settings.kafka_bootstrap_servers, settings.kafka_partitions)
-            if settings.kafka_bootstrap_servers
-            else LocalBroker(settings.var_dir / "bus.sqlite")
-        )
-        url = database_url_for(spec.name, allow_generic=True) or sqlite_url(settings.var_dir, spec.name)
-        runtime = ServiceRuntime(spec, settings, url, broker)
+        broker = make_broker(settings)
+        runtime = ServiceRuntime(spec, settings, database_url(settings, spec.name, embedded=False), broker)
         await runtime.migrate()
         try:
             report = await runtime.rebuild(args.projection)
@@ -140,7 +134,7 @@ def _import(args: argparse.Namespace) -> None:
 
     from faemban_cli.client import import_register
 
-    token = args.token or os.environ.get("FAEMBAN_TOKEN")
+    token = args.token or CliSettings().token
     if not token:
         settings = PlatformSettings()
         private_pem, _ = ensure_dev_keypair(settings.var_dir)
@@ -173,14 +167,15 @@ def _import(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    cli = CliSettings()
     parser = argparse.ArgumentParser(prog="faemban", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser(
         "run", help="all five services in one process (embedded unless KAFKA_BOOTSTRAP_SERVERS is set)"
     )
-    p.add_argument("--host", default=os.environ.get("FAEMBAN_HOST", "127.0.0.1"))
-    p.add_argument("--port", type=int, default=int(os.environ.get("FAEMBAN_PORT", "8000")))
+    p.add_argument("--host", default=cli.host)
+    p.add_argument("--port", type=int, default=cli.port)
     p.add_argument("--demo", action="store_true", help="load a generated TPMAP register once started")
     p.add_argument("--demo-province", default="34", help="default 34, Ubon Ratchathani (seed 001)")
     p.add_argument("--demo-households", type=int, default=15_689, help="default: Ubon's 2019 register size")
@@ -219,7 +214,7 @@ def main(argv: list[str] | None = None) -> None:
 
     p = sub.add_parser("import", help="upload a TPMAP register and follow it to the end")
     p.add_argument("file")
-    p.add_argument("--url", default=os.environ.get("FAEMBAN_URL", "http://127.0.0.1:8000"))
+    p.add_argument("--url", default=cli.url)
     p.add_argument("--token", default=None)
     p.add_argument("--cohort-year", default=None)
     p.set_defaults(func=_import)

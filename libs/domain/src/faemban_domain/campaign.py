@@ -11,11 +11,12 @@ the registry, planning and reporting all ask this module, so they agree.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from typing import Literal
+
+from faemban_domain.platform.settings import catalogue_settings
 
 Step = Literal["verify", "district", "province", "plans"]
 BANGKOK = timezone(timedelta(hours=7), "Asia/Bangkok")
@@ -70,7 +71,7 @@ def _configured(raw: str) -> dict[int, dict[str, date]]:
 
 def calendar(survey_year: int, configured: str | None = None) -> CampaignCalendar:
     """The calendar of a survey year: configured dates over the default ones."""
-    raw = configured if configured is not None else os.environ.get("FAEMBAN_CAMPAIGN_CALENDAR", "")
+    raw = configured if configured is not None else catalogue_settings().campaign_calendar
     base = default_calendar(survey_year)
     dates = _configured(raw).get(survey_year, {}) if raw.strip() else {}
     unknown = set(dates) - {"verify_by", "district_by", "province_by", "plans_by"}

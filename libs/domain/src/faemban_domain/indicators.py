@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from faemban_domain.platform.settings import catalogue_settings
 
 Dimension = Literal["health", "living", "education", "income", "access"]
 DIMENSIONS: tuple[Dimension, ...] = ("health", "living", "education", "income", "access")
@@ -275,7 +276,7 @@ def _catalogue(configured: str = "") -> tuple[tuple[DimensionInfo, ...], tuple[R
 
 
 def _current(configured: str | None = None) -> tuple[tuple[DimensionInfo, ...], tuple[RuleSet, ...]]:
-    setting = configured if configured is not None else os.environ.get("FAEMBAN_RULE_SETS", "")
+    setting = configured if configured is not None else catalogue_settings().rule_sets
     return _catalogue(_configured_text(setting))
 
 

@@ -18,6 +18,7 @@ from faemban_domain.eventsourcing.broker import Broker, KafkaBroker, LocalBroker
 from faemban_domain.eventsourcing.relay import OutboxRelay
 from faemban_domain.eventsourcing.store import EventStore, NewEvent, Publication, RecordedEvent
 from faemban_domain.platform.db import make_engine
+from faemban_domain.platform.settings import PlatformSettings
 
 
 def public(ev: RecordedEvent) -> Publication:
@@ -41,7 +42,7 @@ async def main(mode: str, url: str, broker_spec: str, topic: str) -> None:
         broker = broker_from(broker_spec)
         publisher = broker.publisher()
         await publisher.start()
-        relay = OutboxRelay("test", engine, publisher)
+        relay = OutboxRelay("test", engine, publisher, fault_point=PlatformSettings().fault_injection)
         while await relay.run_once():
             pass
         await publisher.stop()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from faemban_domain.events.contracts import REGISTRY_TOPIC
@@ -15,21 +14,23 @@ from faemban_registry.entrypoints.certification_api import router as certificati
 from faemban_registry.entrypoints.imports_api import router as imports_router
 from faemban_registry.entrypoints.photos_api import router as photos_router
 from faemban_registry.service_layer.imports import ImportJobs
+from faemban_registry.settings import RegistrySettings
 
 
 async def start_import_jobs(runtime: ServiceRuntime) -> None:
     jobs = ImportJobs(
         runtime,
         runtime.settings.var_dir / "registry-imports",
-        keep_uploads=os.environ.get("FAEMBAN_REGISTRY_KEEP_UPLOADS", "").lower() in ("1", "true", "yes"),
+        keep_uploads=RegistrySettings().keep_uploads,
     )
     runtime.state["imports"] = jobs
     await jobs.resume_unfinished()
 
 
 async def open_blob_store(runtime: ServiceRuntime) -> None:
+    settings = RegistrySettings()
     runtime.state["blobs"] = blob_store(
-        os.environ.get("FAEMBAN_REGISTRY_BLOB_STORE"), runtime.settings.var_dir
+        settings.blob_store, runtime.settings.var_dir, settings.s3_endpoint_url
     )
 
 

@@ -7,14 +7,8 @@ from pathlib import Path
 from faemban_domain.events.contracts import REGISTRY_TOPIC, TOPICS
 from faemban_domain.eventsourcing.consumer import ConsumerSpec
 from faemban_domain.platform.service import ServiceSpec
-from faemban_reporting.adapters.tables import (
-    register_households,
-    register_village_totals,
-    timeline_events,
-    verification_households,
-)
-from faemban_reporting.domain import verification_progress
-from faemban_reporting.domain.projections import (
+from faemban_reporting.adapters import progress_projection
+from faemban_reporting.adapters.projections import (
     FIELD_STATUS,
     MOVED,
     REGISTERED,
@@ -22,6 +16,12 @@ from faemban_reporting.domain.projections import (
     project_register_batch,
     project_timeline,
     project_timeline_batch,
+)
+from faemban_reporting.adapters.tables import (
+    register_households,
+    register_village_totals,
+    timeline_events,
+    verification_households,
 )
 from faemban_reporting.entrypoints.api import router
 
@@ -43,10 +43,10 @@ REGISTER = ConsumerSpec(
 PROGRESS = ConsumerSpec(
     name="reporting.verification-progress",
     topics=[REGISTRY_TOPIC],
-    handler=verification_progress.project_progress,
-    batch_handler=verification_progress.project_progress_batch,
+    handler=progress_projection.project_progress,
+    batch_handler=progress_projection.project_progress_batch,
     tables={"verification_households": verification_households},
-    event_types=verification_progress.EVENT_TYPES,
+    event_types=progress_projection.EVENT_TYPES,
 )
 
 SPEC = ServiceSpec(

@@ -30,15 +30,6 @@ RELAYED = Counter("faemban_relay_published_total", "Events published from the ou
 _RELAY_LOCK_ID = 0x6661656D  # "faem"
 
 
-def _fault(point: str) -> None:
-    """Crash-test hook: FAEMBAN_FAULT_INJECTION=<point> kills the process here.
-
-    Used only by the kill -9 tests; unset in every other run.
-    """
-    if os.environ.get("FAEMBAN_FAULT_INJECTION") == point:
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
 class OutboxRelay:
     def __init__(
         self,
@@ -47,13 +38,21 @@ class OutboxRelay:
         publisher: Publisher,
         batch_size: int = 5000,
         idle_interval: float = 0.2,
+        fault_point: str | None = None,
     ) -> None:
         self.service = service
+        self.fault_point = fault_point
+        """Crash-test hook (``FAEMBAN_FAULT_INJECTION``): the process kills itself at this
+        point. Used only by the kill -9 tests; None in every other run."""
         self.engine = engine
         self.publisher = publisher
         self.batch_size = batch_size
         self.idle_interval = idle_interval
         self._wake = asyncio.Event()
+
+    def _fault(self, point: str) -> None:
+        if self.fault_point == point:
+            os.kill(os.getpid(), signal.SIGKILL)
 
     def wake(self) -> None:
         """Called after a commit that wrote to the outbox, to skip the idle wait."""
@@ -80,9 +79,9 @@ class OutboxRelay:
                 OutgoingRecord(row.topic, row.key, row.value, tuple(headers_of(json.loads(row.value))))
                 for row in rows
             ]
-            _fault("relay.before_publish")
+            self._fault("relay.before_publish")
             await self.publisher.publish(records)
-            _fault("relay.after_publish")
+            self._fault("relay.after_publish")
             # Delete exactly what was read: a lower id may still be uncommitted.
             ids = [r.id for r in rows]
             if conn.dialect.name == "postgresql":

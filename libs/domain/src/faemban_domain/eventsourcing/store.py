@@ -10,9 +10,8 @@ only if its state change committed (ADR 0002).
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from faemban_domain import context
 from faemban_domain.events.contracts import contract_for
 from faemban_domain.events.envelope import CloudEvent, assert_no_personal_data
+from faemban_domain.eventsourcing.records import NewEvent as NewEvent
+from faemban_domain.eventsourcing.records import RecordedEvent as RecordedEvent
 from faemban_domain.eventsourcing.sql import bulk_insert
 from faemban_domain.eventsourcing.tables import event_store, outbox
 
@@ -34,26 +35,6 @@ class ConcurrencyError(Exception):
         super().__init__(f"stream {stream_id} has moved past version {expected_version}")
         self.stream_id = stream_id
         self.expected_version = expected_version
-
-
-@dataclass(frozen=True, slots=True)
-class NewEvent:
-    type: str
-    data: dict[str, Any]
-    event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-
-
-@dataclass(frozen=True, slots=True)
-class RecordedEvent:
-    stream_id: str
-    version: int
-    position: int | None
-    """Global order; None when written by the bulk COPY path (read it back if needed)."""
-    event_id: str
-    type: str
-    data: dict[str, Any]
-    metadata: dict[str, Any]
-    recorded_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

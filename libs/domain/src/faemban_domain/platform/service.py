@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from faemban_domain import context
 from faemban_domain.bounds import REQUEST_ID_PATTERN
-from faemban_domain.eventsourcing.broker import Broker, KafkaBroker, LocalBroker, Publisher
+from faemban_domain.eventsourcing.broker import Broker, Publisher
 from faemban_domain.eventsourcing.consumer import ConsumerRunner, ConsumerSpec
 from faemban_domain.eventsourcing.projection import RebuildReport, rebuild_projection
 from faemban_domain.eventsourcing.relay import OutboxRelay
@@ -37,7 +37,8 @@ from faemban_domain.platform.db import READ_ONLY, ensure_database, make_engine, 
 from faemban_domain.platform.logging import configure_logging
 from faemban_domain.platform.openapi import install_openapi
 from faemban_domain.platform.problems import PROBLEM_JSON, install_problem_handlers
-from faemban_domain.platform.settings import PlatformSettings, database_url_for, sqlite_url
+from faemban_domain.platform.settings import PlatformSettings
+from faemban_domain.platform.wiring import database_url, make_broker
 
 log = structlog.get_logger("faemban.service")
 
@@ -93,7 +94,9 @@ class ServiceRuntime:
         self._publisher = self.broker.publisher()
         await self._publisher.start()
         if self.spec.publishes:
-            relay = self.relay = OutboxRelay(self.name, self.engine, self._publisher)
+            relay = self.relay = OutboxRelay(
+                self.name, self.engine, self._publisher, fault_point=self.settings.fault_injection
+            )
             self._spawn(lambda: relay.run(self._stop), "relay")
         if run_consumers:
             for cspec in self.spec.consumers:
@@ -335,20 +338,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        broker: Broker
-        if settings.kafka_bootstrap_servers:
-            broker = KafkaBroker(
-                settings.kafka_bootstrap_servers,
-                settings.kafka_partitions,
-                settings.kafka_replication_factor,
-            )
-        else:
-            broker = LocalBroker(settings.var_dir / "bus.sqlite")
+        broker = make_broker(settings)
         runtimes: dict[str, ServiceRuntime] = {}
         for spec in specs:
-            url = database_url_for(spec.name, allow_generic=not embedded) or sqlite_url(
-                settings.var_dir, spec.name
-            )
+            url = database_url(settings, spec.name, embedded=embedded)
             runtimes[spec.name] = ServiceRuntime(spec, settings, url, broker)
         app.state.runtimes = runtimes
         app.state.token_verifier = TokenVerifier(settings)

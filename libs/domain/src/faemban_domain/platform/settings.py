@@ -1,7 +1,12 @@
-"""Settings from environment variables (pydantic-settings); README lists them all."""
+"""Settings from environment variables (pydantic-settings); the README's table lists them all.
+
+Every variable the code reads is a field of one of these classes: nothing else in
+``services/``, ``libs/`` or ``deploy/`` calls ``os.environ`` (a deploy test checks it).
+"""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -10,6 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class PlatformSettings(BaseSettings):
+    """What every service process reads at start (``FAEMBAN_*``)."""
+
     model_config = SettingsConfigDict(env_prefix="FAEMBAN_", extra="ignore")
 
     env: Literal["development", "production"] = "development"
@@ -30,22 +37,51 @@ class PlatformSettings(BaseSettings):
     create_database: bool = True
     """Create the service's PostgreSQL database at start when missing (development)."""
     run_consumers: bool = True
+    fault_injection: str | None = None
+    """Crash-test hook (``relay.before_publish`` / ``relay.after_publish``): the relay kills
+    its own process there. Only the kill -9 tests set it."""
+
+
+class DatabaseSettings(BaseSettings):
+    """Each service's PostgreSQL URL; ``DATABASE_URL`` serves a process that runs one service."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    database_url: str | None = None
+    registry_database_url: str | None = None
+    assessment_database_url: str | None = None
+    planning_database_url: str | None = None
+    assistance_log_database_url: str | None = None
+    reporting_database_url: str | None = None
+
+    def url_for(self, service: str, *, allow_generic: bool) -> str | None:
+        """``<SERVICE>_DATABASE_URL``, else (one service per process only) ``DATABASE_URL``."""
+        specific: str | None = getattr(self, f"{env_prefix(service).lower()}_database_url", None)
+        if specific:
+            return specific
+        return (self.database_url or None) if allow_generic else None
+
+
+class CatalogueSettings(BaseSettings):
+    """Configuration of the shared catalogue (rule sets, campaign calendar), read by every service."""
+
+    model_config = SettingsConfigDict(env_prefix="FAEMBAN_", extra="ignore")
+
+    rule_sets: str = ""
+    """Further survey years' indicator rules: inline JSON or a path to a JSON file."""
+    campaign_calendar: str = ""
+    """Campaign dates per survey year as JSON."""
+
+
+@cache
+def catalogue_settings() -> CatalogueSettings:
+    """Read once per process (the catalogue is consulted per household); tests that change
+    the environment call ``catalogue_settings.cache_clear()``."""
+    return CatalogueSettings()
 
 
 def env_prefix(service: str) -> str:
     return service.upper().replace("-", "_")
-
-
-def database_url_for(service: str, *, allow_generic: bool) -> str | None:
-    """``<SERVICE>_DATABASE_URL``, else (one service per process only) ``DATABASE_URL``."""
-    import os
-
-    specific = os.environ.get(f"{env_prefix(service)}_DATABASE_URL")
-    if specific:
-        return specific
-    if allow_generic:
-        return os.environ.get("DATABASE_URL") or None
-    return None
 
 
 def sqlite_url(var_dir: Path, service: str) -> str:

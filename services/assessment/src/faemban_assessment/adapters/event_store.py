@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from faemban_assessment.domain import household as h
 from faemban_domain.events.contracts import ASSESSMENT_TOPIC
-from faemban_domain.eventsourcing.aggregate import Repository
+from faemban_domain.eventsourcing.repository import Repository
 from faemban_domain.eventsourcing.store import EventStore, contract_view
 
 ASSESSED_V1 = "th.faemban.indicator.assessed.v1"

@@ -16,7 +16,7 @@ from faemban_assessment.domain.household import ASSESSED, HouseholdAssessment
 from faemban_domain import indicators
 from faemban_domain.errors import FieldError, InvalidInput, NotFound
 from faemban_domain.events.envelope import CloudEvent
-from faemban_domain.eventsourcing.aggregate import Repository
+from faemban_domain.eventsourcing.repository import Repository
 from faemban_domain.eventsourcing.store import ConcurrencyError
 from faemban_domain.eventsourcing.tables import event_store
 from faemban_domain.indicators import RuleSet

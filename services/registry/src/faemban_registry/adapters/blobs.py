@@ -79,7 +79,7 @@ class S3BlobStore:
         await asyncio.to_thread(self.client.delete_object, Bucket=self.bucket, Key=self._key(key))
 
 
-def blob_store(setting: str | None, var_dir: Path) -> BlobStore:
+def blob_store(setting: str | None, var_dir: Path, s3_endpoint_url: str | None = None) -> BlobStore:
     """``None`` → ``<var>/registry-blobs``; ``file:///dir``; ``s3://bucket/prefix``."""
     if not setting:
         return LocalBlobStore(var_dir / "registry-blobs")
@@ -87,7 +87,7 @@ def blob_store(setting: str | None, var_dir: Path) -> BlobStore:
     if url.scheme == "file":
         return LocalBlobStore(Path(url.path))
     if url.scheme == "s3":
-        return S3BlobStore(url.netloc, url.path, os.environ.get("FAEMBAN_S3_ENDPOINT_URL") or None)
+        return S3BlobStore(url.netloc, url.path, s3_endpoint_url or None)
     raise ValueError(
         f"FAEMBAN_REGISTRY_BLOB_STORE must be file:///dir or s3://bucket/prefix, not {setting!r}"
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from faemban_domain.events.contracts import REGISTRY_TOPIC
-from faemban_domain.eventsourcing.aggregate import Repository
+from faemban_domain.eventsourcing.repository import Repository
 from faemban_domain.eventsourcing.store import EventStore, RecordedEvent, contract_view
 from faemban_registry.domain import household as h
 

@@ -16,7 +16,8 @@ from faemban_domain.platform.inputs import HouseholdKey, UuidKey
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
 from faemban_registry.adapters.blobs import BlobStore
 from faemban_registry.adapters.event_store import households
-from faemban_registry.domain.photos import MAX_BYTES, PhotoKind, prepare
+from faemban_registry.adapters.images import prepare
+from faemban_registry.domain.photos import MAX_BYTES, PhotoKind
 from faemban_registry.service_layer import handlers
 
 router = APIRouter(prefix="/v1/households/{household_id}/photos", tags=["photos"])

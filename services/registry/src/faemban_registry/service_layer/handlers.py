@@ -17,7 +17,7 @@ from faemban_domain.campaign import CampaignCalendar
 from faemban_domain.citizen_id import normalise_citizen_id
 from faemban_domain.errors import FieldError, InvalidInput, NotFound
 from faemban_domain.events.contracts import CertificationLevel, FieldStatus, LeaveReason
-from faemban_domain.eventsourcing.aggregate import Repository
+from faemban_domain.eventsourcing.repository import Repository
 from faemban_domain.eventsourcing.store import ConcurrencyError
 from faemban_domain.platform.auth import Principal
 from faemban_registry.adapters import access_log, household_index, personal

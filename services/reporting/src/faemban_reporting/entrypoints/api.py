@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
@@ -17,9 +16,9 @@ from faemban_domain.platform.auth import AGGREGATE_ROLES, HOUSEHOLD_READERS, Pri
 from faemban_domain.platform.inputs import CEYear, HouseholdKey
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
 from faemban_reporting.adapters.exports import to_csv, to_xlsx
-from faemban_reporting.adapters.tables import register_households, timeline_events
-from faemban_reporting.service_layer.register_summary import register_summary
-from faemban_reporting.service_layer.verification_progress import verification_progress
+from faemban_reporting.service_layer.queries import households
+from faemban_reporting.service_layer.queries.register_summary import register_summary
+from faemban_reporting.service_layer.queries.verification_progress import verification_progress
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -49,19 +48,8 @@ class Timeline(BaseModel):
 
 @router.get("/v1/households/{household_id}/timeline", response_model=Timeline)
 async def household_timeline(household_id: HouseholdKey, principal: Viewer, runtime: Runtime) -> Timeline:
-    t = timeline_events
     async with runtime.reading() as conn:
-        rows = (
-            (
-                await conn.execute(
-                    sa.select(t)
-                    .where(t.c.household_id == household_id)
-                    .order_by(t.c.occurred_at, t.c.source, t.c.sequence, t.c.event_id)
-                )
-            )
-            .mappings()
-            .all()
-        )
+        rows = await households.timeline(conn, household_id)
     if not rows:
         raise NotFound(f"no events for household {household_id}")
     area_code = next((r["area_code"] for r in reversed(rows) if r["area_code"]), None)
@@ -175,26 +163,14 @@ async def household_counts(
     if areas.LEVEL_LENGTH[level] <= len(area):
         raise InvalidInput([FieldError("level", f"must be below the level of area {area}")])
     principal.ensure_scope_query(area)
-    t = register_households
-    key = sa.func.substr(t.c.area_code, 1, areas.LEVEL_LENGTH[level]).label("k")
     async with runtime.reading() as conn:
-        rows = (
-            await conn.execute(
-                sa.select(key, sa.func.count(), sa.func.sum(t.c.members))
-                .where(t.c.area_code.startswith(area))
-                .group_by(key)
-                .order_by(sa.func.count().desc(), key)
-            )
-        ).all()
+        rows = await households.household_counts(conn, area, level)
     out = []
-    for code, households, members in rows:
+    for code, count, members in rows:
         info = areas.area(code)
         out.append(
             AreaCount(
-                area_code=code,
-                area_name_th=info.name_th if info else None,
-                households=households,
-                members=int(members or 0),
+                area_code=code, area_name_th=info.name_th if info else None, households=count, members=members
             )
         )
     return HouseholdCounts(area=area, level=level, rows=out)

@@ -1,0 +1,21 @@
+"""The registry's own settings; the platform's are ``faemban_domain.platform.settings``."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class RegistrySettings(BaseSettings):
+    """The registry's own settings (``FAEMBAN_REGISTRY_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="FAEMBAN_REGISTRY_", extra="ignore")
+
+    keep_uploads: bool = False
+    """Keep an uploaded register after its import ended (it holds names, citizen ids, pins)."""
+    blob_store: str | None = None
+    """Where photos live: ``file:///dir`` or ``s3://bucket/prefix``; default ``<var>/registry-blobs``."""
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("FAEMBAN_S3_ENDPOINT_URL", "FAEMBAN_REGISTRY_S3_ENDPOINT_URL"),
+    )

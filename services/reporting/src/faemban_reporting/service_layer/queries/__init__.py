@@ -1,0 +1,1 @@
+"""The read side of reporting: every SQL the API asks, one module per report."""
