@@ -88,3 +88,12 @@ def create_database(postgres_base_url: str) -> Iterator[Callable[[str], Awaitabl
     worker = threading.Thread(target=lambda: asyncio.run(drop_all()))
     worker.start()
     worker.join()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def empty_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The URL of an empty database of each kind a service runs on (SQLite file, real PostgreSQL)."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('empty') / 'service.sqlite'}"
+    create: Callable[[str], Awaitable[str]] = request.getfixturevalue("create_database")
+    return await create("empty")

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -80,3 +81,33 @@ async def delivery_backend(
     finally:
         await engine.dispose()
         await broker.close()
+
+
+async def migration_drift(migrations: Path, url: str, service_tables: sa.MetaData | None = None) -> list[Any]:
+    """Upgrade the empty database at ``url`` to head, then list what Alembic's
+    ``compare_metadata`` finds different from the platform's and the service's tables."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from faemban_domain.platform.db import upgrade
+
+    await upgrade(migrations, url)
+    target = [platform_tables, *([service_tables] if service_tables is not None else [])]
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+
+            def compare(sync_conn: sa.Connection) -> list[Any]:
+                context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
+                diffs: list[Any] = compare_metadata(context, target)  # type: ignore[arg-type]
+                return [
+                    d
+                    for d in diffs
+                    if not (
+                        isinstance(d, tuple) and d[0] == "remove_table" and d[1].name == "alembic_version"
+                    )
+                ]
+
+            return await conn.run_sync(compare)
+    finally:
+        await engine.dispose()

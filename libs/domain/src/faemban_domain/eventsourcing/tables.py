@@ -1,12 +1,10 @@
 """Platform tables every service database holds, defined once.
 
-Services create them through their first Alembic migration by calling
-``create_platform_tables(op)``; the Table objects are used by the kit's code.
+The Table objects are what the kit's code uses; the migrations that create them are
+frozen in ``platform_migrations.py`` and each service's tests compare the two.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -68,14 +66,3 @@ idempotency_keys = sa.Table(
 )
 
 PLATFORM_TABLES = (event_store, outbox, inbox, consumer_offsets, idempotency_keys)
-
-
-def create_platform_tables(op: Any) -> None:
-    """Create the platform tables inside an Alembic migration."""
-    bind = op.get_bind()
-    metadata.create_all(bind, tables=list(PLATFORM_TABLES))
-
-
-def drop_platform_tables(op: Any) -> None:
-    bind = op.get_bind()
-    metadata.drop_all(bind, tables=list(PLATFORM_TABLES))

@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
@@ -86,20 +87,30 @@ async def upgrade(migrations_dir: Path, url: str) -> None:
     await asyncio.to_thread(upgrade_sync, migrations_dir, url)
 
 
-def run_alembic_env() -> None:
-    """The body of every service's ``migrations/env.py``."""
+def run_alembic_env(service_tables: sa.MetaData | None = None) -> None:
+    """The body of every service's ``migrations/env.py``.
+
+    The target metadata (platform tables and the service's own) lets ``alembic check``
+    and the migration tests find drift between the migrations and the ``Table`` objects.
+    """
     from alembic import context
+
+    from faemban_domain.eventsourcing.tables import metadata as platform_tables
+
+    target = [platform_tables, *([service_tables] if service_tables is not None else [])]
 
     url = context.config.get_main_option("sqlalchemy.url")
     assert url is not None
 
     def do_run(connection: Any) -> None:
-        context.configure(connection=connection, target_metadata=None, render_as_batch=True)
+        context.configure(
+            connection=connection, target_metadata=target, render_as_batch=True, compare_type=True
+        )
         with context.begin_transaction():
             context.run_migrations()
 
     if context.is_offline_mode():
-        context.configure(url=url, literal_binds=True)
+        context.configure(url=url, literal_binds=True, target_metadata=target)
         with context.begin_transaction():
             context.run_migrations()
         return

@@ -6,7 +6,7 @@ Revises:
 
 from alembic import op
 
-from faemban_domain.eventsourcing.tables import create_platform_tables, drop_platform_tables
+from faemban_domain.eventsourcing.platform_migrations import downgrade_0001, upgrade_0001
 
 revision = "0001"
 down_revision = None
@@ -15,8 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    create_platform_tables(op)
+    upgrade_0001(op)
 
 
 def downgrade() -> None:
-    drop_platform_tables(op)
+    downgrade_0001(op)
