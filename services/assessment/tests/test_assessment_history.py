@@ -191,7 +191,7 @@ async def test_attestation_needs_survival_and_lapses_when_the_household_falls_ba
         await handlers.attest_sufficiency(engine.begin, assessments, DISTRICT, "H1", "ok", at(2))
     await consume(engine, verified("H1", [adult], [], when=3))
     attested = await handlers.attest_sufficiency(engine.begin, assessments, DISTRICT, "H1", "พอเพียง", at(4))
-    assert attested["outcome"] == "sufficient" and attested["cause"] == "sufficiency_attested"
+    assert attested.outcome == "sufficient" and attested.cause == "sufficiency_attested"
     assert "พอเพียง" not in json.dumps([e.data for e in await published(engine)], ensure_ascii=False)
     await consume(engine, verified("H1", [adult], ["health.food_safety"], when=5))
     await consume(engine, verified("H1", [adult], [], when=6))

@@ -10,7 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from faemban_domain.eventsourcing.tables import metadata as platform_tables
 from faemban_domain.platform.db import make_engine
+from faemban_domain.platform.unit_of_work import Transactions
+from faemban_registry.adapters.blobs import LocalBlobStore
 from faemban_registry.adapters.tables import metadata as registry_tables
+from faemban_registry.service_layer.unit_of_work import RegistryUnitOfWork
 
 
 @pytest.fixture()
@@ -21,3 +24,10 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
         await conn.run_sync(registry_tables.create_all)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture()
+def registry(engine: AsyncEngine, tmp_path: Path) -> Transactions[RegistryUnitOfWork]:
+    """Units of work on the test database, the way the service builds them (blobs in tmp)."""
+    blobs = LocalBlobStore(tmp_path / "blobs")
+    return Transactions(engine.begin, engine.connect, lambda conn: RegistryUnitOfWork(conn, blobs))

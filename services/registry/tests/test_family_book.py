@@ -10,20 +10,24 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from faemban_domain import campaign, indicators
-from faemban_domain.errors import InvalidInput, NotFound, StateConflict
+from faemban_domain.errors import InvalidInput, NotFound, OutOfScope, StateConflict
 from faemban_domain.events.contracts import MemberFacts
 from faemban_domain.events.envelope import assert_no_personal_data
 from faemban_domain.eventsourcing.tables import outbox
 from faemban_domain.platform.auth import Principal
-from faemban_domain.platform.problems import ProblemError
-from faemban_registry.adapters import access_log, household_index
-from faemban_registry.adapters.event_store import households
+from faemban_domain.platform.unit_of_work import Transactions
+from faemban_registry.adapters import household_index
+from faemban_registry.adapters.access_log import AccessLog
+from faemban_registry.adapters.household_index import HouseholdIndex
 from faemban_registry.adapters.tables import member_personal
 from faemban_registry.domain import new_household
-from faemban_registry.domain.household import FieldVerification, Household, NewHouseholdForm
+from faemban_registry.domain.household import FieldVerification, Household
 from faemban_registry.domain.members import Address, Circumstances, HouseholdDetails
 from faemban_registry.entrypoints.forms import MemberIn, member_entries
-from faemban_registry.service_layer import handlers
+from faemban_registry.service_layer import certification as c
+from faemban_registry.service_layer import households as hh
+from faemban_registry.service_layer import members as m
+from faemban_registry.service_layer.unit_of_work import RegistryUnitOfWork
 
 SUBDISTRICT = "341901"  # a subdistrict of Ubon's Trakan Phuet Phon district (3419)
 VILLAGE = SUBDISTRICT + "01"
@@ -77,7 +81,7 @@ SAMORN_ANSWERS = {
 }
 
 
-async def register_samorn(engine: AsyncEngine, hid: str = "SAMORN") -> Household:
+async def register_samorn(registry: Transactions[RegistryUnitOfWork], hid: str = "SAMORN") -> Household:
     entries = member_entries(samorn_members())
     assessed, errors = new_household.evaluate(A, SAMORN_ANSWERS, [e.facts for e in entries])
     assert errors == [] and assessed is not None
@@ -85,19 +89,19 @@ async def register_samorn(engine: AsyncEngine, hid: str = "SAMORN") -> Household
         address=Address(house_no="12", village_name="บ้านโนน", lat=15.2, lon=105.1, phone="0812345678"),
         circumstances=Circumstances(land_tenure="public_land", wish_for_help="urgent"),
     )
-    form = NewHouseholdForm(
+    command = hh.RegisterNewHousehold(
         area_code=VILLAGE,
         survey_year=2025,
         source="exclusion_error",
         field_status="lives_here",
         household_type="welfare",
-        members=tuple((e.relation, e.facts) for e in entries),
-        assessed=assessed,
-        address=details.address,
-        circumstances=details.circumstances,
+        members=entries,
+        answers=SAMORN_ANSWERS,
+        details=details,
+        household_id=hid,
     )
-    async with engine.begin() as conn:
-        return await handlers.register_new_household(conn, households, TEAM, form, entries, details, hid)
+    household: Household = await registry.run(hh.register_new_household, TEAM, command)
+    return household
 
 
 async def published(engine: AsyncEngine) -> list[dict[str, Any]]:
@@ -109,10 +113,11 @@ async def published(engine: AsyncEngine) -> list[dict[str, Any]]:
 
 
 async def test_samorn_fails_income_education_living_access_and_no_name_is_published(
-    engine: AsyncEngine,
+    engine: AsyncEngine, registry: Transactions[RegistryUnitOfWork]
 ) -> None:
-    h = await register_samorn(engine)
-    failing = {c for c, r in h.verification["indicator_results"].items() if r["result"] == "fails"}  # type: ignore[index]
+    h = await register_samorn(registry)
+    assert h.verification is not None
+    failing = {c for c, r in h.verification.indicator_results.items() if r.result == "fails"}
     assert failing == {
         "income.average_income",
         "education.compulsory",
@@ -136,42 +141,47 @@ async def test_samorn_fails_income_education_living_access_and_no_name_is_publis
     assert events[0]["data"]["source"] == "exclusion_error" and events[0]["data"]["disabled"] == 1
 
 
-async def test_re_verifying_a_new_household_gives_no_tpmap_category(engine: AsyncEngine) -> None:
-    await register_samorn(engine)
+async def test_re_verifying_a_new_household_gives_no_tpmap_category(
+    registry: Transactions[RegistryUnitOfWork],
+) -> None:
+    await register_samorn(registry)
     again = FieldVerification(2025, {}, ("income.average_income",), "lives_here", "welfare", ())
-    async with engine.begin() as conn:
-        h = await handlers.verify_household(conn, households, TEAM, "SAMORN", again)
-    assert h.verification is not None and h.verification["verification_category"] is None
-    assert h.verification["indicator_results"]["income.average_income"]["established_by"] == "new"
-    assert len(h.verification["members"]) == 3  # taken from the family book
+    h = await registry.run(hh.verify_household, TEAM, hh.VerifyHousehold("SAMORN", verification=again))
+    assert h.verification is not None and h.verification.verification_category is None
+    assert h.verification.indicator_results["income.average_income"].established_by == "new"
+    assert len(h.verification.members) == 3  # taken from the family book
 
 
-async def test_a_person_already_registered_is_not_a_new_household(engine: AsyncEngine) -> None:
-    await register_samorn(engine, "SAMORN")
+async def test_a_person_already_registered_is_not_a_new_household(
+    registry: Transactions[RegistryUnitOfWork],
+) -> None:
+    await register_samorn(registry, "SAMORN")
     with pytest.raises(InvalidInput) as err:
-        await register_samorn(engine, "SAMORN-AGAIN")
+        await register_samorn(registry, "SAMORN-AGAIN")
     assert [e.field for e in err.value.errors] == ["members[0].citizen_id"]
 
 
-async def test_member_commands_and_head_deceased(engine: AsyncEngine) -> None:
-    await register_samorn(engine)
+async def test_member_commands_and_head_deceased(
+    engine: AsyncEngine, registry: Transactions[RegistryUnitOfWork]
+) -> None:
+    await register_samorn(registry)
     (baby,) = member_entries(
         [MemberIn(relation="grandchild", first_name="น้อง", age=0, born_in_survey_year=True)],
         whole_household=False,
     )
-    async with engine.begin() as conn:
-        h, mid = await handlers.add_member(conn, households, TEAM, "SAMORN", baby)
-    assert mid == "M4" and len(h.roster) == 4
-    async with engine.begin() as conn:
-        with pytest.raises(InvalidInput) as err:
-            await handlers.member_left(conn, households, TEAM, "SAMORN", "M1", "moved_out")
+    h, mid = await registry.run(m.add_member, TEAM, m.AddMember("SAMORN", entry=baby))
+    assert mid == "M4" and len(h.roster.members) == 4
+    with pytest.raises(InvalidInput) as err:
+        await registry.run(m.member_left, TEAM, m.MemberLeaves("SAMORN", member_id="M1", reason="moved_out"))
     assert [e.field for e in err.value.errors] == ["new_head_member_id"]
-    async with engine.begin() as conn:
-        h = await handlers.member_left(conn, households, TEAM, "SAMORN", "M3", "moved_out")
-    async with engine.begin() as conn:
-        h = await handlers.head_deceased(conn, households, TEAM, "SAMORN", "M2")
-    assert h.head_member_id == "M2" and set(h.roster) == {"M2", "M4"} and h.field_status == "head_deceased"
-    assert h.roster["M2"]["relation"] == "head"
+    h = await registry.run(m.member_left, TEAM, m.MemberLeaves("SAMORN", member_id="M3", reason="moved_out"))
+    h = await registry.run(m.head_deceased, TEAM, m.HeadDeceased("SAMORN", new_head_member_id="M2"))
+    assert (
+        h.head_member_id == "M2"
+        and set(h.roster.members) == {"M2", "M4"}
+        and h.field_status == "head_deceased"
+    )
+    assert h.roster.members["M2"].relation == "head"
     async with engine.connect() as conn:
         current = dict(
             (await conn.execute(sa.select(member_personal.c.member_id, member_personal.c.current))).all()
@@ -179,45 +189,42 @@ async def test_member_commands_and_head_deceased(engine: AsyncEngine) -> None:
     assert current == {"M1": False, "M2": True, "M3": False, "M4": True}
     types = [e["type"].split(".")[-2] for e in await published(engine)][3:]
     assert types == ["member-added", "member-left", "head-deceased"]
-    async with engine.begin() as conn:  # the id of a member who left is not given again
-        _, mid = await handlers.add_member(conn, households, TEAM, "SAMORN", baby)
+    # the id of a member who left is not given again
+    _, mid = await registry.run(m.add_member, TEAM, m.AddMember("SAMORN", entry=baby))
     assert mid == "M5"
 
 
-async def test_move_changes_area_scope(engine: AsyncEngine) -> None:
-    await register_samorn(engine)
-    async with engine.begin() as conn:
-        await handlers.move_household(conn, households, TEAM, "SAMORN", "34190201", HouseholdDetails())
+async def test_move_changes_area_scope(
+    engine: AsyncEngine, registry: Transactions[RegistryUnitOfWork]
+) -> None:
+    await register_samorn(registry)
+    await registry.run(hh.move_household, TEAM, hh.MoveHousehold("SAMORN", to_area_code="34190201"))
+    with pytest.raises(NotFound):  # the old team may no longer see it: 404, its new area untold
+        await registry.read(hh.get_household, TEAM, hh.HouseholdRef("SAMORN"))
+    h = await registry.read(hh.get_household, TEAM_B, hh.HouseholdRef("SAMORN"))
+    assert h.area_code == "34190201"
     async with engine.connect() as conn:
-        with pytest.raises(NotFound):  # the old team may no longer see it: 404, its new area untold
-            await handlers.load_household(conn, households, TEAM, "SAMORN")
-        h = await handlers.load_household(conn, households, TEAM_B, "SAMORN")
-        assert h.area_code == "34190201"
-        assert await household_index.ids_in(conn, "341902", "verified") == ["SAMORN"]
+        assert await HouseholdIndex(conn).ids_in("341902", "verified") == ["SAMORN"]
     moved = (await published(engine))[-1]
     assert moved["data"] == {"household_id": "SAMORN", "from_area_code": VILLAGE, "area_code": "34190201"}
 
 
-async def verify_tpmap(engine: AsyncEngine, hid: str, area: str = VILLAGE) -> None:
+async def verify_tpmap(registry: Transactions[RegistryUnitOfWork], hid: str, area: str = VILLAGE) -> None:
     from faemban_registry.domain.household import Registration
 
     reg = Registration(area, 2025, "tpmap", 1, tpmap_failing_indicators=("income.average_income",))
-    async with engine.begin() as conn:
-        await handlers.register_household(conn, households, TEAM, reg, hid)
-        await handlers.verify_household(
-            conn,
-            households,
-            TEAM,
-            hid,
-            FieldVerification(
-                2025,
-                {"income.average_income": "confirmed"},
-                (),
-                "lives_here",
-                "develop",
-                (MemberFacts(age=30, has_occupation=True, annual_income=20000),),
-            ),
-        )
+    verification = FieldVerification(
+        2025,
+        {"income.average_income": "confirmed"},
+        (),
+        "lives_here",
+        "develop",
+        (MemberFacts(age=30, has_occupation=True, annual_income=20000),),
+    )
+    async with registry.writing() as uow:
+        await hh.register_household(uow, TEAM, hh.RegisterHousehold(reg, hid))
+        await uow.flush()
+        await hh.verify_household(uow, TEAM, hh.VerifyHousehold(hid, verification=verification))
 
 
 def on_time(year: int) -> campaign.CampaignCalendar:
@@ -228,69 +235,70 @@ def overdue(year: int) -> campaign.CampaignCalendar:
     return campaign.default_calendar(2000)
 
 
-async def test_certify_then_approve_and_returns_go_back_to_verify(engine: AsyncEngine) -> None:
+async def test_certify_then_approve_and_returns_go_back_to_verify(
+    engine: AsyncEngine, registry: Transactions[RegistryUnitOfWork]
+) -> None:
     for hid in ("T1", "T2", "T3"):
-        await verify_tpmap(engine, hid)
-    async with engine.begin() as conn:
-        with pytest.raises(ProblemError):  # the team cannot certify its own work
-            await handlers.certify_subdistrict(conn, households, TEAM_B, SUBDISTRICT, None, {}, on_time)
-    async with engine.begin() as conn:
-        with pytest.raises(StateConflict):  # nothing certified yet
-            h = await handlers.load_household(conn, households, TEAM, "T1")
-            h.approve(datetime.now(UTC), on_time(2025))
-    async with engine.begin() as conn:
-        r = await handlers.certify_subdistrict(
-            conn, households, DISTRICT, SUBDISTRICT, 2025, {"T3": "income not checked"}, on_time
+        await verify_tpmap(registry, hid)
+    with pytest.raises(OutOfScope):  # the team cannot certify its own work
+        await registry.run(
+            c.certify_subdistrict, TEAM_B, c.CertifySubdistrict(SUBDISTRICT, None, {}, on_time)
         )
+    with pytest.raises(StateConflict):  # nothing certified yet
+        h = await registry.read(hh.get_household, TEAM, hh.HouseholdRef("T1"))
+        h.approve(datetime.now(UTC), on_time(2025))
+    command = c.CertifySubdistrict(SUBDISTRICT, 2025, {"T3": "income not checked"}, on_time)
+    r = await registry.run(c.certify_subdistrict, DISTRICT, command)
     assert r.certified == ["T1", "T2"] and r.returned == ["T3"] and not r.late
-    async with engine.begin() as conn:
-        r = await handlers.decide_district_list(
-            conn, households, PROVINCE, "3419", 2025, True, None, {"T2": "photo missing"}, overdue
-        )
+    decision = c.DecideDistrictList("3419", 2025, True, None, {"T2": "photo missing"}, overdue)
+    r = await registry.run(c.decide_district_list, PROVINCE, decision)
     assert r.approved == ["T1"] and r.returned == ["T2"] and r.late
-    async with engine.connect() as conn:
-        statuses = {
-            hid: (await handlers.load_household(conn, households, TEAM, hid)).status
-            for hid in ("T1", "T2", "T3")
-        }
-        t3 = await handlers.load_household(conn, households, TEAM, "T3")
+    statuses = {
+        hid: (await registry.read(hh.get_household, TEAM, hh.HouseholdRef(hid))).status
+        for hid in ("T1", "T2", "T3")
+    }
+    t3 = await registry.read(hh.get_household, TEAM, hh.HouseholdRef("T3"))
     assert statuses == {"T1": "approved", "T2": "to_verify", "T3": "to_verify"}
-    assert t3.last_return is not None and t3.last_return["reason"] == "income not checked"
+    assert t3.last_return is not None and t3.last_return.reason == "income not checked"
     events = [e for e in await published(engine) if e["subject"] == "T1"]
     assert [e["type"].split(".")[-2] for e in events][-2:] == ["certified", "approved"]
     assert events[-1]["data"]["late"] is True and events[-1]["data"]["due"] == "2001-01-15"
 
 
-async def test_province_returns_a_whole_list_only_with_a_reason(engine: AsyncEngine) -> None:
-    await verify_tpmap(engine, "T1")
-    async with engine.begin() as conn:
-        await handlers.certify_subdistrict(conn, households, DISTRICT, SUBDISTRICT, None, {}, on_time)
-    async with engine.begin() as conn:
-        with pytest.raises(InvalidInput):
-            await handlers.decide_district_list(
-                conn, households, PROVINCE, "3419", None, False, " ", {}, on_time
-            )
-    async with engine.begin() as conn:
-        r = await handlers.decide_district_list(
-            conn, households, PROVINCE, "3419", None, False, "pins missing", {}, on_time
+async def test_province_returns_a_whole_list_only_with_a_reason(
+    registry: Transactions[RegistryUnitOfWork],
+) -> None:
+    await verify_tpmap(registry, "T1")
+    await registry.run(c.certify_subdistrict, DISTRICT, c.CertifySubdistrict(SUBDISTRICT, None, {}, on_time))
+    with pytest.raises(InvalidInput):
+        await registry.run(
+            c.decide_district_list, PROVINCE, c.DecideDistrictList("3419", None, False, " ", {}, on_time)
         )
+    r = await registry.run(
+        c.decide_district_list,
+        PROVINCE,
+        c.DecideDistrictList("3419", None, False, "pins missing", {}, on_time),
+    )
     assert r.returned == ["T1"] and r.approved == []
 
 
-async def test_personal_reads_are_logged(engine: AsyncEngine) -> None:
-    await register_samorn(engine)
-    async with engine.begin() as conn:
-        _, data = await handlers.read_personal(conn, households, TEAM, "SAMORN", "home visit")
+async def test_personal_reads_are_logged(
+    engine: AsyncEngine, registry: Transactions[RegistryUnitOfWork]
+) -> None:
+    await register_samorn(registry)
+    _, data = await registry.run(hh.read_personal, TEAM, hh.ReadPersonal("SAMORN", "home visit"))
     assert [m["first_name"] for m in data["members"]] == ["สมร", "สมชาย", "เด็กชาย"]
     assert data["address"]["phone"] == "0812345678" and data["address"]["lat"] == 15.2
     async with engine.connect() as conn:
-        [entry] = await access_log.query(conn, household_id="SAMORN")
+        [entry] = await AccessLog(conn).query(household_id="SAMORN")
     assert entry["subject"] == "team-a" and entry["purpose"] == "home visit" and entry["what"] == "household"
 
 
-async def test_index_rebuilds_from_the_event_store(engine: AsyncEngine) -> None:
-    await verify_tpmap(engine, "T1")
-    await register_samorn(engine)
+async def test_index_rebuilds_from_the_event_store(
+    engine: AsyncEngine, registry: Transactions[RegistryUnitOfWork]
+) -> None:
+    await verify_tpmap(registry, "T1")
+    await register_samorn(registry)
     async with engine.begin() as conn:
         before = (
             await conn.execute(sa.select(household_index.household_index).order_by("household_id"))

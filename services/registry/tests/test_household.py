@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from faemban_domain.errors import InvalidInput
+from faemban_domain.errors import InvalidInput, OutOfScope
 from faemban_domain.platform.auth import Principal
-from faemban_registry.adapters.event_store import households, public_view
+from faemban_domain.platform.unit_of_work import Transactions
+from faemban_registry.adapters.event_store import public_view
 from faemban_registry.domain.household import Household, Registration
-from faemban_registry.service_layer import handlers
+from faemban_registry.service_layer import households
+from faemban_registry.service_layer.unit_of_work import RegistryUnitOfWork
 
 TEAM = Principal("team-1", frozenset({"ops_team"}), ("340101",))
 
@@ -75,22 +77,21 @@ def test_public_view_is_the_contract() -> None:
     assert pub is not None and pub.type == "th.faemban.household.registered.v1" and pub.subject == "H1"
 
 
-async def test_handlers_check_area_scope_and_duplicates(engine: AsyncEngine) -> None:
-    async with engine.begin() as conn:
-        await handlers.register_household(conn, households, TEAM, reg(), "H1")
+async def test_handlers_check_area_scope_and_duplicates(
+    engine: AsyncEngine, registry: Transactions[RegistryUnitOfWork]
+) -> None:
+    await registry.run(households.register_household, TEAM, households.RegisterHousehold(reg(), "H1"))
     with pytest.raises(InvalidInput, match="already registered"):
-        async with engine.begin() as conn:
-            await handlers.register_household(conn, households, TEAM, reg(), "H1")
-    from faemban_domain.platform.problems import ProblemError
-
-    with pytest.raises(ProblemError) as err:
-        async with engine.begin() as conn:
-            await handlers.register_household(conn, households, TEAM, reg(area_code="34010201"), "H2")
-    assert err.value.status == 403
-    async with engine.begin() as conn:
-        h = await handlers.record_field_status(conn, households, TEAM, "H1", "moved_away")
+        await registry.run(households.register_household, TEAM, households.RegisterHousehold(reg(), "H1"))
+    with pytest.raises(OutOfScope) as err:
+        await registry.run(
+            households.register_household, TEAM, households.RegisterHousehold(reg(area_code="34010201"), "H2")
+        )
+    assert err.value.area_code == "34010201"
+    h = await registry.run(
+        households.record_field_status, TEAM, households.RecordFieldStatus("H1", field_status="moved_away")
+    )
     assert h.version == 2 and h.field_status == "moved_away"
-    async with engine.connect() as conn:
-        again = await handlers.load_household(conn, households, TEAM, "H1")
-    assert again.version == 2 and again.facts["members"] == 4
+    again = await registry.read(households.get_household, TEAM, households.HouseholdRef("H1"))
+    assert again.version == 2 and again.registration is not None and again.registration.members == 4
     await engine.dispose()

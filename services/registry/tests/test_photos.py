@@ -15,12 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from faemban_domain.errors import InvalidInput, NotFound, StateConflict
 from faemban_domain.platform.auth import Principal
-from faemban_registry.adapters import access_log, images
+from faemban_domain.platform.unit_of_work import Transactions
+from faemban_registry.adapters import images
+from faemban_registry.adapters.access_log import AccessLog
 from faemban_registry.adapters.blobs import LocalBlobStore, blob_store
-from faemban_registry.adapters.event_store import households
 from faemban_registry.domain import photos
 from faemban_registry.domain.household import Registration
-from faemban_registry.service_layer import handlers
+from faemban_registry.service_layer import households
+from faemban_registry.service_layer import photos as p
+from faemban_registry.service_layer.unit_of_work import RegistryUnitOfWork
 
 TEAM = Principal("team-a", frozenset({"ops_team"}), ("341901",))
 OTHER = Principal("team-b", frozenset({"ops_team"}), ("341902",))
@@ -46,38 +49,27 @@ def test_too_big_is_refused_before_decoding() -> None:
         images.prepare(b"\xff\xd8\xff" + b"0" * photos.MAX_BYTES)
 
 
-async def test_five_photos_per_household_and_scoped_logged_reads(engine: AsyncEngine, tmp_path: Path) -> None:
-    blobs = LocalBlobStore(tmp_path / "blobs")
-    async with engine.begin() as conn:
-        await handlers.register_household(
-            conn, households, TEAM, Registration("34190101", 2025, "tpmap", 2), "P1"
-        )
+async def test_five_photos_per_household_and_scoped_logged_reads(
+    engine: AsyncEngine, tmp_path: Path, registry: Transactions[RegistryUnitOfWork]
+) -> None:
+    registration = Registration("34190101", 2025, "tpmap", 2)
+    await registry.run(households.register_household, TEAM, households.RegisterHousehold(registration, "P1"))
     ids = []
     for _ in range(photos.MAX_PHOTOS):
-        async with engine.begin() as conn:
-            row = await handlers.add_photo(
-                conn, households, blobs, TEAM, "P1", "house", images.prepare(image("PNG"))
-            )
-            ids.append(row["photo_id"])
-    async with engine.begin() as conn:
-        with pytest.raises(StateConflict):
-            await handlers.add_photo(
-                conn, households, blobs, TEAM, "P1", "house", images.prepare(image("PNG"))
-            )
-    async with engine.begin() as conn:
-        with pytest.raises(NotFound):
-            await handlers.read_photo(conn, households, blobs, OTHER, "P1", ids[0], None)
-    async with engine.begin() as conn:
-        content_type, data = await handlers.read_photo(
-            conn, households, blobs, TEAM, "P1", ids[0], "plan visit"
-        )
+        add = p.AddPhoto("P1", "house", images.prepare(image("PNG")))
+        row = await registry.run(p.add_photo, TEAM, add)
+        ids.append(row["photo_id"])
+    with pytest.raises(StateConflict):
+        await registry.run(p.add_photo, TEAM, p.AddPhoto("P1", "house", images.prepare(image("PNG"))))
+    with pytest.raises(NotFound):
+        await registry.run(p.read_photo, OTHER, p.PhotoRef("P1", ids[0], None))
+    content_type, data = await registry.run(p.read_photo, TEAM, p.PhotoRef("P1", ids[0], "plan visit"))
     assert content_type == "image/png" and data == image("PNG")
-    async with engine.begin() as conn:
-        await handlers.delete_photo(conn, households, blobs, TEAM, "P1", ids[0])
+    await registry.run(p.delete_photo, TEAM, p.PhotoRef("P1", ids[0]))
     assert not (tmp_path / "blobs" / "P1" / ids[0]).exists()
     async with engine.connect() as conn:
-        log = await access_log.query(conn, household_id="P1")
-        assert len(await handlers.list_photos(conn, households, TEAM, "P1")) == 4
+        log = await AccessLog(conn).query(household_id="P1")
+    assert len(await registry.read(p.list_photos, TEAM, p.PhotoRef("P1"))) == 4
     assert [(e["subject"], e["what"], e["purpose"]) for e in log] == [
         ("team-a", f"photo:{ids[0]}", "plan visit")
     ]

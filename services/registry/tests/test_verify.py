@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from faemban_domain.errors import InvalidInput
@@ -10,6 +12,9 @@ from faemban_domain.events.envelope import PERSONAL_KEYS
 from faemban_registry.domain.household import FieldVerification, Household, Registration
 
 FLAGS = ("income.average_income", "living.tidy_home", "access.elderly_care")
+
+T1 = datetime(2026, 1, 5, tzinfo=UTC)
+T2 = datetime(2026, 1, 6, tzinfo=UTC)
 
 
 def household() -> Household:
@@ -55,7 +60,7 @@ def verification(**over: object) -> FieldVerification:
 
 def test_verification_derives_category_and_results_for_every_indicator() -> None:
     h = household()
-    assert h.verify(verification(), "2026-01-05T03:04:05Z") == "partly_correct"
+    assert h.verify(verification(), datetime(2026, 1, 5, 3, 4, 5, tzinfo=UTC)) == "partly_correct"
     [ev] = h.collect_pending()
     data = HouseholdVerifiedV1.model_validate(ev.data)
     results = data.indicator_results
@@ -72,16 +77,16 @@ def test_verification_derives_category_and_results_for_every_indicator() -> None
     assert results["health.food_safety"].result == "met"
     assert data.total_income == 68400 and data.average_income == 22800
     assert not set(ev.data) & PERSONAL_KEYS
-    assert h.verification and h.verification["verification_category"] == "partly_correct"
+    assert h.verification and h.verification.verification_category == "partly_correct"
 
 
 def test_a_failing_answer_that_cannot_apply_is_refused_with_the_reason() -> None:
     with pytest.raises(InvalidInput) as err:
-        household().verify(verification(new_failing=("education.preschool",)), "t")
+        household().verify(verification(new_failing=("education.preschool",)), T1)
     [e] = err.value.errors
     assert e.field == "new_failing[0]" and "aged 3–5" in e.message
     with pytest.raises(InvalidInput) as err:
-        household().verify(verification(members=(SON, CHILD)), "t")  # nobody 60+ to be cared for
+        household().verify(verification(members=(SON, CHILD)), T1)  # nobody 60+ to be cared for
     assert [e.field for e in err.value.errors] == ["indicators.access.elderly_care"]
 
 
@@ -92,7 +97,7 @@ def test_every_tpmap_flag_must_be_marked_and_new_ones_must_be_new() -> None:
                 marks={"income.average_income": "confirmed", "health.exercise": "rejected"},
                 new_failing=("living.tidy_home",),
             ),
-            "t",
+            T1,
         )
     fields = {e.field for e in err.value.errors}
     assert fields == {
@@ -105,9 +110,9 @@ def test_every_tpmap_flag_must_be_marked_and_new_ones_must_be_new() -> None:
 
 def test_a_reverification_supersedes_and_both_stay_in_the_stream() -> None:
     h = household()
-    h.verify(verification(), "t1")
+    h.verify(verification(), T1)
     all_rejected = {code: "rejected" for code in FLAGS}
-    assert h.verify(verification(marks=all_rejected, new_failing=()), "t2") == "no_problem_found"
+    assert h.verify(verification(marks=all_rejected, new_failing=()), T2) == "no_problem_found"
     events = h.collect_pending()
     assert [e.data["verification_category"] for e in events] == ["partly_correct", "no_problem_found"]
-    assert h.verification and h.verification["verified_at"] == "t2"
+    assert h.verification and h.verification.verified_at == T2

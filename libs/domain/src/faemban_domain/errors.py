@@ -27,3 +27,12 @@ class NotFound(Exception):
 
 class StateConflict(InvalidInput):
     """The command is well formed but the aggregate's state forbids it now (409)."""
+
+
+class OutOfScope(Exception):
+    """The caller named an area outside their scope (403 at the edge)."""
+
+    def __init__(self, area_code: str, areas: tuple[str, ...]) -> None:
+        super().__init__(f"area {area_code} is not within your areas {list(areas)}")
+        self.area_code = area_code
+        self.areas = areas

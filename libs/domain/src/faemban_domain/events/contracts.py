@@ -441,3 +441,19 @@ def contract_for(event_type: str) -> EventType:
         return EVENT_TYPES[event_type]
     except KeyError:
         raise KeyError(f"unknown public event type {event_type}") from None
+
+
+_TYPE_OF_MODEL: dict[builtins.type[_Data], str] = {et.model: et.type for et in EVENT_TYPES.values()}
+
+
+def type_of(model: builtins.type[BaseModel]) -> str:
+    """The public CloudEvents type of a contract model (``HouseholdRegisteredV1`` → ``…registered.v1``)."""
+    try:
+        return _TYPE_OF_MODEL[model]  # type: ignore[index]
+    except KeyError:
+        raise KeyError(f"{model.__name__} is not a public event contract") from None
+
+
+def parse(event_type: str, data: object) -> _Data:
+    """The data of a received public event, as its contract model."""
+    return contract_for(event_type).model.model_validate(data)

@@ -1,47 +1,97 @@
-"""Aggregates that record events (plain Python: ``repository.py`` stores them).
+"""Aggregates that record typed events (plain Python: ``repository.py`` stores them).
 
-An aggregate's command methods check the rules, then ``_trigger`` an event;
-``_apply`` is the only place state changes, used both for new events and when
-replaying the stream, so the state after a command equals the state after a
-reload (pyeventsourcing's pattern, without its metaclass magic).
+An aggregate's command methods check the rules, then ``_trigger`` a typed event
+(a frozen pydantic model: the public contract model when the event is published as is,
+a private model of the service otherwise). ``_apply`` is the only place state changes;
+subclasses make it a ``functools.singledispatchmethod`` with one registered method per
+event class, used both for new events and when replaying the stream, so the state
+after a command equals the state after a reload (pyeventsourcing's pattern, without its
+metaclass magic).
+
+Each aggregate names its event classes in ``events`` (stored type name → class): the
+name is what the event store keeps, so it never changes once events of it exist.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from pydantic import BaseModel
+
 from faemban_domain.eventsourcing.records import NewEvent, RecordedEvent
+
+DomainEvent = BaseModel
+"""What an aggregate records: a frozen pydantic model."""
+
+
+class EventNames:
+    """Stored type name ↔ event class for one aggregate (the store keeps names, code uses classes)."""
+
+    def __init__(self, classes: Mapping[str, type[DomainEvent]]) -> None:
+        self.classes = dict(classes)
+        self.names = {cls: name for name, cls in classes.items()}
+        if len(self.names) != len(self.classes):
+            raise ValueError("each event class must have exactly one stored name")
+
+    def name_of(self, event: DomainEvent) -> str:
+        try:
+            return self.names[type(event)]
+        except KeyError:
+            raise TypeError(f"{type(event).__name__} is not an event of this aggregate") from None
+
+    def name_of_class(self, cls: type[DomainEvent]) -> str:
+        return self.names[cls]
+
+    def encode(self, event: DomainEvent) -> NewEvent:
+        return NewEvent(type=self.name_of(event), data=event.model_dump(mode="json"))
+
+    def decode(self, name: str, data: Mapping[str, Any]) -> DomainEvent:
+        try:
+            cls = self.classes[name]
+        except KeyError:
+            raise ValueError(f"unknown stored event type {name}") from None
+        return cls.model_validate(data)
 
 
 class Aggregate:
     stream_prefix: ClassVar[str] = ""
+    events: ClassVar[EventNames]
 
     def __init__(self, aggregate_id: str) -> None:
         self.id = aggregate_id
         self.version = 0
-        self._pending: list[NewEvent] = []
+        self._pending: list[DomainEvent] = []
 
     @property
     def stream_id(self) -> str:
         return f"{self.stream_prefix}{self.id}"
 
-    def _trigger(self, event_type: str, data: dict[str, Any]) -> None:
-        self._apply(event_type, data)
-        self._pending.append(NewEvent(type=event_type, data=data))
+    def _trigger(self, event: DomainEvent) -> None:
+        self._apply(event)
+        self._pending.append(event)
 
-    def _apply(self, event_type: str, data: dict[str, Any]) -> None:
+    def _apply(self, event: DomainEvent) -> None:
         raise NotImplementedError
+
+    @property
+    def pending(self) -> tuple[DomainEvent, ...]:
+        """The events recorded since the last save (to inspect; ``collect_pending`` takes them)."""
+        return tuple(self._pending)
 
     def collect_pending(self) -> list[NewEvent]:
         pending, self._pending = self._pending, []
-        return pending
+        return [self.events.encode(e) for e in pending]
 
     @property
     def has_pending(self) -> bool:
         return bool(self._pending)
 
+    def apply_recorded(self, name: str, data: Mapping[str, Any], version: int) -> None:
+        """Apply one stored event (replay, rebuilds)."""
+        self._apply(self.events.decode(name, data))
+        self.version = version
+
     def replay(self, events: Sequence[RecordedEvent]) -> None:
         for ev in events:
-            self._apply(ev.type, ev.data)
-            self.version = ev.version
+            self.apply_recorded(ev.type, ev.data, ev.version)

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import Request
 
 from faemban_domain import areas, context
-from faemban_domain.errors import NotFound
+from faemban_domain.errors import NotFound, OutOfScope
 from faemban_domain.platform.problems import ProblemError
 from faemban_domain.platform.settings import PlatformSettings
 
@@ -72,12 +72,7 @@ class Principal:
     def ensure_area(self, area_code: str) -> None:
         """An area the caller named (a filter, a new household's area) must be in scope."""
         if not self.covers(area_code):
-            raise ProblemError(
-                403,
-                "Outside your area",
-                f"area {area_code} is not within your areas {list(self.areas)}",
-                type_="https://faemban.th/problems/area-scope",
-            )
+            raise OutOfScope(area_code, self.areas)
 
     def ensure_scope_query(self, area: str) -> None:
         """An area filter must itself lie within the caller's scope."""

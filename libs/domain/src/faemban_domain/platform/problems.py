@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from faemban_domain.errors import InvalidInput, NotFound, StateConflict
+from faemban_domain.errors import InvalidInput, NotFound, OutOfScope, StateConflict
 from faemban_domain.eventsourcing.store import ConcurrencyError
 
 PROBLEM_JSON = "application/problem+json"
@@ -121,6 +121,16 @@ def install_problem_handlers(app: FastAPI) -> None:
             str(exc),
             type_=f"https://faemban.th/problems/{'state' if conflict else 'validation'}",
             errors=[{"field": e.field, "message": e.message} for e in exc.errors],
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(OutOfScope)
+    async def _out_of_scope(request: Request, exc: OutOfScope) -> JSONResponse:
+        return problem_response(
+            403,
+            "Outside your area",
+            str(exc),
+            type_="https://faemban.th/problems/area-scope",
             instance=request.url.path,
         )
 

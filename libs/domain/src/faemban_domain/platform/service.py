@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 import structlog
@@ -57,6 +57,10 @@ class ServiceSpec:
     description: str = ""
     on_start: Sequence[Callable[[ServiceRuntime], Awaitable[None]]] = ()
     """Service-specific start-up (after migrations, relay and consumers), e.g. resuming jobs."""
+    components: Callable[[ServiceRuntime], Awaitable[object]] | None = None
+    """Builds the service's long-lived parts (its ``Transactions`` of units of work, job
+    runners, blob store) once the database is migrated; entry points reach them through
+    ``components_of(name, type)``, typed."""
 
 
 @dataclass
@@ -71,8 +75,8 @@ class ServiceRuntime:
     _publisher: Publisher | None = field(default=None, init=False)
     _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
-    state: dict[str, Any] = field(default_factory=dict, init=False)
-    """Service-owned objects that live as long as the runtime (job runners...)."""
+    components: object | None = field(default=None, init=False)
+    """What ``spec.components`` built (None for a service without it)."""
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.database_url)
@@ -103,6 +107,8 @@ class ServiceRuntime:
                 runner = ConsumerRunner(cspec, self.engine, self.broker, self._publisher, batch_size=5000)
                 self.runners.append(runner)
                 self._spawn(partial(runner.run, self._stop), f"consumer:{cspec.name}")
+        if self.spec.components is not None:
+            self.components = await self.spec.components(self)
         for hook in self.spec.on_start:
             await hook(self)
         log.info("service.started", service=self.name, broker=self.broker.name)
@@ -192,6 +198,21 @@ def runtime_of(name: str) -> Callable[[Request], ServiceRuntime]:
     def dependency(request: Request) -> ServiceRuntime:
         runtime: ServiceRuntime = request.app.state.runtimes[name]
         return runtime
+
+    return dependency
+
+
+T = TypeVar("T")
+
+
+def components_of(name: str, kind: type[T]) -> Callable[[Request], T]:
+    """FastAPI dependency: the components of service ``name``, checked to be a ``kind``."""
+
+    def dependency(request: Request) -> T:
+        built = request.app.state.runtimes[name].components
+        if not isinstance(built, kind):
+            raise RuntimeError(f"{name} has no {kind.__name__} (is the service started?)")
+        return built
 
     return dependency
 

@@ -10,43 +10,36 @@ published. The history of ``Assessed`` events is a step function of time:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from functools import singledispatchmethod
 
+from faemban_assessment.domain import events as ev
 from faemban_assessment.domain.assessment import Assessment, assess
 from faemban_assessment.domain.facts import HouseholdFacts
 from faemban_domain.errors import FieldError, StateConflict
 from faemban_domain.events.contracts import AssessmentCause
-from faemban_domain.eventsourcing.aggregate import Aggregate
+from faemban_domain.eventsourcing.aggregate import Aggregate, DomainEvent
 from faemban_domain.indicators import RuleSet
 
-FACTS_RECORDED = "FactsRecorded"
-SURVEY_YEAR_OPENED = "SurveyYearOpened"
-ASSESSED = "Assessed"
-SUFFICIENCY_ATTESTED = "SufficiencyAttested"
-PLAN_OPENED = "PlanOpened"
-PLAN_CLOSED = "PlanClosed"
-
 RulesFor = Callable[[int], RuleSet]
-_NOT_COMPARED = frozenset({"as_of", "cause", "rules"})
+_NOT_COMPARED = {"as_of", "cause", "rules"}
 
 
-def same_result(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+def same_result(a: ev.Assessed, b: ev.Assessed) -> bool:
     """Two assessments say the same thing (times, causes and rule fingerprints aside)."""
-    return {k: v for k, v in a.items() if k not in _NOT_COMPARED} == {
-        k: v for k, v in b.items() if k not in _NOT_COMPARED
-    }
+    return a.model_dump(exclude=_NOT_COMPARED) == b.model_dump(exclude=_NOT_COMPARED)
 
 
 class HouseholdAssessment(Aggregate):
     stream_prefix = "assessment-"
+    events = ev.ASSESSMENT_EVENTS
 
     def __init__(self, aggregate_id: str) -> None:
         super().__init__(aggregate_id)
         self.facts: HouseholdFacts | None = None
         self.survey_year = 0
-        self.last: dict[str, Any] | None = None
+        self.last: ev.Assessed | None = None
         self.attested = False
         self.open_plans: set[str] = set()
         self.plan_closed_at: datetime | None = None
@@ -61,7 +54,7 @@ class HouseholdAssessment(Aggregate):
         """New facts from the registry; unchanged facts record and publish nothing."""
         if facts == self.facts:
             return
-        self._trigger(FACTS_RECORDED, {"cause": cause, "at": at.isoformat(), "facts": facts.to_json()})
+        self._trigger(ev.FactsRecorded(cause=cause, at=at, facts=facts.to_json()))
         self._assess(cause, at, rules_for)
 
     def reassess(self, survey_year: int, at: datetime, rules_for: RulesFor) -> bool:
@@ -72,14 +65,14 @@ class HouseholdAssessment(Aggregate):
         if self.facts is None:
             return False
         if survey_year > self.survey_year:
-            self._trigger(SURVEY_YEAR_OPENED, {"survey_year": survey_year, "at": at.isoformat()})
-        before = len(self._pending)
+            self._trigger(ev.SurveyYearOpened(survey_year=survey_year, at=at))
+        before = len(self.pending)
         self._assess("reassessed", at, rules_for)
-        return any(e.type == ASSESSED for e in self._pending[before:])
+        return any(isinstance(e, ev.Assessed) for e in self.pending[before:])
 
     def attest_sufficiency(self, at: datetime, reason: str, role: str, rules_for: RulesFor) -> None:
         """An officer attests the household lives moderately and can model for others (พอเพียง)."""
-        if self.last is None or not self.last["survive"]:
+        if self.last is None or not self.last.survive:
             raise StateConflict(
                 [
                     FieldError(
@@ -91,17 +84,17 @@ class HouseholdAssessment(Aggregate):
             )
         if self.attested:
             raise StateConflict([FieldError("household_id", "the household is already attested sufficient")])
-        self._trigger(SUFFICIENCY_ATTESTED, {"at": at.isoformat(), "reason": reason, "role": role})
+        self._trigger(ev.SufficiencyAttested(at=at, reason=reason, role=role))
         self._assess("sufficiency_attested", at, rules_for)
 
     def plan_opened(self, plan_id: str, at: datetime) -> None:
         if plan_id in self.open_plans:
             return
-        self._trigger(PLAN_OPENED, {"plan_id": plan_id, "at": at.isoformat()})
+        self._trigger(ev.PlanOpened(plan_id=plan_id, at=at))
 
     def plan_closed(self, plan_id: str, at: datetime) -> None:
         """From here the ladder counts yearly assessments; closing changes no assessment itself."""
-        self._trigger(PLAN_CLOSED, {"plan_id": plan_id, "at": at.isoformat()})
+        self._trigger(ev.PlanClosed(plan_id=plan_id, at=at))
 
     # -- the assessment ---------------------------------------------------
 
@@ -111,18 +104,20 @@ class HouseholdAssessment(Aggregate):
         assessment = assess(self.facts, rules_for(self.survey_year), self.survey_year)
         # The history is a step function: an assessment never predates the one before it.
         if self.last is not None:
-            at = max(at, datetime.fromisoformat(self.last["as_of"]))
-        data = {
-            "household_id": self.id,
-            "area_code": self.facts.area_code,
-            **assessment.to_json(),
-            "outcome": self._outcome(assessment, at),
-            "as_of": at.isoformat(),
-            "cause": cause,
-        }
-        if self.last is not None and same_result(self.last, data):
+            at = max(at, self.last.as_of)
+        assessed = ev.Assessed.model_validate(
+            {
+                "household_id": self.id,
+                "area_code": self.facts.area_code,
+                **assessment.to_json(),
+                "outcome": self._outcome(assessment, at),
+                "as_of": at,
+                "cause": cause,
+            }
+        )
+        if self.last is not None and same_result(self.last, assessed):
             return
-        self._trigger(ASSESSED, data)
+        self._trigger(assessed)
 
     def _outcome(self, a: Assessment, at: datetime) -> str:
         """The ladder: survive → sufficient (attested) → sustainable (two surviving years after the plan)."""
@@ -138,28 +133,39 @@ class HouseholdAssessment(Aggregate):
 
     # -- state --------------------------------------------------------------
 
-    def _apply(self, event_type: str, data: dict[str, Any]) -> None:
-        if event_type == FACTS_RECORDED:
-            self.facts = HouseholdFacts.from_json(data["facts"])
-            # A later survey year's facts open that year; a re-assessment may have opened a later one.
-            self.survey_year = max(self.survey_year, self.facts.survey_year)
-        elif event_type == SURVEY_YEAR_OPENED:
-            self.survey_year = data["survey_year"]
-        elif event_type == ASSESSED:
-            self.last = data
-            if not data["survive"]:
-                self.attested = False  # an attestation lapses when the household falls back
-            at = datetime.fromisoformat(data["as_of"])
-            if self.plan_closed_at is not None and not self.open_plans and at >= self.plan_closed_at:
-                self.survived_after_close[data["survey_year"]] = data["survive"]
-        elif event_type == SUFFICIENCY_ATTESTED:
-            self.attested = True
-        elif event_type == PLAN_OPENED:
-            self.open_plans.add(data["plan_id"])
-            self.survived_after_close = {}
-        elif event_type == PLAN_CLOSED:
-            self.open_plans.discard(data["plan_id"])
-            self.plan_closed_at = datetime.fromisoformat(data["at"])
-            self.survived_after_close = {}
-        else:
-            raise ValueError(f"unknown event {event_type}")
+    @singledispatchmethod
+    def _apply(self, event: DomainEvent) -> None:
+        raise TypeError(f"HouseholdAssessment cannot apply {type(event).__name__}")
+
+    @_apply.register
+    def _facts_recorded(self, event: ev.FactsRecorded) -> None:
+        self.facts = HouseholdFacts.from_json(event.facts)
+        # A later survey year's facts open that year; a re-assessment may have opened a later one.
+        self.survey_year = max(self.survey_year, self.facts.survey_year)
+
+    @_apply.register
+    def _survey_year_opened(self, event: ev.SurveyYearOpened) -> None:
+        self.survey_year = event.survey_year
+
+    @_apply.register
+    def _assessed(self, event: ev.Assessed) -> None:
+        self.last = event
+        if not event.survive:
+            self.attested = False  # an attestation lapses when the household falls back
+        if self.plan_closed_at is not None and not self.open_plans and event.as_of >= self.plan_closed_at:
+            self.survived_after_close[event.survey_year] = event.survive
+
+    @_apply.register
+    def _sufficiency_attested(self, event: ev.SufficiencyAttested) -> None:
+        self.attested = True
+
+    @_apply.register
+    def _plan_opened(self, event: ev.PlanOpened) -> None:
+        self.open_plans.add(event.plan_id)
+        self.survived_after_close = {}
+
+    @_apply.register
+    def _plan_closed(self, event: ev.PlanClosed) -> None:
+        self.open_plans.discard(event.plan_id)
+        self.plan_closed_at = event.at
+        self.survived_after_close = {}

@@ -11,8 +11,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from faemban_assessment.domain import events as ev
 from faemban_assessment.domain import facts as f
-from faemban_assessment.domain.household import ASSESSED, HouseholdAssessment
+from faemban_assessment.domain.household import HouseholdAssessment
 from faemban_domain import indicators
 from faemban_domain.errors import FieldError, InvalidInput, NotFound
 from faemban_domain.events.envelope import CloudEvent
@@ -192,7 +193,8 @@ async def history(
     events = await repo.store.load(conn, agg.stream_id)
     agg.replay(events)
     _in_scope(agg, principal)
-    return [e.data for e in events if e.type == ASSESSED]
+    assessed = HouseholdAssessment.events.name_of_class(ev.Assessed)
+    return [e.data for e in events if e.type == assessed]
 
 
 def valid_at(assessments: Sequence[Mapping[str, Any]], instant: datetime) -> Mapping[str, Any] | None:
@@ -224,7 +226,7 @@ async def attest_sufficiency(
     household_id: str,
     reason: str,
     at: datetime,
-) -> Mapping[str, Any]:
+) -> ev.Assessed:
     """An officer's attestation (พอเพียง); retried on a concurrent consumer write."""
     if not reason.strip():
         raise InvalidInput([FieldError("reason", "say why the household is sufficient")])

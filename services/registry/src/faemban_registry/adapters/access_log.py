@@ -17,40 +17,43 @@ from faemban_domain.platform.auth import Principal
 from faemban_registry.adapters.tables import personal_data_access
 
 
-async def record(
-    conn: AsyncConnection, principal: Principal, household_id: str, what: str, purpose: str | None
-) -> None:
-    await conn.execute(
-        personal_data_access.insert().values(
-            at=datetime.now(UTC),
-            subject=principal.sub,
-            roles=sorted(principal.roles),
-            household_id=household_id,
-            what=what,
-            purpose=(purpose or "").strip()[:300] or None,
-            request_id=context.correlation_id.get(),
+class AccessLog:
+    """Who read whose personal data, in the caller's transaction."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def record(self, principal: Principal, household_id: str, what: str, purpose: str | None) -> None:
+        await self.conn.execute(
+            personal_data_access.insert().values(
+                at=datetime.now(UTC),
+                subject=principal.sub,
+                roles=sorted(principal.roles),
+                household_id=household_id,
+                what=what,
+                purpose=(purpose or "").strip()[:300] or None,
+                request_id=context.correlation_id.get(),
+            )
         )
-    )
 
-
-async def query(
-    conn: AsyncConnection,
-    household_id: str | None = None,
-    subject: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    limit: int = 100,
-    after_id: int = 0,
-) -> list[dict[str, Any]]:
-    t = personal_data_access
-    stmt = sa.select(t).where(t.c.access_id > after_id)
-    if household_id:
-        stmt = stmt.where(t.c.household_id == household_id)
-    if subject:
-        stmt = stmt.where(t.c.subject == subject)
-    if since:
-        stmt = stmt.where(t.c.at >= since)
-    if until:
-        stmt = stmt.where(t.c.at < until)
-    rows = (await conn.execute(stmt.order_by(t.c.access_id).limit(limit))).mappings().all()
-    return [dict(r) for r in rows]
+    async def query(
+        self,
+        household_id: str | None = None,
+        subject: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100,
+        after_id: int = 0,
+    ) -> list[dict[str, Any]]:
+        t = personal_data_access
+        stmt = sa.select(t).where(t.c.access_id > after_id)
+        if household_id:
+            stmt = stmt.where(t.c.household_id == household_id)
+        if subject:
+            stmt = stmt.where(t.c.subject == subject)
+        if since:
+            stmt = stmt.where(t.c.at >= since)
+        if until:
+            stmt = stmt.where(t.c.at < until)
+        rows = (await self.conn.execute(stmt.order_by(t.c.access_id).limit(limit))).mappings().all()
+        return [dict(r) for r in rows]

@@ -1,32 +1,30 @@
-"""The registry's event store and what of it is published.
+"""The registry's event store, what of it is published, and the households repository.
 
-Every internal event of a household has a public type; its data is
-validated against the public contract on the way to the outbox, so a field
-that is not in the contract (and no personal data is) cannot leave.
+Every event of a household has a public type; its data is validated against the public
+contract on the way to the outbox, so a field that is not in the contract (and no
+personal data is) cannot leave.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from faemban_domain.events.contracts import REGISTRY_TOPIC
-from faemban_domain.eventsourcing.repository import Repository
-from faemban_domain.eventsourcing.store import EventStore, RecordedEvent, contract_view
-from faemban_registry.domain import household as h
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from faemban_domain.errors import NotFound
+from faemban_domain.events.contracts import REGISTRY_TOPIC, type_of
+from faemban_domain.eventsourcing.repository import Repository
+from faemban_domain.eventsourcing.store import ConcurrencyError, EventStore, RecordedEvent, contract_view
+from faemban_domain.platform.auth import Principal
+from faemban_registry.domain import events as ev
+from faemban_registry.domain.household import Household
+
+RETURNED_V2 = "th.faemban.household.certification-returned.v2"
 PUBLIC_TYPES = {
-    h.REGISTERED: "th.faemban.household.registered.v1",
-    h.VERIFIED: "th.faemban.household.verified.v1",
-    h.FIELD_STATUS_RECORDED: "th.faemban.household.field-status-recorded.v1",
-    h.DETAILS_RECORDED: "th.faemban.household.details-recorded.v1",
-    h.MEMBER_ADDED: "th.faemban.household.member-added.v1",
-    h.MEMBER_LEFT: "th.faemban.household.member-left.v1",
-    h.HEAD_DECEASED: "th.faemban.household.head-deceased.v1",
-    h.MOVED: "th.faemban.household.moved.v1",
-    h.CERTIFIED: "th.faemban.household.certified.v1",
-    h.RETURNED: "th.faemban.household.certification-returned.v2",
-    h.APPROVED: "th.faemban.household.approved.v1",
+    name: RETURNED_V2 if cls is ev.CertificationReturned else type_of(cls)
+    for name, cls in ev.HOUSEHOLD_EVENTS.classes.items()
 }
+"""Stored name → public type: the contract model's own type, the return's v2 shape."""
 
 
 def _returned(event: RecordedEvent) -> dict[str, Any]:
@@ -36,7 +34,45 @@ def _returned(event: RecordedEvent) -> dict[str, Any]:
     return {**data, "reason_ref": event.event_id}
 
 
-public_view = contract_view(PUBLIC_TYPES, {h.RETURNED: _returned})
+public_view = contract_view(
+    PUBLIC_TYPES, {ev.HOUSEHOLD_EVENTS.name_of_class(ev.CertificationReturned): _returned}
+)
 
 store = EventStore(source="faemban/registry", topic=REGISTRY_TOPIC, public_view=public_view)
-households: Repository[h.Household] = Repository(store, h.Household)
+
+
+class Households:
+    """The households a unit of work loaded or registered; ``save`` writes their new events."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self._repository: Repository[Household] = Repository(store, Household)
+        self.touched: dict[str, Household] = {}
+
+    async def get(self, household_id: str) -> Household | None:
+        household = self.touched.get(household_id) or await self._repository.get(self.conn, household_id)
+        if household is not None:
+            self.touched[household_id] = household
+        return household
+
+    async def exists(self, household_id: str) -> bool:
+        return await self.get(household_id) is not None
+
+    async def load(
+        self, principal: Principal, household_id: str, expected_version: int | None = None
+    ) -> Household:
+        """A household the caller may see (else 404); a client that says which version it saw
+        gets a conflict when the household moved on."""
+        household = await self.get(household_id)
+        if household is None:
+            raise NotFound(f"household {household_id} is not registered")
+        principal.ensure_household(household_id, household.area_code)
+        if expected_version is not None and expected_version != household.version:
+            raise ConcurrencyError(household.stream_id, expected_version)
+        return household
+
+    def add(self, household: Household) -> None:
+        self.touched[household.id] = household
+
+    async def save(self, household: Household) -> None:
+        await self._repository.save(self.conn, household)

@@ -29,23 +29,29 @@ def row_of(household: Household) -> dict[str, Any]:
     }
 
 
-async def save(conn: AsyncConnection, household: Household) -> None:
-    row = row_of(household)
-    await upsert(conn, household_index, row, ["household_id"], list(row)[1:])
+class HouseholdIndex:
+    """The index rows of the households a unit of work changed, in its transaction."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def save(self, household: Household) -> None:
+        row = row_of(household)
+        await upsert(self.conn, household_index, row, ["household_id"], list(row)[1:])
+
+    async def insert_new(self, households: Iterable[Household]) -> None:
+        await insert_new(self.conn, households)
+
+    async def ids_in(self, area_prefix: str, status: str, survey_year: int | None = None) -> list[str]:
+        t = household_index
+        stmt = sa.select(t.c.household_id).where(t.c.area_code.startswith(area_prefix), t.c.status == status)
+        if survey_year is not None:
+            stmt = stmt.where(t.c.survey_year == survey_year)
+        return list((await self.conn.execute(stmt.order_by(t.c.household_id))).scalars())
 
 
 async def insert_new(conn: AsyncConnection, households: Iterable[Household]) -> None:
     await bulk_insert(conn, household_index, [row_of(h) for h in households])
-
-
-async def ids_in(
-    conn: AsyncConnection, area_prefix: str, status: str, survey_year: int | None = None
-) -> list[str]:
-    t = household_index
-    stmt = sa.select(t.c.household_id).where(t.c.area_code.startswith(area_prefix), t.c.status == status)
-    if survey_year is not None:
-        stmt = stmt.where(t.c.survey_year == survey_year)
-    return list((await conn.execute(stmt.order_by(t.c.household_id))).scalars())
 
 
 async def is_stale(conn: AsyncConnection) -> bool:
@@ -77,8 +83,7 @@ async def rebuild(conn: AsyncConnection) -> int:
             if current is not None:
                 batch.append(current)
             current = Household(stream_id.removeprefix(Household.stream_prefix))
-        current._apply(event_type, data)
-        current.version = version
+        current.apply_recorded(event_type, data, version)
         if len(batch) >= 1000:
             await insert_new(conn, batch)
             count += len(batch)

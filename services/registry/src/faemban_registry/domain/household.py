@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, get_args
+from functools import singledispatchmethod
+from typing import Literal, get_args
 
 from faemban_domain import areas, bounds, indicators
 from faemban_domain.applicability import applies, why_not
@@ -19,33 +20,70 @@ from faemban_domain.campaign import CampaignCalendar
 from faemban_domain.errors import FieldError, InvalidInput, StateConflict
 from faemban_domain.events.contracts import (
     CertificationLevel,
+    Establishment,
     FieldStatus,
     HouseholdSource,
     HouseholdType,
+    IndicatorOutcome,
+    IndicatorResult,
     LeaveReason,
     MemberFacts,
     Relation,
+    RosterMember,
 )
-from faemban_domain.eventsourcing.aggregate import Aggregate
+from faemban_domain.eventsourcing.aggregate import Aggregate, DomainEvent
 from faemban_domain.income import income_of
+from faemban_registry.domain import events as ev
 from faemban_registry.domain.members import Address, Circumstances
 from faemban_registry.domain.new_household import Assessed
 from faemban_registry.domain.verification import verification_category
 
-REGISTERED = "HouseholdRegistered"
-FIELD_STATUS_RECORDED = "HouseholdFieldStatusRecorded"
-VERIFIED = "HouseholdVerified"
-DETAILS_RECORDED = "HouseholdDetailsRecorded"
-MEMBER_ADDED = "HouseholdMemberAdded"
-MEMBER_LEFT = "HouseholdMemberLeft"
-HEAD_DECEASED = "HouseholdHeadDeceased"
-MOVED = "HouseholdMoved"
-CERTIFIED = "HouseholdCertified"
-RETURNED = "HouseholdCertificationReturned"
-APPROVED = "HouseholdApproved"
-
 CertificationStatus = Literal["to_verify", "verified", "certified", "approved"]
 """Where a household stands in the campaign: only ``approved`` ones get plans."""
+
+Decision = Literal["certify", "approve", "return"]
+
+
+@dataclass(frozen=True)
+class _Step:
+    allowed: tuple[CertificationStatus, ...]
+    refusal: str
+
+
+_CERTIFICATION_STEPS: dict[tuple[Decision, CertificationLevel], _Step] = {
+    ("certify", "district"): _Step(("verified",), "only verified households are certified"),
+    ("approve", "province"): _Step(("certified",), "only certified households are approved"),
+    ("return", "district"): _Step(("verified", "certified"), "the district cannot return it"),
+    ("return", "province"): _Step(("certified",), "the province cannot return it"),
+}
+"""The campaign's one guarded transition (docs/domain.md, "Certification"): who may take which
+step from which status. A return sends the household back to ``to_verify``."""
+
+
+@dataclass
+class Roster:
+    """The household's current members; ids (M1, M2, …) are never reused."""
+
+    members: dict[str, RosterMember] = field(default_factory=dict)
+    head_member_id: str | None = None
+    members_ever: int = 0
+
+    def ordered(self) -> list[RosterMember]:
+        return sorted(self.members.values(), key=lambda m: int(m.member_id[1:]))
+
+    def facts(self) -> tuple[MemberFacts, ...]:
+        return tuple(m.facts for m in self.members.values())
+
+    def next_id(self, offset: int = 0) -> str:
+        return f"M{self.members_ever + offset + 1}"
+
+    def add(self, member: RosterMember) -> None:
+        self.members[member.member_id] = member
+        self.members_ever = max(self.members_ever, int(member.member_id[1:]))
+
+    def make_head(self, member_id: str) -> None:
+        self.members[member_id] = self.members[member_id].model_copy(update={"relation": "head"})
+        self.head_member_id = member_id
 
 
 def check_area(area_code: str, where: str = "area_code") -> list[FieldError]:
@@ -123,22 +161,38 @@ class FieldVerification:
 
 class Household(Aggregate):
     stream_prefix = "household-"
+    events = ev.HOUSEHOLD_EVENTS
 
     def __init__(self, household_id: str) -> None:
         super().__init__(household_id)
+        self.registration: ev.Registered | None = None
+        """The facts it entered the registry with (TPMAP's counts and flags)."""
         self.area_code: str = ""
-        self.cohort_year: int = 0
-        self.source: str = ""
-        self.facts: dict[str, Any] = {}
-        self.field_status: str | None = None
-        self.verification: dict[str, Any] | None = None
-        self.details: dict[str, Any] | None = None
-        self.roster: dict[str, dict[str, Any]] = {}
-        """Current members: member id → {"relation", "facts"}; ids are never reused."""
-        self.head_member_id: str | None = None
-        self.members_ever: int = 0
+        self.field_status: FieldStatus | None = None
+        self.verification: ev.Verified | None = None
+        self.details: ev.DetailsRecorded | None = None
+        """The family book as last recorded (its member list as of then: ``roster`` is current)."""
+        self.roster = Roster()
         self.status: CertificationStatus = "to_verify"
-        self.last_return: dict[str, Any] | None = None
+        self.last_return: ev.CertificationReturned | None = None
+
+    @property
+    def cohort_year(self) -> int:
+        return self.registration.cohort_year if self.registration else 0
+
+    @property
+    def source(self) -> HouseholdSource | None:
+        return self.registration.source if self.registration else None
+
+    @property
+    def head_member_id(self) -> str | None:
+        return self.roster.head_member_id
+
+    @property
+    def survey_year(self) -> int:
+        return self.verification.survey_year if self.verification else self.cohort_year
+
+    # -- commands ---------------------------------------------------------
 
     @classmethod
     def register(cls, household_id: str, registration: Registration) -> Household:
@@ -148,30 +202,29 @@ class Household(Aggregate):
         registration.validate()
         household = cls(household_id)
         household._trigger(
-            REGISTERED,
-            {
-                "household_id": household_id,
-                "area_code": registration.area_code,
-                "cohort_year": registration.cohort_year,
-                "source": registration.source,
-                "members": registration.members,
-                "welfare_card_holders": registration.welfare_card_holders,
-                "elderly": registration.elderly,
-                "disabled": registration.disabled,
-                "chronically_ill": registration.chronically_ill,
-                "total_income": registration.total_income,
-                "average_income": registration.average_income,
-                "tpmap_failing_indicators": list(dict.fromkeys(registration.tpmap_failing_indicators)),
-            },
+            ev.Registered(
+                household_id=household_id,
+                area_code=registration.area_code,
+                cohort_year=registration.cohort_year,
+                source=registration.source,
+                members=registration.members,
+                welfare_card_holders=registration.welfare_card_holders,
+                elderly=registration.elderly,
+                disabled=registration.disabled,
+                chronically_ill=registration.chronically_ill,
+                total_income=registration.total_income,
+                average_income=registration.average_income,
+                tpmap_failing_indicators=list(dict.fromkeys(registration.tpmap_failing_indicators)),
+            )
         )
         return household
 
     @classmethod
-    def register_new(cls, household_id: str, form: NewHouseholdForm, verified_at: str) -> Household:
+    def register_new(cls, household_id: str, form: NewHouseholdForm, verified_at: datetime) -> Household:
         """A household found in the field (ศจพ.2): registered, described and checked at once.
 
         It has no TPMAP flags, so every failing indicator is "new" and there is
-        no ศจพ.1 category (DOMAIN.md §6).
+        no ศจพ.1 category (docs/domain.md, "Verification").
         """
         if form.source == "tpmap":
             raise InvalidInput([FieldError("source", "a ศจพ.2 household is exclusion_error or vulnerable")])
@@ -179,25 +232,26 @@ class Household(Aggregate):
         household = cls.register(household_id, registration_from_members(form, facts))
         household.record_details(form.address, form.circumstances, form.members)
         household._trigger(
-            VERIFIED,
-            {
-                "household_id": household_id,
-                "area_code": form.area_code,
-                "survey_year": form.survey_year,
-                "indicator_results": form.assessed.results,
-                "verification_category": None,
-                "field_status": form.field_status,
-                "household_type": form.household_type,
-                "members": [f.model_dump(mode="json") for f in facts],
-                "total_income": form.assessed.total_income,
-                "average_income": form.assessed.average_income,
-                "verified_at": verified_at,
-            },
+            ev.Verified.model_validate(
+                {
+                    "household_id": household_id,
+                    "area_code": form.area_code,
+                    "survey_year": form.survey_year,
+                    "indicator_results": form.assessed.results,
+                    "verification_category": None,
+                    "field_status": form.field_status,
+                    "household_type": form.household_type,
+                    "members": facts,
+                    "total_income": form.assessed.total_income,
+                    "average_income": form.assessed.average_income,
+                    "verified_at": verified_at,
+                }
+            )
         )
         return household
 
     def member_facts(self) -> tuple[MemberFacts, ...]:
-        return tuple(MemberFacts.model_validate(m["facts"]) for m in self.roster.values())
+        return self.roster.facts()
 
     def record_field_status(self, status: FieldStatus) -> None:
         if status not in get_args(FieldStatus):
@@ -205,8 +259,7 @@ class Household(Aggregate):
         if status == self.field_status:
             return
         self._trigger(
-            FIELD_STATUS_RECORDED,
-            {"household_id": self.id, "area_code": self.area_code, "field_status": status},
+            ev.FieldStatusRecorded(household_id=self.id, area_code=self.area_code, field_status=status)
         )
 
     def record_details(
@@ -219,7 +272,7 @@ class Household(Aggregate):
 
         Returns the ids given to the members listed, in their order.
         """
-        if members and self.roster:
+        if members and self.roster.members:
             raise StateConflict(
                 [FieldError("members", "members are already recorded: add or remove them one by one")]
             )
@@ -229,39 +282,36 @@ class Household(Aggregate):
             errors.append(FieldError("members", f"exactly one member must be the head (found {len(heads)})"))
         if errors:
             raise InvalidInput(errors)
-        ids = [f"M{self.members_ever + i + 1}" for i in range(len(members))]
+        ids = [self.roster.next_id(i) for i in range(len(members))]
         roster = [
-            {"member_id": mid, "relation": relation, "facts": facts.model_dump(mode="json")}
+            RosterMember(member_id=mid, relation=relation, facts=facts)
             for mid, (relation, facts) in zip(ids, members, strict=True)
         ]
-        if not members:
-            roster = [{"member_id": k, **v} for k, v in self.roster.items()]
         self._trigger(
-            DETAILS_RECORDED,
-            {
-                "household_id": self.id,
-                "area_code": self.area_code,
-                "house_number_status": address.house_number_status,
-                "land_tenure": circumstances.land_tenure,
-                "wish_for_help": circumstances.wish_for_help,
-                "kinds_of_help": list(dict.fromkeys(circumstances.kinds_of_help)),
-                "community_funds": list(dict.fromkeys(circumstances.community_funds)),
-                "khok_nong_na": circumstances.khok_nong_na,
-                "pinned": address.pinned,
-                "head_member_id": ids[heads[0]] if members else self.head_member_id,
-                "members": roster,
-            },
+            ev.DetailsRecorded(
+                household_id=self.id,
+                area_code=self.area_code,
+                house_number_status=address.house_number_status,
+                land_tenure=circumstances.land_tenure,
+                wish_for_help=circumstances.wish_for_help,
+                kinds_of_help=list(dict.fromkeys(circumstances.kinds_of_help)),
+                community_funds=list(dict.fromkeys(circumstances.community_funds)),
+                khok_nong_na=circumstances.khok_nong_na,
+                pinned=address.pinned,
+                head_member_id=ids[heads[0]] if members else self.roster.head_member_id,
+                members=roster if members else list(self.roster.members.values()),
+            )
         )
         return ids
 
     def _require_roster(self) -> None:
-        if not self.roster:
+        if not self.roster.members:
             raise StateConflict(
                 [FieldError("members", "record the household's members first (PUT .../details)")]
             )
 
     def _require_member(self, member_id: str, where: str = "member_id") -> None:
-        if member_id not in self.roster:
+        if member_id not in self.roster.members:
             raise InvalidInput([FieldError(where, f"{member_id} is not a current member of {self.id}")])
 
     def add_member(self, relation: Relation, facts: MemberFacts) -> str:
@@ -270,19 +320,14 @@ class Household(Aggregate):
             raise InvalidInput(
                 [FieldError("relation", "the household has a head: name a new one when they leave")]
             )
-        member_id = f"M{self.members_ever + 1}"
+        member_id = self.roster.next_id()
         self._trigger(
-            MEMBER_ADDED,
-            {
-                "household_id": self.id,
-                "area_code": self.area_code,
-                "member": {
-                    "member_id": member_id,
-                    "relation": relation,
-                    "facts": facts.model_dump(mode="json"),
-                },
-                "members": len(self.roster) + 1,
-            },
+            ev.MemberAdded(
+                household_id=self.id,
+                area_code=self.area_code,
+                member=RosterMember(member_id=member_id, relation=relation, facts=facts),
+                members=len(self.roster.members) + 1,
+            )
         )
         return member_id
 
@@ -301,15 +346,14 @@ class Household(Aggregate):
         elif new_head_member_id is not None:
             raise InvalidInput([FieldError("new_head_member_id", "only when the head leaves")])
         self._trigger(
-            MEMBER_LEFT,
-            {
-                "household_id": self.id,
-                "area_code": self.area_code,
-                "member_id": member_id,
-                "reason": reason,
-                "new_head_member_id": new_head_member_id,
-                "members": len(self.roster) - 1,
-            },
+            ev.MemberLeft(
+                household_id=self.id,
+                area_code=self.area_code,
+                member_id=member_id,
+                reason=reason,
+                new_head_member_id=new_head_member_id,
+                members=len(self.roster.members) - 1,
+            )
         )
 
     def head_deceased(self, new_head_member_id: str) -> None:
@@ -317,14 +361,13 @@ class Household(Aggregate):
         self._check_new_head(new_head_member_id)
         assert self.head_member_id is not None
         self._trigger(
-            HEAD_DECEASED,
-            {
-                "household_id": self.id,
-                "area_code": self.area_code,
-                "former_head_member_id": self.head_member_id,
-                "new_head_member_id": new_head_member_id,
-                "members": len(self.roster) - 1,
-            },
+            ev.HeadDeceased(
+                household_id=self.id,
+                area_code=self.area_code,
+                former_head_member_id=self.head_member_id,
+                new_head_member_id=new_head_member_id,
+                members=len(self.roster.members) - 1,
+            )
         )
 
     def _check_new_head(self, new_head_member_id: str | None) -> None:
@@ -341,13 +384,11 @@ class Household(Aggregate):
             raise InvalidInput(errors)
         if to_area_code == self.area_code:
             return
-        self._trigger(
-            MOVED, {"household_id": self.id, "from_area_code": self.area_code, "area_code": to_area_code}
-        )
+        self._trigger(ev.Moved(household_id=self.id, from_area_code=self.area_code, area_code=to_area_code))
 
-    def verify(self, v: FieldVerification, verified_at: str) -> str | None:
+    def verify(self, v: FieldVerification, verified_at: datetime) -> str | None:
         """Record a ศจพ.1 verification; a later one supersedes it, both stay in the stream."""
-        flagged = set(self.facts.get("tpmap_failing_indicators", []))
+        flagged = set(self.registration.tpmap_failing_indicators if self.registration else ())
         errors: list[FieldError] = []
         try:
             rules = indicators.rule_set(v.survey_year)
@@ -387,155 +428,155 @@ class Household(Aggregate):
             raise InvalidInput(errors)
         # The ศจพ.1 category judges TPMAP's list; a household TPMAP never listed has none.
         category = verification_category(confirmed, rejected, new) if self.source == "tpmap" else None
-        results: dict[str, dict[str, str]] = {}
+        results: dict[str, IndicatorOutcome] = {}
         for ind in rules.indicators:
             if ind.code in confirmed:
-                results[ind.code] = {"result": "fails", "established_by": "tpmap_confirmed"}
+                results[ind.code] = IndicatorOutcome(result="fails", established_by="tpmap_confirmed")
             elif ind.code in new:
-                results[ind.code] = {"result": "fails", "established_by": "new"}
+                results[ind.code] = IndicatorOutcome(result="fails", established_by="new")
             else:
-                how = "tpmap_rejected" if ind.code in rejected else "tpmap_unflagged"
-                result = "met" if applies(ind, members) else "not_applicable"
-                results[ind.code] = {"result": result, "established_by": how}
+                how: Establishment = "tpmap_rejected" if ind.code in rejected else "tpmap_unflagged"
+                result: IndicatorResult = "met" if applies(ind, members) else "not_applicable"
+                results[ind.code] = IndicatorOutcome(result=result, established_by=how)
         # Members' incomes when the form gives any (a member without one, e.g. a child, earns 0).
         total, average = income_of(members, v.total_income)
         self._trigger(
-            VERIFIED,
-            {
-                "household_id": self.id,
-                "area_code": self.area_code,
-                "survey_year": v.survey_year,
-                "indicator_results": results,
-                "verification_category": category,
-                "field_status": v.field_status,
-                "household_type": v.household_type,
-                "members": [m.model_dump(mode="json") for m in members],
-                "total_income": total,
-                "average_income": average,
-                "verified_at": verified_at,
-            },
+            ev.Verified(
+                household_id=self.id,
+                area_code=self.area_code,
+                survey_year=v.survey_year,
+                indicator_results=results,
+                verification_category=category,
+                field_status=v.field_status,
+                household_type=v.household_type,
+                members=list(members),
+                total_income=total,
+                average_income=average,
+                verified_at=verified_at,
+            )
         )
         return category
 
+    def decide(
+        self,
+        decision: Decision,
+        level: CertificationLevel,
+        at: datetime,
+        campaign: CampaignCalendar,
+        reason: str | None = None,
+    ) -> None:
+        """The district certifies or returns; the province approves or returns (one guarded step)."""
+        step = _CERTIFICATION_STEPS.get((decision, level))
+        if step is None:
+            raise InvalidInput([FieldError("level", f"the {level} does not {decision}")])
+        if self.status not in step.allowed:
+            raise StateConflict([FieldError(f"households.{self.id}", f"is {self.status}; {step.refusal}")])
+        hid, area, year = self.id, self.area_code, self.survey_year
+        due, late = campaign.due(level), campaign.is_late(level, at)
+        if decision == "return":
+            if not (reason or "").strip():
+                raise InvalidInput([FieldError(f"returns.{self.id}.reason", "say why it goes back")])
+            assert reason is not None
+            self._trigger(
+                ev.CertificationReturned(
+                    household_id=hid,
+                    area_code=area,
+                    survey_year=year,
+                    level=level,
+                    reason=reason.strip(),
+                    returned_at=at,
+                    due=due,
+                    late=late,
+                )
+            )
+        elif decision == "certify":
+            self._trigger(
+                ev.Certified(
+                    household_id=hid, area_code=area, survey_year=year, certified_at=at, due=due, late=late
+                )
+            )
+        else:
+            self._trigger(
+                ev.Approved(
+                    household_id=hid, area_code=area, survey_year=year, approved_at=at, due=due, late=late
+                )
+            )
+
     def certify(self, at: datetime, campaign: CampaignCalendar) -> None:
         """The district certifies the household's verification (ศจพ.อ.)."""
-        if self.status != "verified":
-            raise StateConflict(
-                [
-                    FieldError(
-                        f"households.{self.id}", f"is {self.status}; only verified households are certified"
-                    )
-                ]
-            )
-        self._trigger(
-            CERTIFIED,
-            {
-                "household_id": self.id,
-                "area_code": self.area_code,
-                "survey_year": self.survey_year,
-                "certified_at": at.isoformat(),
-                "due": campaign.district_by.isoformat(),
-                "late": campaign.is_late("district", at),
-            },
-        )
+        self.decide("certify", "district", at, campaign)
+
+    def approve(self, at: datetime, campaign: CampaignCalendar) -> None:
+        """The province approves a certified household (ศจพ.จ.); only now may plans be made."""
+        self.decide("approve", "province", at, campaign)
 
     def return_for_verification(
         self, level: CertificationLevel, reason: str, at: datetime, campaign: CampaignCalendar
     ) -> None:
         """Send back to the field team: the district from verified, the province from certified."""
-        allowed = ("verified", "certified") if level == "district" else ("certified",)
-        if self.status not in allowed:
-            raise StateConflict(
-                [FieldError(f"households.{self.id}", f"is {self.status}; the {level} cannot return it")]
-            )
-        if not reason.strip():
-            raise InvalidInput([FieldError(f"returns.{self.id}.reason", "say why it goes back")])
-        self._trigger(
-            RETURNED,
-            {
-                "household_id": self.id,
-                "area_code": self.area_code,
-                "survey_year": self.survey_year,
-                "level": level,
-                "reason": reason.strip(),
-                "returned_at": at.isoformat(),
-                "due": campaign.due(level).isoformat(),
-                "late": campaign.is_late(level, at),
-            },
-        )
+        self.decide("return", level, at, campaign, reason)
 
-    def approve(self, at: datetime, campaign: CampaignCalendar) -> None:
-        """The province approves a certified household (ศจพ.จ.); only now may plans be made."""
-        if self.status != "certified":
-            raise StateConflict(
-                [
-                    FieldError(
-                        f"households.{self.id}", f"is {self.status}; only certified households are approved"
-                    )
-                ]
-            )
-        self._trigger(
-            APPROVED,
-            {
-                "household_id": self.id,
-                "area_code": self.area_code,
-                "survey_year": self.survey_year,
-                "approved_at": at.isoformat(),
-                "due": campaign.province_by.isoformat(),
-                "late": campaign.is_late("province", at),
-            },
-        )
+    # -- state --------------------------------------------------------------
 
-    @property
-    def survey_year(self) -> int:
-        return int((self.verification or {}).get("survey_year") or self.cohort_year)
+    @singledispatchmethod
+    def _apply(self, event: DomainEvent) -> None:
+        raise TypeError(f"Household cannot apply {type(event).__name__}")
 
-    def _apply(self, event_type: str, data: dict[str, Any]) -> None:
-        if event_type == REGISTERED:
-            self.area_code = data["area_code"]
-            self.cohort_year = data["cohort_year"]
-            self.source = data["source"]
-            self.facts = dict(data)
-        elif event_type == FIELD_STATUS_RECORDED:
-            self.field_status = data["field_status"]
-        elif event_type == VERIFIED:
-            self.field_status = data["field_status"]
-            self.verification = dict(data)
-            self.status = "verified"
-        elif event_type == DETAILS_RECORDED:
-            self.details = {k: v for k, v in data.items() if k not in ("members", "household_id")}
-            self.roster = {
-                m["member_id"]: {"relation": m["relation"], "facts": m["facts"]} for m in data["members"]
-            }
-            self.head_member_id = data["head_member_id"]
-            self.members_ever = max([self.members_ever, *(int(m[1:]) for m in self.roster)])
-        elif event_type == MEMBER_ADDED:
-            m = data["member"]
-            self.roster[m["member_id"]] = {"relation": m["relation"], "facts": m["facts"]}
-            self.members_ever = max(self.members_ever, int(m["member_id"][1:]))
-        elif event_type == MEMBER_LEFT:
-            del self.roster[data["member_id"]]
-            if data["new_head_member_id"]:
-                self._make_head(data["new_head_member_id"])
-        elif event_type == HEAD_DECEASED:
-            del self.roster[data["former_head_member_id"]]
-            self._make_head(data["new_head_member_id"])
-            self.field_status = "head_deceased"
-        elif event_type == MOVED:
-            self.area_code = data["area_code"]
-        elif event_type == CERTIFIED:
-            self.status = "certified"
-        elif event_type == RETURNED:
-            self.status = "to_verify"
-            self.last_return = dict(data)
-        elif event_type == APPROVED:
-            self.status = "approved"
-        else:
-            raise ValueError(f"Household cannot apply {event_type}")
+    @_apply.register
+    def _registered(self, event: ev.Registered) -> None:
+        self.registration = event
+        self.area_code = event.area_code
 
-    def _make_head(self, member_id: str) -> None:
-        self.roster[member_id]["relation"] = "head"
-        self.head_member_id = member_id
+    @_apply.register
+    def _field_status_recorded(self, event: ev.FieldStatusRecorded) -> None:
+        self.field_status = event.field_status
+
+    @_apply.register
+    def _verified(self, event: ev.Verified) -> None:
+        self.field_status = event.field_status
+        self.verification = event
+        self.status = "verified"
+
+    @_apply.register
+    def _details_recorded(self, event: ev.DetailsRecorded) -> None:
+        self.details = event
+        members_ever = self.roster.members_ever
+        self.roster = Roster(head_member_id=event.head_member_id, members_ever=members_ever)
+        for member in event.members:
+            self.roster.add(member)
+
+    @_apply.register
+    def _member_added(self, event: ev.MemberAdded) -> None:
+        self.roster.add(event.member)
+
+    @_apply.register
+    def _member_left(self, event: ev.MemberLeft) -> None:
+        del self.roster.members[event.member_id]
+        if event.new_head_member_id:
+            self.roster.make_head(event.new_head_member_id)
+
+    @_apply.register
+    def _head_deceased(self, event: ev.HeadDeceased) -> None:
+        del self.roster.members[event.former_head_member_id]
+        self.roster.make_head(event.new_head_member_id)
+        self.field_status = "head_deceased"
+
+    @_apply.register
+    def _moved(self, event: ev.Moved) -> None:
+        self.area_code = event.area_code
+
+    @_apply.register
+    def _certified(self, event: ev.Certified) -> None:
+        self.status = "certified"
+
+    @_apply.register
+    def _returned(self, event: ev.CertificationReturned) -> None:
+        self.status = "to_verify"
+        self.last_return = event
+
+    @_apply.register
+    def _approved(self, event: ev.Approved) -> None:
+        self.status = "approved"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The personal-data access log, for admins (DOMAIN.md §13)."""
+"""The personal-data access log, for admins (docs/domain.md, "Personal data")."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ from pydantic import BaseModel
 
 from faemban_domain.bounds import INT64_MAX, Instant
 from faemban_domain.platform.auth import Principal, require_roles
-from faemban_domain.platform.service import ServiceRuntime, runtime_of
-from faemban_registry.adapters import access_log
+from faemban_registry.entrypoints.dependencies import RegistryService
+from faemban_registry.service_layer import access
 
 router = APIRouter(prefix="/v1/access-log", tags=["personal data"])
-Runtime = Annotated[ServiceRuntime, Depends(runtime_of("registry"))]
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
 
 
@@ -36,7 +35,7 @@ class AccessPage(BaseModel):
 @router.get("", response_model=AccessPage)
 async def query_access_log(
     principal: Admin,
-    runtime: Runtime,
+    registry: RegistryService,
     household_id: Annotated[str | None, Query(max_length=40)] = None,
     subject: Annotated[str | None, Query(max_length=200)] = None,
     since: Instant | None = None,
@@ -45,7 +44,7 @@ async def query_access_log(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AccessPage:
     """Who read whose personal data, when and why; oldest first, paged by ``after_id``."""
-    async with runtime.reading() as conn:
-        rows = await access_log.query(conn, household_id, subject, since, until, limit, after_id)
+    query = access.AccessQuery(household_id, subject, since, until, limit, after_id)
+    rows = await registry.transactions.read(access.query_access_log, principal, query)
     entries = [AccessOut.model_validate(r) for r in rows]
     return AccessPage(entries=entries, next_after_id=entries[-1].access_id if len(entries) == limit else None)

@@ -1,8 +1,8 @@
-"""Certification routes: the district certifies, the province approves (DOMAIN.md §6)."""
+"""Certification routes: the district certifies, the province approves (docs/domain.md, "Certification")."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
@@ -11,12 +11,10 @@ from faemban_domain import campaign
 from faemban_domain.errors import FieldError, InvalidInput
 from faemban_domain.platform.auth import Principal, require_roles
 from faemban_domain.platform.inputs import AreaCode, CEYear
-from faemban_domain.platform.service import ServiceRuntime, runtime_of
-from faemban_registry.adapters.event_store import households
-from faemban_registry.service_layer import handlers
+from faemban_registry.entrypoints.dependencies import RegistryService
+from faemban_registry.service_layer import certification as c
 
 router = APIRouter(prefix="/v1/certifications", tags=["certification"])
-Runtime = Annotated[ServiceRuntime, Depends(runtime_of("registry"))]
 District = Annotated[Principal, Depends(require_roles("district_officer"))]
 Province = Annotated[Principal, Depends(require_roles("province_officer"))]
 
@@ -57,39 +55,32 @@ class CertificationOut(BaseModel):
     late: bool = Field(description="done after the campaign date of this step")
 
 
+def _out(result: c.CertificationResult) -> CertificationOut:
+    return CertificationOut(**result.__dict__)
+
+
 @router.post("/district", response_model=CertificationOut)
 async def certify_subdistrict(
-    body: DistrictCertificationIn, principal: District, runtime: Runtime
-) -> CertificationOut:
+    body: DistrictCertificationIn, principal: District, registry: RegistryService
+) -> Any:
     """Certify every verified household of a subdistrict; the ones listed in ``returns`` go back."""
-    async with runtime.transaction() as conn:
-        result = await handlers.certify_subdistrict(
-            conn,
-            households,
-            principal,
-            body.subdistrict_code,
-            body.survey_year,
-            body.returns_by_id(),
-            campaign.calendar,
-        )
-    return CertificationOut(**result.__dict__)
+    command = c.CertifySubdistrict(
+        body.subdistrict_code, body.survey_year, body.returns_by_id(), campaign.calendar
+    )
+    return await registry.transactions.run(c.certify_subdistrict, principal, command, respond=_out)
 
 
 @router.post("/province", response_model=CertificationOut)
 async def decide_district_list(
-    body: ProvinceDecisionIn, principal: Province, runtime: Runtime
-) -> CertificationOut:
+    body: ProvinceDecisionIn, principal: Province, registry: RegistryService
+) -> Any:
     """Approve a district's certified list (returning the listed ones), or return all of it with a reason."""
-    async with runtime.transaction() as conn:
-        result = await handlers.decide_district_list(
-            conn,
-            households,
-            principal,
-            body.district_code,
-            body.survey_year,
-            body.decision == "approve",
-            body.reason,
-            body.returns_by_id(),
-            campaign.calendar,
-        )
-    return CertificationOut(**result.__dict__)
+    command = c.DecideDistrictList(
+        body.district_code,
+        body.survey_year,
+        body.decision == "approve",
+        body.reason,
+        body.returns_by_id(),
+        campaign.calendar,
+    )
+    return await registry.transactions.run(c.decide_district_list, principal, command, respond=_out)

@@ -1,4 +1,4 @@
-"""HTTP routes of register imports (ARCHITECTURE.md fixed shape 1)."""
+"""HTTP routes of register imports (a fixed API shape: docs/adr/0008)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ from faemban_domain.platform.auth import Principal, require_roles
 from faemban_domain.platform.idempotency import Idempotency, IdempotencyKey
 from faemban_domain.platform.inputs import CEYear, UuidKey
 from faemban_domain.platform.problems import ProblemError
-from faemban_domain.platform.service import ServiceRuntime, runtime_of
-from faemban_registry.service_layer.imports import MAX_ERRORS_KEPT, ImportJobs
+from faemban_registry.entrypoints.dependencies import RegistryService
+from faemban_registry.service_layer.imports import MAX_ERRORS_KEPT
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
-Runtime = Annotated[ServiceRuntime, Depends(runtime_of("registry"))]
 Importer = Annotated[Principal, Depends(require_roles("province_officer", "district_officer"))]
 MAX_UPLOAD = 512 * 1024 * 1024
 
@@ -51,15 +50,10 @@ class ImportStatus(BaseModel):
 _CE_YEAR: TypeAdapter[int] = TypeAdapter(CEYear)
 
 
-def jobs(runtime: ServiceRuntime) -> ImportJobs:
-    job_runner: ImportJobs = runtime.state["imports"]
-    return job_runner
-
-
 @router.post("/tpmap-register", status_code=202, response_model=ImportAccepted)
 async def import_tpmap_register(
     principal: Importer,
-    runtime: Runtime,
+    registry: RegistryService,
     file: Annotated[UploadFile, File(description="CSV (UTF-8 or TIS-620) or XLSX with a header row")],
     cohort_year: Annotated[
         str | None, Form(max_length=10, description="TPMAP cohort year (CE or BE) for rows without one")
@@ -72,7 +66,7 @@ async def import_tpmap_register(
             year = _CE_YEAR.validate_python(cohort_year)
         except ValidationError as exc:
             raise InvalidInput([FieldError("cohort_year", exc.errors()[0]["msg"])]) from None
-    runner = jobs(runtime)
+    runner = registry.imports
     target = runner.new_upload_path()
     size = 0
     digest = hashlib.sha256()
@@ -96,11 +90,11 @@ async def import_tpmap_register(
 async def import_status(
     import_id: UuidKey,
     principal: Importer,
-    runtime: Runtime,
+    registry: RegistryService,
     errors_offset: Annotated[int, Query(ge=0, le=MAX_ERRORS_KEPT)] = 0,
     errors_limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
 ) -> Any:
-    status = await jobs(runtime).status(import_id)
+    status = await registry.imports.status(import_id)
     if status is None:
         raise NotFound(f"no import {import_id}")
     scope = status["scope"]

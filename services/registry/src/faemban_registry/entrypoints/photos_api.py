@@ -6,33 +6,19 @@ import asyncio
 import hashlib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Header, Request, Response, UploadFile
+from fastapi import APIRouter, Form, Header, Response, UploadFile
 from pydantic import BaseModel
 
 from faemban_domain.bounds import Instant
-from faemban_domain.platform.auth import PERSONAL_DATA_ROLES, Principal, require_roles
 from faemban_domain.platform.idempotency import Idempotency, IdempotencyKey
 from faemban_domain.platform.inputs import HouseholdKey, UuidKey
-from faemban_domain.platform.service import ServiceRuntime, runtime_of
-from faemban_registry.adapters.blobs import BlobStore
-from faemban_registry.adapters.event_store import households
 from faemban_registry.adapters.images import prepare
 from faemban_registry.domain.photos import MAX_BYTES, PhotoKind
-from faemban_registry.service_layer import handlers
+from faemban_registry.entrypoints.dependencies import FieldTeam, PersonalReader, RegistryService
+from faemban_registry.service_layer import photos as p
 
 router = APIRouter(prefix="/v1/households/{household_id}/photos", tags=["photos"])
-Runtime = Annotated[ServiceRuntime, Depends(runtime_of("registry"))]
-FieldTeam = Annotated[Principal, Depends(require_roles("ops_team", "district_officer", "province_officer"))]
-PhotoReader = Annotated[Principal, Depends(require_roles(*sorted(PERSONAL_DATA_ROLES)))]
-"""Photos show people and homes: personal data, only for roles that work with the family."""
-
-
 _DECODING = asyncio.Semaphore(2)
-
-
-def _blobs(runtime: ServiceRuntime) -> BlobStore:
-    store: BlobStore = runtime.state["blobs"]
-    return store
 
 
 class PhotoOut(BaseModel):
@@ -52,9 +38,8 @@ def _out(row: dict[str, object]) -> PhotoOut:
 @router.post("", status_code=201, response_model=PhotoOut)
 async def add_photo(
     household_id: HouseholdKey,
-    request: Request,
     principal: FieldTeam,
-    runtime: Runtime,
+    registry: RegistryService,
     file: UploadFile,
     kind: Annotated[PhotoKind, Form()] = "house",
     idempotency_key: IdempotencyKey = None,
@@ -65,21 +50,17 @@ async def add_photo(
     )
     async with _DECODING:  # decoding is CPU and memory: a worker thread, two at a time
         photo = await asyncio.to_thread(prepare, data)
-    async with runtime.transaction() as conn:
-        if (replayed := await once.replay(conn)) is not None:
-            return replayed
-        row = await handlers.add_photo(
-            conn, households, _blobs(runtime), principal, household_id, kind, photo
-        )
-        out = _out(row)
-        await once.remember(conn, 201, out)
-    return out
+    command = p.AddPhoto(household_id, kind, photo)
+    return await registry.transactions.run(
+        p.add_photo, principal, command, respond=_out, once=once, status_code=201
+    )
 
 
 @router.get("", response_model=list[PhotoOut])
-async def list_photos(household_id: HouseholdKey, principal: PhotoReader, runtime: Runtime) -> list[PhotoOut]:
-    async with runtime.reading() as conn:
-        rows = await handlers.list_photos(conn, households, principal, household_id)
+async def list_photos(
+    household_id: HouseholdKey, principal: PersonalReader, registry: RegistryService
+) -> Any:
+    rows = await registry.transactions.read(p.list_photos, principal, p.PhotoRef(household_id))
     return [_out(r) for r in rows]
 
 
@@ -89,21 +70,18 @@ async def list_photos(household_id: HouseholdKey, principal: PhotoReader, runtim
 async def read_photo(
     household_id: HouseholdKey,
     photo_id: UuidKey,
-    principal: PhotoReader,
-    runtime: Runtime,
+    principal: PersonalReader,
+    registry: RegistryService,
     purpose: Annotated[str | None, Header(alias="X-Purpose", max_length=300)] = None,
 ) -> Response:
-    async with runtime.transaction() as conn:
-        content_type, data = await handlers.read_photo(
-            conn, households, _blobs(runtime), principal, household_id, photo_id, purpose
-        )
+    query = p.PhotoRef(household_id, photo_id, purpose)
+    content_type, data = await registry.transactions.run(p.read_photo, principal, query)
     return Response(data, media_type=content_type, headers={"Cache-Control": "private, no-store"})
 
 
 @router.delete("/{photo_id}", status_code=204, response_class=Response)
 async def delete_photo(
-    household_id: HouseholdKey, photo_id: UuidKey, principal: FieldTeam, runtime: Runtime
+    household_id: HouseholdKey, photo_id: UuidKey, principal: FieldTeam, registry: RegistryService
 ) -> Response:
-    async with runtime.transaction() as conn:
-        await handlers.delete_photo(conn, households, _blobs(runtime), principal, household_id, photo_id)
+    await registry.transactions.run(p.delete_photo, principal, p.PhotoRef(household_id, photo_id))
     return Response(status_code=204)

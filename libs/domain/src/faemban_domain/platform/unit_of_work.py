@@ -1,0 +1,100 @@
+"""A unit of work per command, and the one way an entry point runs a handler in it.
+
+A service's unit of work holds the connection of one transaction and the repositories
+and adapters a command touches (bound to that connection). Handlers are plain functions
+``(uow, principal, command)`` that load, decide and leave the changed aggregates in the
+unit of work; ``flush`` saves them (events, outbox rows and derived rows) in the same
+transaction; the transaction commits when the block ends (Cosmic Python's pattern).
+
+``Transactions.run`` is the whole body of a writing endpoint: open the transaction,
+answer a retried request from its idempotency key, call the handler, flush, shape the
+response, remember it for retries, commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from faemban_domain.platform.auth import Principal
+from faemban_domain.platform.idempotency import Idempotency
+
+
+class UnitOfWork:
+    """What one command touches, bound to its transaction's connection."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def flush(self) -> None:
+        """Save what the command changed (each service saves its aggregates here)."""
+
+
+U = TypeVar("U", bound=UnitOfWork)
+C = TypeVar("C")
+R = TypeVar("R")
+
+Handler = Callable[[U, Principal, C], Awaitable[R]]
+
+
+class Transactions(Generic[U]):
+    """Units of work of one service: ``writing()`` commits, ``reading()`` only reads."""
+
+    def __init__(
+        self,
+        begin: Callable[[], AbstractAsyncContextManager[AsyncConnection]],
+        read: Callable[[], AbstractAsyncContextManager[AsyncConnection]],
+        build: Callable[[AsyncConnection], U],
+    ) -> None:
+        self._begin = begin
+        self._read = read
+        self._build = build
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[U]:
+        async with self._begin() as conn:
+            uow = self._build(conn)
+            yield uow
+            await uow.flush()
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[U]:
+        async with self._read() as conn:
+            yield self._build(conn)
+
+    async def run(
+        self,
+        handler: Handler[U, C, R],
+        principal: Principal,
+        command: C,
+        *,
+        respond: Callable[[R], Any] | None = None,
+        once: Idempotency | None = None,
+        status_code: int = 200,
+    ) -> Any:
+        """Run a command handler in a new transaction; the shaped response, or a retry's first one."""
+        async with self.writing() as uow:
+            if once is not None and (replayed := await once.replay(uow.conn)) is not None:
+                return replayed
+            result = await handler(uow, principal, command)
+            await uow.flush()
+            out: Any = respond(result) if respond is not None else result
+            if once is not None:
+                await once.remember(uow.conn, status_code, out)
+        return out
+
+    async def read(
+        self,
+        handler: Handler[U, C, R],
+        principal: Principal,
+        query: C,
+        *,
+        respond: Callable[[R], Any] | None = None,
+    ) -> Any:
+        """Run a query handler on a reading connection (no write lock on SQLite)."""
+        async with self.reading() as uow:
+            result = await handler(uow, principal, query)
+        return respond(result) if respond is not None else result
