@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import time
 import uuid
 from dataclasses import replace
@@ -26,18 +25,19 @@ from typing import Any
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from common import fresh_db
+from common import BenchSettings, fresh_db
 
 from faemban_assessment.adapters.tables import metadata as assessment_metadata
 from faemban_assessment.service import ASSESS, SUMMARY
 from faemban_cli.demo_data import generate
 from faemban_domain import indicators
 from faemban_domain.events.envelope import CloudEvent
-from faemban_domain.eventsourcing.broker import KafkaBroker
+from faemban_domain.eventsourcing.broker import Broker
 from faemban_domain.eventsourcing.consumer import ConsumerRunner, ConsumerSpec
 from faemban_domain.eventsourcing.tables import metadata as platform_metadata
 from faemban_domain.eventsourcing.tables import outbox
 from faemban_domain.platform.db import make_engine
+from faemban_domain.platform.wiring import make_broker
 
 
 def registered(row: dict[str, Any]) -> CloudEvent:
@@ -100,7 +100,7 @@ async def bare_consume(bootstrap: str, topic: str, n: int) -> float:
     return time.perf_counter() - t0
 
 
-async def run_consumer(spec: ConsumerSpec, engine: Any, broker: KafkaBroker, n: int) -> float:
+async def run_consumer(spec: ConsumerSpec, engine: Any, broker: Broker, n: int) -> float:
     dlq = broker.publisher()
     await dlq.start()
     runner = ConsumerRunner(spec, engine, broker, dlq, batch_size=5000)
@@ -123,13 +123,13 @@ def rate(n: int, seconds: float) -> str:
 
 
 async def main(n: int) -> None:
-    base = os.environ["FAEMBAN_TEST_POSTGRES_URL"].rstrip("/")
-    bootstrap = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+    servers = BenchSettings()
+    base, bootstrap = servers.postgres_base, servers.kafka_bootstrap_servers
     engine = make_engine(await fresh_db(base, "bench_assessment"))
     async with engine.begin() as conn:
         await conn.run_sync(platform_metadata.create_all)
         await conn.run_sync(assessment_metadata.create_all)
-    broker = KafkaBroker(bootstrap, partitions=6)
+    broker = make_broker(servers.platform())
     registry_topic, assessed_topic = (
         f"bench.{t}.{uuid.uuid4().hex[:8]}.v1" for t in ("registry", "assessed")
     )

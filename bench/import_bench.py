@@ -28,7 +28,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-from common import fresh_db
+from common import BenchSettings, fresh_db
 from sqlalchemy.engine import make_url
 
 from faemban_cli.demo_data import generate, write_csv
@@ -210,8 +210,8 @@ async def relayed(client: httpx.AsyncClient) -> float:
 
 
 async def main(sizes: list[int]) -> None:
-    base = os.environ["FAEMBAN_TEST_POSTGRES_URL"].rstrip("/")
-    bootstrap = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+    servers = BenchSettings()
+    base, bootstrap = servers.postgres_base, servers.kafka_bootstrap_servers
     var = ROOT / ".cache" / "bench" / "var"
     results = []
     for n in sizes:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import time
 import uuid
 from collections import Counter
@@ -29,18 +28,18 @@ from datetime import UTC, datetime
 import asyncpg
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from common import fresh_db
+from common import BenchSettings, fresh_db
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain.events.envelope import CloudEvent
-from faemban_domain.eventsourcing.broker import KafkaBroker
 from faemban_domain.eventsourcing.consumer import ConsumerRunner, ConsumerSpec
 from faemban_domain.eventsourcing.relay import OutboxRelay
 from faemban_domain.eventsourcing.store import EventStore, NewEvent, Publication, RecordedEvent
 from faemban_domain.eventsourcing.tables import metadata as platform_metadata
 from faemban_domain.platform.db import make_engine
+from faemban_domain.platform.wiring import make_broker
 
 BATCH = 2000
 
@@ -73,15 +72,15 @@ def rate(n: int, seconds: float) -> str:
 
 
 async def main(n: int) -> None:
-    base = os.environ["FAEMBAN_TEST_POSTGRES_URL"].rstrip("/")
-    bootstrap = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+    servers = BenchSettings()
+    base, bootstrap = servers.postgres_base, servers.kafka_bootstrap_servers
     url = await fresh_db(base, "bench_platform")
     engine = make_engine(url)
     async with engine.begin() as conn:
         await conn.run_sync(platform_metadata.create_all)
     topic = f"bench.{uuid.uuid4().hex[:8]}.v1"
     raw_topic = f"bench.raw.{uuid.uuid4().hex[:8]}.v1"
-    broker = KafkaBroker(bootstrap, partitions=6)
+    broker = make_broker(servers.platform())
     await broker.ensure_topics([topic, raw_topic])
     store = EventStore("faemban/bench", topic, public)
     results: list[tuple[str, str, str, float]] = []

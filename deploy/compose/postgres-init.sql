@@ -1,4 +1,4 @@
--- One database per service (ARCHITECTURE.md: no service reads another's tables).
+-- One database per service (no service reads another's tables: docs/adr/0001).
 CREATE DATABASE faemban_registry;
 CREATE DATABASE faemban_assessment;
 CREATE DATABASE faemban_planning;

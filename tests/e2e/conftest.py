@@ -87,7 +87,7 @@ class Stack:
 
     @property
     def _deadline(self) -> float:
-        # `make run` must answer on all five services within 60 s (issue 2).
+        # `make run` must answer on all five services within 60 s.
         return 60 if self.kind == "embedded" else 90
 
     def _unit_of(self, service: str) -> str:

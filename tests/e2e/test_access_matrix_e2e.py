@@ -1,4 +1,4 @@
-"""Role × area × operation, for every operation the OpenAPI lists, against DOMAIN.md §2.
+"""Role × area × operation, for every operation the OpenAPI lists, against docs/domain.md, "Roles".
 
 The table below is DOMAIN's role table written out per operation, on purpose apart from
 the code's own constants: an operation added without a row here fails the test, and a

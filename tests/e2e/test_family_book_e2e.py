@@ -29,7 +29,7 @@ def new_cid() -> str:
 
 
 def samorn(**over: Any) -> dict[str, Any]:
-    """DOMAIN.md §9: Mrs Samorn, 70, on temple land, 700 baht a month; a disabled son without care;
+    """docs/domain.md, "Cases": Mrs Samorn, 70, on temple land, 700 baht a month; a disabled son without care;
     a 14-year-old grandson out of school; a broken house, an unclean home."""
     body: dict[str, Any] = {
         "household_id": f"S2-{uuid.uuid4().hex[:10]}",
@@ -162,7 +162,10 @@ async def test_personal_data_only_for_field_roles_and_every_read_is_logged(stack
     url = f"{stack.url('registry')}/v1/households/{hid}"
     async with httpx.AsyncClient(timeout=10) as client:
         assert (await post(client, stack, "/v1/households/new", body, TEAM)).status_code == 201
-        for aggregates_only in (ANALYST, (["partner"], ["34"])):  # DOMAIN §2: no single household
+        for aggregates_only in (
+            ANALYST,
+            (["partner"], ["34"]),
+        ):  # docs/domain.md, "Roles": no single household
             r = await client.get(url, headers=stack.auth(*aggregates_only))
             assert r.status_code == 403 and "สมร" not in r.text
         r = await client.get(url, headers=stack.auth(["admin"], []))  # the household, never its people

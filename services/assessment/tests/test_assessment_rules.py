@@ -1,4 +1,4 @@
-"""DOMAIN.md §7, rule by rule, with the edges: exactly 3 dimensions, income exactly 38,000 and
+"""docs/domain.md, "Assessment", rule by rule, with the edges: exactly 3 dimensions, income exactly 38,000 and
 100,000, exactly 2 dependants, a dimension with no applicable indicator."""
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ A, B, C = "living.tidy_home", "income.average_income", "health.exercise"
 
 
 def by_table(c: set[str], r: set[str], n: set[str]) -> str:
-    """DOMAIN.md §6 read literally, plus the two Rule (ours) cases."""
+    """docs/domain.md, "Verification" read literally, plus the two Rule (ours) cases."""
     if not c and not n:
         return "no_problem_found"
     if not r and not n:

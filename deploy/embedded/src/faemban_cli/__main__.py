@@ -1,38 +1,90 @@
-"""``faemban``: run the system, mint development tokens, rebuild read models."""
+"""faemban: run the system, mint development tokens, make demo registers, import, rebuild."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
 
 from faemban_cli.settings import CliSettings
 from faemban_domain.platform.auth import ROLES, ensure_dev_keypair, mint_token
 from faemban_domain.platform.settings import PlatformSettings
 
+EXAMPLES = {
+    "run": "faemban run --demo",
+    "serve": "faemban serve registry --port 8001",
+    "token": "TOKEN=$(faemban token --role ops_team --area 340701)",
+    "rebuild": "faemban rebuild reporting reporting.timeline",
+    "demo-data": "faemban demo-data --province 34 --households 2000 --out ubon.csv",
+    "import": "faemban import ubon.csv --url http://127.0.0.1:8000",
+}
+"""One example per command: in ``faemban --help`` and in each command's own help."""
 
-def _run(args: argparse.Namespace) -> None:
+app = typer.Typer(
+    name="faemban",
+    help=__doc__,
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    add_completion=False,
+    epilog="[bold]Examples[/bold]\n\n"
+    + "\n\n".join(f"  {example}" for example in EXAMPLES.values())
+    + "\n\nSettings come from the environment (README, 'Settings'); faemban COMMAND --help for each.",
+)
+console = Console(stderr=True)
+
+
+def _example(command: str) -> str:
+    return f"Example: [bold]{EXAMPLES[command]}[/bold]"
+
+
+Role = Enum("Role", {r: r for r in ROLES}, type=str)  # type: ignore[misc]
+Service = Enum(  # type: ignore[misc]
+    "Service", {s: s for s in ("registry", "assessment", "planning", "assistance-log", "reporting")}, type=str
+)
+_cli = CliSettings()
+
+
+@app.command(epilog=_example("run"))
+def run(
+    host: Annotated[str, typer.Option(help="address to listen on (FAEMBAN_HOST)")] = _cli.host,
+    port: Annotated[int, typer.Option(help="port (FAEMBAN_PORT)")] = _cli.port,
+    demo: Annotated[bool, typer.Option(help="load a generated TPMAP register once started")] = False,
+    demo_province: Annotated[str, typer.Option(help="province of the demo register (34: Ubon)")] = "34",
+    demo_households: Annotated[int, typer.Option(help="households in it (Ubon's 2019 register)")] = 15_689,
+) -> None:
+    """All five services in one process (embedded unless KAFKA_BOOTSTRAP_SERVERS is set).
+
+    Embedded: a SQLite file per service and the in-process log under var/; with Kafka
+    and <SERVICE>_DATABASE_URL set, the same five services on real infrastructure.
+    """
     import uvicorn
 
     settings = PlatformSettings()
     mode = "Kafka " + settings.kafka_bootstrap_servers if settings.kafka_bootstrap_servers else "embedded"
-    base = f"http://{args.host}:{args.port}"
-    print(
-        f"Faemban ({mode}) starting on {base}\n"
-        f"  API docs     {base}/docs\n"
-        f"  health       {base}/healthz   readiness {base}/readyz   metrics {base}/metrics\n"
-        f"  data         {settings.var_dir.resolve()} (SQLite per service + bus.sqlite)\n"
-        f"  get a token  .venv/bin/faemban token --role province_officer --area 34\n",
-        flush=True,
-    )
-    if args.demo:
+    base = f"http://{host}:{port}"
+    table = Table.grid(padding=(0, 2))
+    table.add_row("API docs", f"{base}/docs")
+    table.add_row("health", f"{base}/healthz   readiness {base}/readyz   metrics {base}/metrics")
+    table.add_row("data", f"{settings.var_dir.resolve()} (SQLite per service + bus.sqlite)")
+    table.add_row("get a token", ".venv/bin/faemban token --role province_officer --area 34")
+    console.print(f"[bold]Faemban[/bold] ({mode}) starting on {base}")
+    console.print(table)
+    if demo:
         import threading
 
-        threading.Thread(target=_load_demo, args=(base, settings, args), daemon=True).start()
-    uvicorn.run("faemban_cli.embedded:app", host=args.host, port=args.port, log_level="warning")
+        threading.Thread(
+            target=_load_demo, args=(base, settings, demo_province, demo_households), daemon=True
+        ).start()
+    uvicorn.run("faemban_cli.embedded:app", host=host, port=port, log_level="warning")
 
 
-def _load_demo(base: str, settings: PlatformSettings, args: argparse.Namespace) -> None:
+def _load_demo(base: str, settings: PlatformSettings, province: str, households: int) -> None:
     """Once the server answers, import a generated register of the demo province."""
     import time
 
@@ -48,179 +100,152 @@ def _load_demo(base: str, settings: PlatformSettings, args: argparse.Namespace) 
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    path = settings.var_dir / f"demo-tpmap-{args.demo_province}-{args.demo_households}.csv"
+    path = settings.var_dir / f"demo-tpmap-{province}-{households}.csv"
     if not path.exists():
-        write_csv(generate(args.demo_province, args.demo_households, seed=1), path)
+        write_csv(generate(province, households, seed=1), path)
     private_pem, _ = ensure_dev_keypair(settings.var_dir)
     token = mint_token(private_pem, roles=["admin"], areas=[], sub="demo-loader")
     status = import_register(base, token, path)
-    print(
-        f"Demo: {status['rows_accepted']:,} households of province {args.demo_province} "
+    console.print(
+        f"Demo: {status['rows_accepted']:,} households of province {province} "
         f"({status['rows_already_registered']:,} were already there).\n"
-        f"  summary  {base}/v1/reports/register-summary?area={args.demo_province}&level=district\n"
-        f"  token    .venv/bin/faemban token --role analyst --area {args.demo_province}",
-        flush=True,
+        f"  summary  {base}/v1/reports/register-summary?area={province}&level=district\n"
+        f"  token    .venv/bin/faemban token --role analyst --area {province}"
     )
 
 
-def _serve(args: argparse.Namespace) -> None:
+@app.command(epilog=_example("serve"))
+def serve(
+    service: Annotated[Service, typer.Argument(help="the service to run")],
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="port (default: the service's own, 8001–8005)")] = None,
+) -> None:
+    """One service as its own process.
+
+    Its database from <SERVICE>_DATABASE_URL or DATABASE_URL, Kafka from KAFKA_BOOTSTRAP_SERVERS.
+    """
     import uvicorn
 
     from faemban_cli.specs import BY_NAME, PORTS
 
-    module = BY_NAME[args.service]
-    pkg = module.migrations.parent.name
-    port = args.port or PORTS[args.service]
-    uvicorn.run(f"{pkg}.main:app", host=args.host, port=port, log_level="warning")
+    name = str(service.value)
+    package = BY_NAME[name].migrations.parent.name
+    uvicorn.run(f"{package}.main:app", host=host, port=port or PORTS[name], log_level="warning")
 
 
-def _token(args: argparse.Namespace) -> None:
+@app.command(epilog=_example("token"))
+def token(
+    role: Annotated[list[Role], typer.Option(help="a role (repeatable)")],
+    area: Annotated[list[str] | None, typer.Option(help="an area code in scope (repeatable)")] = None,
+    sub: Annotated[str | None, typer.Option(help="the subject (default: a generated one)")] = None,
+    ttl: Annotated[int, typer.Option(help="lifetime in seconds")] = 12 * 3600,
+) -> None:
+    """Mint a development JWT with the development key (var/dev-keys, made on first use)."""
     settings = PlatformSettings()
     private_pem, _ = ensure_dev_keypair(settings.var_dir)
-    areas = args.area or []
-    token = mint_token(private_pem, roles=args.role, areas=areas, sub=args.sub, ttl_seconds=args.ttl)
-    print(token)
+    roles = [str(r.value) for r in role]
+    print(mint_token(private_pem, roles=roles, areas=area or [], sub=sub, ttl_seconds=ttl))
 
 
-def _rebuild(args: argparse.Namespace) -> None:
+@app.command(epilog=_example("rebuild"))
+def rebuild(
+    service: Annotated[Service, typer.Argument(help="the service owning the read model")],
+    projection: Annotated[str, typer.Argument(help="the projection (consumer) name")],
+) -> None:
+    """Replay a read model from offset 0 into fresh tables and swap them in (service stopped)."""
     from faemban_cli.specs import BY_NAME
     from faemban_domain.platform.service import ServiceRuntime
     from faemban_domain.platform.wiring import database_url, make_broker
 
     settings = PlatformSettings()
-    spec = BY_NAME[args.service]
+    spec = BY_NAME[str(service.value)]
 
-    async def go() -> None:
+    async def go() -> dict[str, Any]:
         broker = make_broker(settings)
         runtime = ServiceRuntime(spec, settings, database_url(settings, spec.name, embedded=False), broker)
         await runtime.migrate()
         try:
-            report = await runtime.rebuild(args.projection)
+            report = await runtime.rebuild(projection)
         finally:
             await runtime.engine.dispose()
             await broker.close()
-        print(
-            json.dumps(
-                {
-                    "projection": report.projection,
-                    "events": report.events,
-                    "seconds": round(report.seconds, 3),
-                    "tables": list(report.tables),
-                }
-            )
-        )
+        return {
+            "projection": report.projection,
+            "events": report.events,
+            "seconds": round(report.seconds, 3),
+            "tables": list(report.tables),
+        }
 
-    asyncio.run(go())
+    try:
+        result = asyncio.run(go())
+    except KeyError as exc:
+        console.print(f"[red]{exc.args[0]}[/red]")
+        raise typer.Exit(2) from None
+    print(json.dumps(result))
 
 
-def _demo_data(args: argparse.Namespace) -> None:
-    from pathlib import Path
-
+@app.command("demo-data", epilog=_example("demo-data"))
+def demo_data(
+    province: Annotated[str, typer.Option(help="2-digit province code, e.g. 34 (Ubon Ratchathani)")],
+    households: Annotated[int, typer.Option(min=1, max=5_000_000, help="how many households")],
+    seed: Annotated[int, typer.Option(help="the same seed writes the same file")] = 1,
+    out: Annotated[Path | None, typer.Option(help="the file to write")] = None,
+    xlsx: Annotated[bool, typer.Option(help="XLSX instead of CSV")] = False,
+    thai_headers: Annotated[bool, typer.Option(help="ศจพ.1 Thai headers instead of English names")] = False,
+    encoding: Annotated[str, typer.Option(help="CSV encoding, e.g. cp874 (TIS-620)")] = "utf-8",
+    cohort_year: Annotated[int, typer.Option(help="TPMAP cohort year (CE)")] = 2019,
+) -> None:
+    """Write a deterministic TPMAP register over the province's real districts, subdistricts and villages."""
     from faemban_cli.demo_data import generate, write_csv, write_xlsx
 
-    out = Path(
-        args.out or f"tpmap-{args.province}-{args.households}-{args.seed}.{'xlsx' if args.xlsx else 'csv'}"
-    )
-    rows = generate(args.province, args.households, args.seed, args.cohort_year)
-    if args.xlsx:
-        count = write_xlsx(rows, out, thai_headers=args.thai_headers)
+    path = out or Path(f"tpmap-{province}-{households}-{seed}.{'xlsx' if xlsx else 'csv'}")
+    rows = generate(province, households, seed, cohort_year)
+    if xlsx:
+        count = write_xlsx(rows, path, thai_headers=thai_headers)
     else:
-        count = write_csv(rows, out, thai_headers=args.thai_headers, encoding=args.encoding)
-    print(f"wrote {count} households to {out}")
+        count = write_csv(rows, path, thai_headers=thai_headers, encoding=encoding)
+    print(f"wrote {count} households to {path}")
 
 
-def _import(args: argparse.Namespace) -> None:
-    from pathlib import Path
-
+@app.command("import", epilog=_example("import"))
+def import_(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX register")],
+    url: Annotated[str, typer.Option(help="the server (FAEMBAN_URL)")] = _cli.url,
+    token: Annotated[str | None, typer.Option(help="bearer token (FAEMBAN_TOKEN)")] = None,
+    cohort_year: Annotated[
+        str | None, typer.Option(help="cohort year for rows without one (CE or BE)")
+    ] = None,
+) -> None:
+    """Upload a TPMAP register and follow it to the end with a progress bar; list every bad row."""
     from faemban_cli.client import import_register
 
-    token = args.token or CliSettings().token
-    if not token:
+    bearer = token or CliSettings().token
+    if not bearer:
         settings = PlatformSettings()
         private_pem, _ = ensure_dev_keypair(settings.var_dir)
-        token = mint_token(private_pem, roles=["admin"], areas=[], sub="cli-import")
-        print("(no --token/FAEMBAN_TOKEN: using a development admin token)", flush=True)
-    status = import_register(args.url, token, Path(args.file), args.cohort_year, progress=True)
-    print(
-        json.dumps(
-            {
-                k: status[k]
-                for k in (
-                    "import_id",
-                    "status",
-                    "rows_total",
-                    "rows_accepted",
-                    "rows_rejected",
-                    "rows_already_registered",
-                )
-            },
-            ensure_ascii=False,
-        )
-    )
+        bearer = mint_token(private_pem, roles=["admin"], areas=[], sub="cli-import")
+        console.print("(no --token/FAEMBAN_TOKEN: using a development admin token)")
+    status = import_register(url, bearer, file, cohort_year, progress=True)
+    keys = ("import_id", "status", "rows_total", "rows_accepted", "rows_rejected", "rows_already_registered")
+    print(json.dumps({k: status[k] for k in keys}, ensure_ascii=False))
     if status["errors"]:
+        table = Table(
+            "row",
+            "column",
+            "problem",
+            title=f"{status.get('errors_total', len(status['errors'])):,} problems",
+        )
         for e in status["errors"][:50]:
-            print(f"  row {e['row']}, {e['column']}: {e['message']}")
+            table.add_row(str(e["row"]), e["column"], e["message"])
+        console.print(table)
         if len(status["errors"]) > 50:
-            print(f"  ... and {len(status['errors']) - 50} more")
+            console.print(f"… and {len(status['errors']) - 50:,} more")
     if status["status"] != "done":
-        raise SystemExit(1)
+        raise typer.Exit(1)
 
 
 def main(argv: list[str] | None = None) -> None:
-    cli = CliSettings()
-    parser = argparse.ArgumentParser(prog="faemban", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser(
-        "run", help="all five services in one process (embedded unless KAFKA_BOOTSTRAP_SERVERS is set)"
-    )
-    p.add_argument("--host", default=cli.host)
-    p.add_argument("--port", type=int, default=cli.port)
-    p.add_argument("--demo", action="store_true", help="load a generated TPMAP register once started")
-    p.add_argument("--demo-province", default="34", help="default 34, Ubon Ratchathani (seed 001)")
-    p.add_argument("--demo-households", type=int, default=15_689, help="default: Ubon's 2019 register size")
-    p.set_defaults(func=_run)
-
-    p = sub.add_parser("serve", help="one service as its own process")
-    p.add_argument("service", choices=["registry", "assessment", "planning", "assistance-log", "reporting"])
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=None)
-    p.set_defaults(func=_serve)
-
-    p = sub.add_parser("token", help="mint a development JWT with the development key")
-    p.add_argument("--role", action="append", required=True, choices=ROLES)
-    p.add_argument("--area", action="append", help="area code in scope (repeatable)")
-    p.add_argument("--sub", default=None)
-    p.add_argument("--ttl", type=int, default=12 * 3600)
-    p.set_defaults(func=_token)
-
-    p = sub.add_parser(
-        "rebuild", help="replay a read model from offset 0 into fresh tables (service stopped)"
-    )
-    p.add_argument("service")
-    p.add_argument("projection")
-    p.set_defaults(func=_rebuild)
-
-    p = sub.add_parser("demo-data", help="write a deterministic TPMAP register of a real province")
-    p.add_argument("--province", required=True, help="2-digit province code, e.g. 34 (Ubon Ratchathani)")
-    p.add_argument("--households", type=int, required=True)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--out", default=None)
-    p.add_argument("--xlsx", action="store_true")
-    p.add_argument("--thai-headers", action="store_true", help="ศจพ.1 Thai headers instead of English names")
-    p.add_argument("--encoding", default="utf-8", help="CSV encoding, e.g. cp874 (TIS-620)")
-    p.add_argument("--cohort-year", type=int, default=2019)
-    p.set_defaults(func=_demo_data)
-
-    p = sub.add_parser("import", help="upload a TPMAP register and follow it to the end")
-    p.add_argument("file")
-    p.add_argument("--url", default=cli.url)
-    p.add_argument("--token", default=None)
-    p.add_argument("--cohort-year", default=None)
-    p.set_defaults(func=_import)
-
-    args = parser.parse_args(argv)
-    args.func(args)
+    app(args=argv)
 
 
 if __name__ == "__main__":

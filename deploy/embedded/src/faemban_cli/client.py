@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 
 def import_register(
@@ -27,24 +28,50 @@ def import_register(
         if r.status_code != 202:
             raise SystemExit(f"upload refused ({r.status_code}): {r.text}")
         import_id = r.json()["import_id"]
-        while True:
-            status: dict[str, Any] = client.get(f"/v1/imports/{import_id}").json()
-            if progress:
-                _bar(status)
-            if status["status"] in ("done", "failed"):
-                if progress:
-                    sys.stderr.write("\n")
-                return status
-            time.sleep(poll)
+        with _Progress(enabled=progress) as bar:
+            while True:
+                status: dict[str, Any] = client.get(f"/v1/imports/{import_id}").json()
+                bar.show(status)
+                if status["status"] in ("done", "failed"):
+                    return status
+                time.sleep(poll)
 
 
-def _bar(status: dict[str, Any]) -> None:
-    total = max(status["rows_total"], 1)
-    done = min(status["rows_done"], total)
-    width = 40
-    filled = int(width * done / total)
-    sys.stderr.write(
-        f"\r{status['phase']:<12} [{'#' * filled}{'.' * (width - filled)}] "
-        f"{done:,}/{status['rows_total']:,} rows"
-    )
-    sys.stderr.flush()
+class _Progress:
+    """A rich progress bar of the import's phase and rows (silent when not wanted)."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.bar = (
+            Progress(
+                TextColumn("{task.description:<12}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("rows"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+            )
+            if enabled
+            else None
+        )
+        self.task: TaskID | None = None
+
+    def __enter__(self) -> _Progress:
+        if self.bar is not None:
+            self.bar.start()
+            self.task = self.bar.add_task("pending", total=None)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def show(self, status: dict[str, Any]) -> None:
+        if self.bar is None or self.task is None:
+            return
+        total = status["rows_total"] or None
+        self.bar.update(
+            self.task,
+            description=status["phase"],
+            total=total,
+            completed=min(status["rows_done"], total or status["rows_done"]),
+        )

@@ -1,4 +1,4 @@
-"""When an indicator applies to a household, from its members (DOMAIN.md §5).
+"""When an indicator applies to a household, from its members (docs/domain.md, "Indicators").
 
 An indicator about a kind of member the household does not have is "not
 applicable" and never fails. The registry uses this to refuse a "fails"

@@ -1,6 +1,6 @@
 """The campaign calendar: by when each step of a survey year's campaign is due.
 
-DOMAIN.md §6 and seed 002: the field team verifies by 31 December, the
+docs/domain.md, "Verification" and seed 002: the field team verifies by 31 December, the
 district (ศจพ.อ.) certifies by 10 January, the province (ศจพ.จ.) approves by
 15 January, plans are made by 16 February. The dates are configuration
 (``FAEMBAN_CAMPAIGN_CALENDAR``, a JSON object keyed by survey year), these

@@ -1,4 +1,4 @@
-"""A household's yearly income from its members (DOMAIN.md §5, indicator 22).
+"""A household's yearly income from its members (docs/domain.md, "Indicators", indicator 22).
 
 The registry computes it when a form is recorded and the assessment again when
 members join or leave, so the rule lives here once.

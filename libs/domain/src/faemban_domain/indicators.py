@@ -2,7 +2,7 @@
 
 The indicator set, the income threshold and the assessment's parameters (the
 100,000-baht low-income line, dependant ages, Alkire–Foster weights and cutoff)
-belong to a survey year (DOMAIN.md §5, §7): they are data, not constants. The
+belong to a survey year (docs/domain.md, "Indicators" and "Assessment"): they are data, not constants. The
 packaged rule sets live in ``data/indicators.json``; a deployment adds the next
 survey year's rules without a release by pointing ``FAEMBAN_RULE_SETS`` at a JSON
 file (or inline JSON) of further rule sets. Every service reads the same
@@ -75,7 +75,7 @@ _SURVIVE: tuple[Dimension, ...] = ("income", "living", "health")
 
 @dataclass(frozen=True, slots=True)
 class AssessmentParameters:
-    """What DOMAIN.md §7 leaves to configuration; the defaults are the seeds' values."""
+    """What docs/domain.md, "Assessment" leaves to configuration; the defaults are the seeds' values."""
 
     low_income_line_baht: float = 100_000
     """Average income per person per year at or below which a household has low income."""

@@ -1,4 +1,4 @@
-"""Columns of the TPMAP target register (ARCHITECTURE.md fixed shape 2).
+"""Columns of the TPMAP target register (docs/interfaces.md, "Shape 2").
 
 English column names, each with the Thai header(s) of form ศจพ.1 accepted as
 aliases, and one column per indicator code (alias: the indicator's ศจพ.1
@@ -21,7 +21,7 @@ class Column:
     thai: tuple[str, ...]
     required: bool
     personal: bool = False
-    """Personal data (DOMAIN.md §13): kept in the registry, never published."""
+    """Personal data (docs/domain.md, "Personal data"): kept in the registry, never published."""
 
 
 BASE_COLUMNS: tuple[Column, ...] = (
@@ -76,6 +76,6 @@ def header_index(survey_year: int | None = None) -> dict[str, str]:
     return index
 
 
-# Thailand's bounding box (DOMAIN.md §4): pins outside it are rejected.
+# Thailand's bounding box (docs/domain.md, "Household data"): pins outside it are rejected.
 LAT_RANGE = (5.5, 20.5)
 LON_RANGE = (97.3, 105.7)

@@ -88,7 +88,7 @@ def test_area_outside_scope_is_403_and_inside_passes(client: TestClient, keys: t
 
 
 def test_admin_covers_every_area_but_only_where_listed(client: TestClient, keys: tuple[str, str]) -> None:
-    """DOMAIN.md §2: admin configures and grants; field work is not admin's (403)."""
+    """docs/domain.md, "Roles": admin configures and grants; field work is not admin's (403)."""
     h = {"Authorization": f"Bearer {mint_token(keys[0], roles=['admin'], areas=[])}"}
     assert client.post("/v1/settings/50010101", headers=h).status_code == 200
     r = client.post("/v1/things/50010101", headers=h)

@@ -1,4 +1,4 @@
-"""Typed data of the public events (ARCHITECTURE.md "Event contracts").
+"""Typed data of the public events (docs/interfaces.md, "Events").
 
 Each model is the ``data`` of one CloudEvent type. A change to a model's fields
 is a new type version (``.v2``), never an edit of ``.v1``; ``make schemas``
@@ -281,7 +281,7 @@ class AssessedIndicator(_Data):
 
 
 class Vulnerability(_Data):
-    """ระดับความเปราะบาง (DOMAIN.md §7, seed 004): the order of home visits, 3 first."""
+    """ระดับความเปราะบาง (docs/domain.md, "Assessment", seed 004): the order of home visits, 3 first."""
 
     level: int = Field(ge=0, le=3)
     low_income: bool

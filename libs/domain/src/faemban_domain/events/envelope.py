@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# Keys that would carry personal data (DOMAIN.md §13). Public events must never
+# Keys that would carry personal data (docs/domain.md, "Personal data"). Public events must never
 # hold them, at any depth; the check is by key because values are not knowable.
 PERSONAL_KEYS = frozenset(
     {

@@ -2,11 +2,12 @@
 
 An aggregate's command methods check the rules, then ``_trigger`` a typed event
 (a frozen pydantic model: the public contract model when the event is published as is,
-a private model of the service otherwise). ``_apply`` is the only place state changes;
-subclasses make it a ``functools.singledispatchmethod`` with one registered method per
-event class, used both for new events and when replaying the stream, so the state
-after a command equals the state after a reload (pyeventsourcing's pattern, without its
-metaclass magic).
+a private model of the service otherwise). State changes only in the methods marked
+``@on_event``, one per event class (found from the type of their ``event`` parameter):
+``_apply`` dispatches on the event's type through that table, both for new events and
+when replaying the stream, so the state after a command equals the state after a reload
+(pyeventsourcing's pattern, without its metaclass magic; a table rather than
+``functools.singledispatchmethod``, which rebuilds a wrapper on every call).
 
 Each aggregate names its event classes in ``events`` (stored type name → class): the
 name is what the event store keeps, so it never changes once events of it exist.
@@ -14,12 +15,12 @@ name is what the event store keeps, so it never changes once events of it exist.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, TypeVar, get_type_hints
 
 from pydantic import BaseModel
 
-from faemban_domain.eventsourcing.records import NewEvent, RecordedEvent
+from faemban_domain.eventsourcing.records import ModelData, NewEvent, RecordedEvent
 
 DomainEvent = BaseModel
 """What an aggregate records: a frozen pydantic model."""
@@ -44,7 +45,7 @@ class EventNames:
         return self.names[cls]
 
     def encode(self, event: DomainEvent) -> NewEvent:
-        return NewEvent(type=self.name_of(event), data=event.model_dump(mode="json"))
+        return NewEvent(type=self.name_of(event), data=ModelData(event.model_dump(mode="json"), type(event)))
 
     def decode(self, name: str, data: Mapping[str, Any]) -> DomainEvent:
         try:
@@ -54,9 +55,31 @@ class EventNames:
         return cls.model_validate(data)
 
 
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def on_event(method: F) -> F:
+    """Mark ``def _name(self, event: SomeEvent) -> None`` as the state change of ``SomeEvent``."""
+    method.__faemban_applies__ = True  # type: ignore[attr-defined]
+    return method
+
+
 class Aggregate:
     stream_prefix: ClassVar[str] = ""
     events: ClassVar[EventNames]
+    _appliers: ClassVar[dict[type, Callable[[Any, Any], None]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        table: dict[type, Callable[[Any, Any], None]] = {}
+        for klass in reversed(cls.__mro__):
+            for member in vars(klass).values():
+                if getattr(member, "__faemban_applies__", False):
+                    table[get_type_hints(member)["event"]] = member
+        cls._appliers = table
+        missing = [n for n, c in getattr(cls, "events", EventNames({})).classes.items() if c not in table]
+        if missing:
+            raise TypeError(f"{cls.__name__} has no @on_event method for {missing}")
 
     def __init__(self, aggregate_id: str) -> None:
         self.id = aggregate_id
@@ -72,7 +95,11 @@ class Aggregate:
         self._pending.append(event)
 
     def _apply(self, event: DomainEvent) -> None:
-        raise NotImplementedError
+        try:
+            change = self._appliers[type(event)]
+        except KeyError:
+            raise TypeError(f"{type(self).__name__} cannot apply {type(event).__name__}") from None
+        change(self, event)
 
     @property
     def pending(self) -> tuple[DomainEvent, ...]:

@@ -8,6 +8,17 @@ from datetime import datetime
 from typing import Any
 
 
+class ModelData(dict[str, Any]):
+    """Event data dumped from a validated model: the store need not validate it again when
+    that model is also the event's public contract (``model`` says which it was)."""
+
+    __slots__ = ("model",)
+
+    def __init__(self, data: dict[str, Any], model: type) -> None:
+        super().__init__(data)
+        self.model = model
+
+
 @dataclass(frozen=True, slots=True)
 class NewEvent:
     type: str

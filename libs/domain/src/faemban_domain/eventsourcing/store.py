@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from faemban_domain import context
 from faemban_domain.events.contracts import contract_for
 from faemban_domain.events.envelope import CloudEvent, assert_no_personal_data
+from faemban_domain.eventsourcing.records import ModelData
 from faemban_domain.eventsourcing.records import NewEvent as NewEvent
 from faemban_domain.eventsourcing.records import RecordedEvent as RecordedEvent
 from faemban_domain.eventsourcing.sql import bulk_insert
@@ -70,7 +71,11 @@ def contract_view(
             return None
         shape = shapes.get(event.type)
         raw = shape(event) if shape is not None else event.data
-        data = contract_for(public_type).model.model_validate(raw).model_dump(mode="json")
+        model = contract_for(public_type).model
+        if isinstance(raw, ModelData) and raw.model is model:
+            data: dict[str, Any] = dict(raw)  # dumped from this very contract model a moment ago
+        else:
+            data = model.model_validate(raw).model_dump(mode="json")
         return Publication(public_type, data, data["household_id"], data["area_code"])
 
     return view
@@ -262,6 +267,28 @@ class EventStore:
             stmt = stmt.where(event_store.c.version <= up_to_version)
         rows = (await conn.execute(stmt.order_by(event_store.c.version))).mappings().all()
         return [_recorded(r) for r in rows]
+
+    async def existing_streams(self, conn: AsyncConnection, stream_ids: Sequence[str]) -> set[str]:
+        """Which of ``stream_ids`` hold events already."""
+        found = await conn.execute(
+            sa.select(event_store.c.stream_id).where(
+                event_store.c.stream_id.in_(stream_ids), event_store.c.version == 1
+            )
+        )
+        return set(found.scalars())
+
+    async def stream_ids(
+        self, conn: AsyncConnection, prefix: str, after: str = "", limit: int = 500
+    ) -> list[str]:
+        """Stream ids starting with ``prefix`` after ``after``, in order (to walk every aggregate)."""
+        found = await conn.execute(
+            sa.select(event_store.c.stream_id)
+            .where(event_store.c.stream_id.startswith(prefix), event_store.c.stream_id > after)
+            .group_by(event_store.c.stream_id)
+            .order_by(event_store.c.stream_id)
+            .limit(limit)
+        )
+        return list(found.scalars().all())
 
     async def load_many(
         self, conn: AsyncConnection, stream_ids: Sequence[str], chunk: int = 1000

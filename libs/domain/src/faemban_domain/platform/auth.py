@@ -1,4 +1,4 @@
-"""Bearer JWT (RS256) auth with roles and area scope (DOMAIN.md §2).
+"""Bearer JWT (RS256) auth with roles and area scope (docs/domain.md, "Roles").
 
 Claims: ``sub``, ``roles`` (role codes), ``areas`` (DOPA codes). A caller acts
 on a household only when its area code lies under one of the caller's areas
@@ -42,7 +42,7 @@ DEV_ISSUER = "faemban-dev"
 
 
 FIELD_ROLES = frozenset({"ops_team", "district_officer", "province_officer"})
-"""Roles that work with every household of their area by name (DOMAIN.md §2)."""
+"""Roles that work with every household of their area by name (docs/domain.md, "Roles")."""
 ASSIGNED_ROLES = frozenset({"mentor", "agency"})
 """Roles that see only the households assigned to them. Assignments come with planning;
 until a service knows them, these roles see no single household."""
@@ -180,7 +180,7 @@ async def authenticate(request: Request) -> Principal:
 
 def require_roles(*roles: str) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency: the caller must hold one of ``roles``. Admin passes only where listed:
-    DOMAIN.md §2 gives admin configuration and grants, not field work or personal data."""
+    docs/domain.md, "Roles" gives admin configuration and grants, not field work or personal data."""
     wanted = frozenset(roles)
 
     async def dependency(request: Request) -> Principal:

@@ -1,4 +1,4 @@
-"""Idempotency-Key support for creating POSTs (ARCHITECTURE.md API conventions).
+"""Idempotency-Key support for creating POSTs (docs/interfaces.md, "API conventions").
 
 The key's stored response is written in the same transaction as the command's
 events, so "same key and body → first result" holds across crashes too. Every

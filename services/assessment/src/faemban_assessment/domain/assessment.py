@@ -1,9 +1,9 @@
-"""DOMAIN.md §7 as one pure function: a household's facts and a survey year's rules in,
+"""docs/domain.md, "Assessment" as one pure function: a household's facts and a survey year's rules in,
 its assessment out. Nothing here reads a clock, a database or a setting.
 
 Rules of ours, beyond the digest (ADR 0013):
 - ``income.average_income`` is computed from the average income whenever the
-  facts give it (DOMAIN.md §5), so a new threshold re-assesses it;
+  facts give it (docs/domain.md, "Indicators"), so a new threshold re-assesses it;
 - without member facts (TPMAP counts only) an age-bound indicator applies when
   TPMAP flagged it or the counts show such a member (elderly, disabled), and
   the dependants are a lower bound from those counts;

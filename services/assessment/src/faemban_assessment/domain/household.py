@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from functools import singledispatchmethod
 
 from faemban_assessment.domain import events as ev
 from faemban_assessment.domain.assessment import Assessment, assess
 from faemban_assessment.domain.facts import HouseholdFacts
 from faemban_domain.errors import FieldError, StateConflict
 from faemban_domain.events.contracts import AssessmentCause
-from faemban_domain.eventsourcing.aggregate import Aggregate, DomainEvent
+from faemban_domain.eventsourcing.aggregate import Aggregate, on_event
 from faemban_domain.indicators import RuleSet
 
 RulesFor = Callable[[int], RuleSet]
@@ -133,21 +132,17 @@ class HouseholdAssessment(Aggregate):
 
     # -- state --------------------------------------------------------------
 
-    @singledispatchmethod
-    def _apply(self, event: DomainEvent) -> None:
-        raise TypeError(f"HouseholdAssessment cannot apply {type(event).__name__}")
-
-    @_apply.register
+    @on_event
     def _facts_recorded(self, event: ev.FactsRecorded) -> None:
         self.facts = HouseholdFacts.from_json(event.facts)
         # A later survey year's facts open that year; a re-assessment may have opened a later one.
         self.survey_year = max(self.survey_year, self.facts.survey_year)
 
-    @_apply.register
+    @on_event
     def _survey_year_opened(self, event: ev.SurveyYearOpened) -> None:
         self.survey_year = event.survey_year
 
-    @_apply.register
+    @on_event
     def _assessed(self, event: ev.Assessed) -> None:
         self.last = event
         if not event.survive:
@@ -155,16 +150,16 @@ class HouseholdAssessment(Aggregate):
         if self.plan_closed_at is not None and not self.open_plans and event.as_of >= self.plan_closed_at:
             self.survived_after_close[event.survey_year] = event.survive
 
-    @_apply.register
+    @on_event
     def _sufficiency_attested(self, event: ev.SufficiencyAttested) -> None:
         self.attested = True
 
-    @_apply.register
+    @on_event
     def _plan_opened(self, event: ev.PlanOpened) -> None:
         self.open_plans.add(event.plan_id)
         self.survived_after_close = {}
 
-    @_apply.register
+    @on_event
     def _plan_closed(self, event: ev.PlanClosed) -> None:
         self.open_plans.discard(event.plan_id)
         self.plan_closed_at = event.at

@@ -1,4 +1,4 @@
-"""Area measures from households' assessments (DOMAIN.md §7), kept as counters.
+"""Area measures from households' assessments (docs/domain.md, "Assessment"), kept as counters.
 
 A household contributes +1 to a set of named measures; when its assessment
 changes the old set is taken away and the new one added. Any area's summary

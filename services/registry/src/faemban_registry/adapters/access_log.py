@@ -1,4 +1,4 @@
-"""The log of personal-data reads (DOMAIN.md §13: who, what, when, why).
+"""The log of personal-data reads (docs/domain.md, "Personal data": who, what, when, why).
 
 Written in its own short transaction *before* the data is returned: a read
 that cannot be logged is not served.

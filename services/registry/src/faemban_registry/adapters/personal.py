@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain.citizen_id import normalise_citizen_id
-from faemban_domain.eventsourcing.sql import upsert
+from faemban_domain.eventsourcing.sql import bulk_insert, upsert
 from faemban_registry.adapters.tables import household_details, household_personal, member_personal
 from faemban_registry.domain.members import Address, Notes, Person
 
@@ -25,6 +25,10 @@ class PersonalData:
 
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
+
+    async def insert_imported(self, rows: list[dict[str, Any]]) -> None:
+        """The personal part of a register's households, as the import read it (bulk)."""
+        await bulk_insert(self.conn, household_personal, rows)
 
     async def save_member(self, household_id: str, member_id: str, person: Person) -> None:
         row = asdict(person)

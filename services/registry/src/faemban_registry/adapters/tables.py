@@ -1,7 +1,7 @@
 """The registry's own tables besides the platform's event store.
 
 ``household_personal`` holds the personal data of a household's head and
-house (DOMAIN.md §13). It is state, not events, on purpose: personal data
+house (docs/domain.md, "Personal data"). It is state, not events, on purpose: personal data
 must be erasable (PDPA) while the event streams are append-only; it never
 leaves the registry (ADR 0008).
 """
@@ -127,4 +127,4 @@ personal_data_access = sa.Table(
     sa.Column("purpose", sa.String(300)),
     sa.Column("request_id", sa.String(100)),
 )
-"""Every read of personal data through the API (DOMAIN.md §13: who, what, when, why)."""
+"""Every read of personal data through the API (docs/domain.md, "Personal data": who, what, when, why)."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import singledispatchmethod
 from typing import Literal, get_args
 
 from faemban_domain import areas, bounds, indicators
@@ -31,7 +30,7 @@ from faemban_domain.events.contracts import (
     Relation,
     RosterMember,
 )
-from faemban_domain.eventsourcing.aggregate import Aggregate, DomainEvent
+from faemban_domain.eventsourcing.aggregate import Aggregate, on_event
 from faemban_domain.income import income_of
 from faemban_registry.domain import events as ev
 from faemban_registry.domain.members import Address, Circumstances
@@ -518,26 +517,22 @@ class Household(Aggregate):
 
     # -- state --------------------------------------------------------------
 
-    @singledispatchmethod
-    def _apply(self, event: DomainEvent) -> None:
-        raise TypeError(f"Household cannot apply {type(event).__name__}")
-
-    @_apply.register
+    @on_event
     def _registered(self, event: ev.Registered) -> None:
         self.registration = event
         self.area_code = event.area_code
 
-    @_apply.register
+    @on_event
     def _field_status_recorded(self, event: ev.FieldStatusRecorded) -> None:
         self.field_status = event.field_status
 
-    @_apply.register
+    @on_event
     def _verified(self, event: ev.Verified) -> None:
         self.field_status = event.field_status
         self.verification = event
         self.status = "verified"
 
-    @_apply.register
+    @on_event
     def _details_recorded(self, event: ev.DetailsRecorded) -> None:
         self.details = event
         members_ever = self.roster.members_ever
@@ -545,36 +540,36 @@ class Household(Aggregate):
         for member in event.members:
             self.roster.add(member)
 
-    @_apply.register
+    @on_event
     def _member_added(self, event: ev.MemberAdded) -> None:
         self.roster.add(event.member)
 
-    @_apply.register
+    @on_event
     def _member_left(self, event: ev.MemberLeft) -> None:
         del self.roster.members[event.member_id]
         if event.new_head_member_id:
             self.roster.make_head(event.new_head_member_id)
 
-    @_apply.register
+    @on_event
     def _head_deceased(self, event: ev.HeadDeceased) -> None:
         del self.roster.members[event.former_head_member_id]
         self.roster.make_head(event.new_head_member_id)
         self.field_status = "head_deceased"
 
-    @_apply.register
+    @on_event
     def _moved(self, event: ev.Moved) -> None:
         self.area_code = event.area_code
 
-    @_apply.register
+    @on_event
     def _certified(self, event: ev.Certified) -> None:
         self.status = "certified"
 
-    @_apply.register
+    @on_event
     def _returned(self, event: ev.CertificationReturned) -> None:
         self.status = "to_verify"
         self.last_return = event
 
-    @_apply.register
+    @on_event
     def _approved(self, event: ev.Approved) -> None:
         self.status = "approved"
 

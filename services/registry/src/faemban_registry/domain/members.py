@@ -1,4 +1,4 @@
-"""Members and household details as the field team writes them (DOMAIN.md §4).
+"""Members and household details as the field team writes them (docs/domain.md, "Household data").
 
 Each input splits in two: the facts the rest of the system may know (age,
 status, incomes as numbers — ``MemberFacts``) and the personal part (names,

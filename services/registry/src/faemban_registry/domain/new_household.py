@@ -2,7 +2,7 @@
 
 Seed 002 (ภาคผนวก ง): each question is answered yes ("met", no problem) or
 no ("fails"); six are broken into sub-items and are met only when every
-sub-item is. DOMAIN.md §5 adds the contradictions: "fails" where no member
+sub-item is. docs/domain.md, "Indicators" adds the contradictions: "fails" where no member
 makes the indicator apply, or "not applicable" where one does, is refused
 with the indicator and the reason. ``income.average_income`` is computed
 from the members' incomes when they are given, not asked.

@@ -1,7 +1,7 @@
 """Verification of a TPMAP household (ศจพ.1): the category is derived, never typed.
 
 C = TPMAP-flagged indicators the team confirmed, R = flagged ones it rejected,
-N = indicators TPMAP did not flag that fail now (DOMAIN.md §6):
+N = indicators TPMAP did not flag that fail now (docs/domain.md, "Verification"):
 
 | category          | rule                                  |
 |-------------------|---------------------------------------|

@@ -86,7 +86,7 @@ class AddressIn(BaseModel):
 
 
 class DetailsIn(BaseModel):
-    """The family book of a household (DOMAIN.md §4), without the indicator answers."""
+    """The family book of a household (docs/domain.md, "Household data"), without the indicator answers."""
 
     address: AddressIn = Field(default_factory=AddressIn)
     land_tenure: LandTenure | None = None

@@ -21,21 +21,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain import context
-from faemban_domain.eventsourcing.sql import bulk_insert
 from faemban_domain.eventsourcing.store import ConcurrencyError, NewEvent
-from faemban_domain.eventsourcing.tables import event_store
 from faemban_domain.platform.auth import Principal
 from faemban_domain.platform.idempotency import Idempotency
 from faemban_domain.platform.service import ServiceRuntime
-from faemban_registry.adapters import household_index
 from faemban_registry.adapters.event_store import store
+from faemban_registry.adapters.household_index import HouseholdIndex
+from faemban_registry.adapters.import_records import ImportRecords
+from faemban_registry.adapters.personal import PersonalData
 from faemban_registry.adapters.register_files import UnreadableFile, open_rows
-from faemban_registry.adapters.tables import household_personal, imports
 from faemban_registry.domain.household import Household
 from faemban_registry.domain.tpmap_register import RegisterParser, RegisterRow, RowError
 
@@ -82,24 +80,7 @@ class ImportJobs:
             if (replayed := await once.replay(conn)) is not None:
                 await asyncio.to_thread(data_path.unlink, True)
                 return replayed
-            await conn.execute(
-                imports.insert().values(
-                    import_id=import_id,
-                    kind=KIND,
-                    filename=filename[:300],
-                    cohort_year=cohort_year,
-                    status="pending",
-                    phase="pending",
-                    rows_total=0,
-                    rows_accepted=0,
-                    rows_rejected=0,
-                    rows_already_registered=0,
-                    errors=[],
-                    requested_by=principal.sub,
-                    scope={"admin": principal.is_admin, "areas": list(principal.areas)},
-                    created_at=datetime.now(UTC),
-                )
-            )
+            await ImportRecords(conn).create(import_id, KIND, filename, cohort_year, principal)
             accepted = {"import_id": import_id}
             await once.remember(conn, 202, accepted)
         self.start(import_id)
@@ -116,29 +97,16 @@ class ImportJobs:
     async def resume_unfinished(self) -> None:
         """Jobs cut off by a stop or crash run again from their stored file."""
         async with self.runtime.reading() as conn:
-            ids = (
-                (
-                    await conn.execute(
-                        sa.select(imports.c.import_id).where(imports.c.status.in_(["pending", "running"]))
-                    )
-                )
-                .scalars()
-                .all()
-            )
+            ids = await ImportRecords(conn).unfinished()
         for import_id in ids:
             log.info("import.resumed", import_id=import_id)
             self.start(import_id)
 
     async def status(self, import_id: str) -> dict[str, Any] | None:
         async with self.runtime.reading() as conn:
-            row = (
-                (await conn.execute(sa.select(imports).where(imports.c.import_id == import_id)))
-                .mappings()
-                .first()
-            )
-        if row is None:
+            out = await ImportRecords(conn).get(import_id)
+        if out is None:
             return None
-        out = dict(row)
         live = self.progress.get(import_id)
         if live is not None and out["status"] in ("pending", "running"):
             out.update(phase=live.phase, rows_total=live.rows_total, rows_done=live.rows_done)
@@ -165,11 +133,8 @@ class ImportJobs:
 
     async def _run(self, import_id: str) -> None:
         async with self.runtime.reading() as conn:
-            job = (
-                (await conn.execute(sa.select(imports).where(imports.c.import_id == import_id)))
-                .mappings()
-                .one()
-            )
+            job = await ImportRecords(conn).get(import_id)
+        assert job is not None
         context.actor.set(job["requested_by"])
         progress = self.progress.setdefault(import_id, Progress())
         path = self.files / import_id
@@ -228,23 +193,20 @@ class ImportJobs:
                     break
                 already += await _register_chunk(conn, import_id, chunk)
                 progress.rows_done += len(chunk)
-            await conn.execute(
-                imports.update()
-                .where(imports.c.import_id == import_id)
-                .values(
-                    status="done",
-                    phase="done",
-                    rows_accepted=valid,
-                    rows_rejected=0,
-                    rows_already_registered=already,
-                    finished_at=datetime.now(UTC),
-                )
+            await ImportRecords(conn).update(
+                import_id,
+                status="done",
+                phase="done",
+                rows_accepted=valid,
+                rows_rejected=0,
+                rows_already_registered=already,
+                finished_at=datetime.now(UTC),
             )
         return already
 
     async def _set(self, import_id: str, **values: Any) -> None:
         async with self.runtime.transaction() as conn:
-            await conn.execute(imports.update().where(imports.c.import_id == import_id).values(**values))
+            await ImportRecords(conn).update(import_id, **values)
 
     async def _finish(self, import_id: str, status: str, rejection: Rejection, accepted: int) -> None:
         await self._set(
@@ -262,15 +224,7 @@ class ImportJobs:
 
 async def _register_chunk(conn: AsyncConnection, import_id: str, chunk: list[RegisterRow]) -> int:
     stream_ids = [f"{Household.stream_prefix}{r.household_id}" for r in chunk]
-    existing = set(
-        (
-            await conn.execute(
-                sa.select(event_store.c.stream_id).where(
-                    event_store.c.stream_id.in_(stream_ids), event_store.c.version == 1
-                )
-            )
-        ).scalars()
-    )
+    existing = await store.existing_streams(conn, stream_ids)
     streams: list[tuple[str, list[NewEvent]]] = []
     registered: list[Household] = []
     personal: list[dict[str, Any]] = []
@@ -293,8 +247,8 @@ async def _register_chunk(conn: AsyncConnection, import_id: str, chunk: list[Reg
         )
     if streams:
         await store.append_many(conn, streams, metadata={"import_id": import_id})
-        await bulk_insert(conn, household_personal, personal)
-        await household_index.insert_new(conn, registered)
+        await PersonalData(conn).insert_imported(personal)
+        await HouseholdIndex(conn).insert_new(registered)
     return len(existing)
 
 

@@ -1,4 +1,4 @@
-"""Verification progress (DOMAIN.md §12): where each household stands in the campaign.
+"""Verification progress (docs/domain.md, "KPIs"): where each household stands in the campaign.
 
 One row per household, moved by the registry's events: registered → to
 verify; verified (with its ศจพ.1 category, or none for a ศจพ.2 household);

@@ -79,4 +79,4 @@ verification_households = sa.Table(
     sa.Column("last_return_reason", sa.Text, nullable=True),
     sa.Column("last_sequence", sa.Integer, nullable=False),
 )
-"""Where each household stands in the campaign (verification progress, DOMAIN.md §12)."""
+"""Where each household stands in the campaign (verification progress, docs/domain.md, "KPIs")."""
