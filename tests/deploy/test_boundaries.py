@@ -2,8 +2,9 @@
 
 The rules (docs/adr/0001, "Conventions"): a service's ``domain/`` is plain Python (no
 database, web framework, image library or the service's own adapters); its
-``entrypoints/`` translate HTTP and hold no SQL; no service imports another; the shared
-kernel imports no service; environment variables are read only through settings classes.
+``entrypoints/`` translate HTTP and hold no SQL; its ``service_layer/`` builds SQL only in
+``queries`` modules; no service imports another; the shared kernel imports no service;
+environment variables are read only through settings classes.
 The checker is tested on a temporary tree, so a rule that stopped finding anything fails.
 """
 
@@ -46,6 +47,27 @@ def _modules(path: Path) -> set[str]:
     return found
 
 
+def _imported(path: Path) -> set[str]:
+    """The modules named by the file's import statements, as written."""
+    tree = ast.parse(path.read_text("utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def _writes_sql(path: Path) -> bool:
+    """Builds SQL: imports sqlalchemy itself (a connection's type, ``sqlalchemy.ext.asyncio``, is
+    not SQL and may be passed through)."""
+    return any(
+        m == "sqlalchemy" or (m.startswith("sqlalchemy.") and m != "sqlalchemy.ext.asyncio")
+        for m in _imported(path)
+    )
+
+
 def _reads_environment(path: Path) -> bool:
     tree = ast.parse(path.read_text("utf-8"))
     for node in ast.walk(tree):
@@ -85,6 +107,10 @@ def violations(root: Path) -> list[str]:
             bad = {m for m in _modules(path) if m in ENTRYPOINT_FORBIDDEN}
             if bad:
                 out.append(f"{path.relative_to(root)}: entrypoints/ imports {sorted(bad)}")
+        for path in _sources(src, "service_layer"):
+            if "queries" not in path.relative_to(src).parts[-1] and "queries" not in path.parts[:-1]:
+                if _writes_sql(path):
+                    out.append(f"{path.relative_to(root)}: SQL outside adapters/ and queries modules")
     for path in _sources(root, "libs", "domain", "src"):
         bad = {m for m in _modules(path) if m in packages | {"faemban_cli"}}
         if bad:
@@ -114,6 +140,13 @@ def test_the_checker_finds_each_kind_of_breach(tmp_path: Path) -> None:
     _write(tmp_path, f"{reg}/adapters/tables.py", "import sqlalchemy as sa\n")
     _write(tmp_path, f"{reg}/settings.py", "import os\nX = os.environ.get('X')\n")
     _write(tmp_path, "libs/domain/src/faemban_domain/areas.py", "import json\n")
+    _write(
+        tmp_path,
+        f"{reg}/service_layer/unit_of_work.py",
+        "from sqlalchemy.ext.asyncio import AsyncConnection\n",
+    )
+    _write(tmp_path, f"{reg}/service_layer/queries/summary.py", "import sqlalchemy as sa\n")
+    _write(tmp_path, f"{reg}/service_layer/queries.py", "import sqlalchemy as sa\n")
     assert violations(tmp_path) == []
 
     planted = {
@@ -125,6 +158,8 @@ def test_the_checker_finds_each_kind_of_breach(tmp_path: Path) -> None:
         f"{reg}/service_layer/cross_module.py": "import faemban_reporting.service\n",
         "libs/domain/src/faemban_domain/bad.py": "import faemban_registry\n",
         f"{reg}/adapters/env.py": "import os\nURL = os.getenv('URL')\n",
+        f"{reg}/service_layer/households.py": "import sqlalchemy as sa\n",
+        f"{reg}/service_layer/photos.py": "from sqlalchemy import select\n",
         "deploy/embedded/src/faemban_cli/env.py": "from os import environ\n",
     }
     for relative, text in planted.items():

@@ -13,12 +13,16 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from faemban_assessment.adapters.tables import metadata as assessment_tables
+from faemban_assessment.service_layer import handlers
+from faemban_assessment.service_layer.unit_of_work import AssessmentUnitOfWork
 from faemban_domain import indicators
 from faemban_domain.events.contracts import MemberFacts
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.eventsourcing.tables import metadata as platform_tables
 from faemban_domain.eventsourcing.tables import outbox
+from faemban_domain.platform.auth import Principal
 from faemban_domain.platform.db import make_engine
+from faemban_domain.platform.unit_of_work import Transactions
 
 T0 = datetime(2025, 1, 10, 3, 0, tzinfo=UTC)
 REGISTRY = "faemban/registry"
@@ -130,3 +134,17 @@ async def published(engine: AsyncEngine) -> list[CloudEvent]:
     async with engine.connect() as conn:
         rows = (await conn.execute(sa.select(outbox.c.value).order_by(outbox.c.id))).scalars().all()
     return [CloudEvent.from_json_bytes(v) for v in rows]
+
+
+ADMIN = Principal(sub="admin", roles=frozenset({"admin"}), areas=())
+
+
+def transactions(engine: AsyncEngine) -> Transactions[AssessmentUnitOfWork]:
+    """Units of work on the test database, as the service builds them."""
+    return Transactions(engine.begin, engine.connect, AssessmentUnitOfWork)
+
+
+async def consume_events(engine: AsyncEngine, events: Sequence[CloudEvent]) -> None:
+    """What the assessment consumer does with a batch, in one transaction."""
+    async with transactions(engine).writing() as uow:
+        await handlers.assess_events(uow, list(events))

@@ -4,14 +4,24 @@ nothing re-published for unchanged facts, attestation and the outcome ladder."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from conftest import at, plan_event, published, registered, registry_event, verified
-from faemban_assessment.adapters.event_store import assessments
+from conftest import (
+    ADMIN,
+    at,
+    consume_events,
+    plan_event,
+    published,
+    registered,
+    registry_event,
+    transactions,
+    verified,
+)
 from faemban_assessment.service_layer import handlers
 from faemban_domain.errors import NotFound, StateConflict
 from faemban_domain.events.contracts import MemberFacts
@@ -36,13 +46,21 @@ SAMORN_FAILING = [
 
 
 async def consume(engine: AsyncEngine, *events: CloudEvent) -> None:
-    async with engine.begin() as conn:
-        await handlers.assess_events(conn, list(events), assessments)
+    await consume_events(engine, events)
 
 
 async def history(engine: AsyncEngine, hid: str) -> list[dict[str, Any]]:
-    async with engine.connect() as conn:
-        return await handlers.history(conn, assessments, READER, hid)
+    return await transactions(engine).read(handlers.history, READER, handlers.HouseholdQuery(hid))
+
+
+async def attest(engine: AsyncEngine, who: Principal, hid: str, reason: str, when: datetime) -> Any:
+    command = handlers.AttestSufficiency(hid, reason, when)
+    return await transactions(engine).run(handlers.attest_sufficiency, who, command)
+
+
+async def as_of(engine: AsyncEngine, hid: str, instant: datetime) -> Mapping[str, Any]:
+    query = handlers.HouseholdQuery(hid, instant)
+    return await transactions(engine).read(handlers.assessment_as_of, READER, query)
 
 
 async def test_mrs_samorn_is_critical_level_3_then_survives_after_re_verification(
@@ -76,12 +94,11 @@ async def test_as_of_answers_the_assessment_in_force_at_an_instant(engine: Async
     adult = MemberFacts(age=40, has_occupation=True, annual_income=20_000)
     await consume(engine, registered("H1"), verified("H1", [adult], ["living.tidy_home"], when=1))
     await consume(engine, verified("H1", [adult.model_copy(update={"annual_income": 50_000})], [], when=30))
-    async with engine.connect() as conn:
-        before = await handlers.assessment_as_of(conn, assessments, READER, "H1", at(29))
-        exactly = await handlers.assessment_as_of(conn, assessments, READER, "H1", at(30))
-        after = await handlers.assessment_as_of(conn, assessments, READER, "H1", at(400))
-        with pytest.raises(Exception, match="no assessment"):
-            await handlers.assessment_as_of(conn, assessments, READER, "H1", at(-1))
+    before = await as_of(engine, "H1", at(29))
+    exactly = await as_of(engine, "H1", at(30))
+    after = await as_of(engine, "H1", at(400))
+    with pytest.raises(Exception, match="no assessment"):
+        await as_of(engine, "H1", at(-1))
     assert before["failing_indicators"] == ["living.tidy_home", "income.average_income"]
     assert exactly["failing_indicators"] == [] and after == exactly
 
@@ -108,17 +125,14 @@ async def test_a_new_survey_year_with_a_higher_threshold_reassesses_without_losi
     )
     catalogue_settings.cache_clear()
     reassessed_at = at(100)
-    engine_tx = engine.begin
-    report = await handlers.reassess_all(engine_tx, assessments, 2030, reassessed_at, batch=1)
+    engine_tx = transactions(engine)
+    report = await handlers.reassess_all(engine_tx, ADMIN, handlers.Reassess(2030, reassessed_at, batch=1))
     assert report.households == 2
     assert report.reassessed == 2  # a new survey year is a new yearly assessment for everyone
     assert report.rules.startswith("2030:")
-    async with engine.connect() as conn:
-        old = await handlers.assessment_as_of(
-            conn, assessments, READER, "H39", reassessed_at - timedelta(seconds=1)
-        )
-        new = await handlers.assessment_as_of(conn, assessments, READER, "H39", reassessed_at)
-        other = await handlers.assessment_as_of(conn, assessments, READER, "H50", reassessed_at)
+    old = await as_of(engine, "H39", reassessed_at - timedelta(seconds=1))
+    new = await as_of(engine, "H39", reassessed_at)
+    other = await as_of(engine, "H50", reassessed_at)
     assert old["indicator_results"]["income.average_income"]["result"] == "met"
     assert old["survey_year"] == 2024 and old["rules"].startswith("2019:")
     assert new["indicator_results"]["income.average_income"]["result"] == "fails"
@@ -127,7 +141,7 @@ async def test_a_new_survey_year_with_a_higher_threshold_reassesses_without_losi
 
     # The same rules again: nothing changed, nothing recorded or published.
     count = len(await published(engine))
-    again = await handlers.reassess_all(engine_tx, assessments, 2030, at(101))
+    again = await handlers.reassess_all(engine_tx, ADMIN, handlers.Reassess(2030, at(101)))
     assert again.reassessed == 0 and len(await published(engine)) == count
 
 
@@ -188,9 +202,13 @@ async def test_attestation_needs_survival_and_lapses_when_the_household_falls_ba
     adult = MemberFacts(age=40, has_occupation=True, annual_income=60_000)
     await consume(engine, registered("H1"), verified("H1", [adult], ["living.tidy_home"], when=1))
     with pytest.raises(StateConflict):
-        await handlers.attest_sufficiency(engine.begin, assessments, DISTRICT, "H1", "ok", at(2))
+        await transactions(engine).run(
+            handlers.attest_sufficiency, DISTRICT, handlers.AttestSufficiency("H1", "ok", at(2))
+        )
     await consume(engine, verified("H1", [adult], [], when=3))
-    attested = await handlers.attest_sufficiency(engine.begin, assessments, DISTRICT, "H1", "พอเพียง", at(4))
+    attested = await transactions(engine).run(
+        handlers.attest_sufficiency, DISTRICT, handlers.AttestSufficiency("H1", "พอเพียง", at(4))
+    )
     assert attested.outcome == "sufficient" and attested.cause == "sufficiency_attested"
     assert "พอเพียง" not in json.dumps([e.data for e in await published(engine)], ensure_ascii=False)
     await consume(engine, verified("H1", [adult], ["health.food_safety"], when=5))
@@ -199,7 +217,9 @@ async def test_attestation_needs_survival_and_lapses_when_the_household_falls_ba
     assert fell["outcome"] == "none" and back["outcome"] == "survive"  # the attestation lapsed
     outsider = Principal(sub="d2", roles=frozenset({"district_officer"}), areas=("3408",))
     with pytest.raises(NotFound):  # outside the area: as if it did not exist
-        await handlers.attest_sufficiency(engine.begin, assessments, outsider, "H1", "ok", at(7))
+        await transactions(engine).run(
+            handlers.attest_sufficiency, outsider, handlers.AttestSufficiency("H1", "ok", at(7))
+        )
 
 
 async def test_sustainable_after_two_surviving_yearly_assessments_after_the_plan_closed(
@@ -223,8 +243,12 @@ async def test_sustainable_after_two_surviving_yearly_assessments_after_the_plan
     await consume(engine, verified("H1", [adult], [], when=50))  # survives while the plan is open
     await consume(engine, plan_event("closed", "H1", 60, closed_at=at(60).isoformat()))
     assert (await history(engine, "H1"))[-1]["outcome"] == "survive"
-    await handlers.reassess_all(engine.begin, assessments, 2025, at(300))  # first yearly assessment after
+    await handlers.reassess_all(
+        transactions(engine), ADMIN, handlers.Reassess(2025, at(300))
+    )  # first yearly assessment after
     assert (await history(engine, "H1"))[-1]["outcome"] == "survive"
-    await handlers.reassess_all(engine.begin, assessments, 2026, at(665))  # second, the year after
+    await handlers.reassess_all(
+        transactions(engine), ADMIN, handlers.Reassess(2026, at(665))
+    )  # second, the year after
     last = (await history(engine, "H1"))[-1]
     assert last["outcome"] == "sustainable" and last["survey_year"] == 2026

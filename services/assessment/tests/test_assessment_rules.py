@@ -13,7 +13,7 @@ import pytest
 from faemban_assessment.domain import facts as f
 from faemban_assessment.domain.assessment import assess
 from faemban_domain import indicators
-from faemban_domain.events.contracts import MemberFacts
+from faemban_domain.events.contracts import HouseholdRegisteredV1, MemberFacts
 
 RULES = indicators.rule_set(2024)
 ADULT = MemberFacts(age=40, has_occupation=True, annual_income=200_000)
@@ -207,17 +207,20 @@ def test_an_indicator_that_no_longer_applies_cannot_fail() -> None:
 
 def test_tpmap_counts_only_household() -> None:
     facts = f.registered(
-        {
-            "area_code": "34070101",
-            "cohort_year": 2024,
-            "members": 4,
-            "welfare_card_holders": 1,
-            "elderly": 2,
-            "disabled": 1,
-            "total_income": 100_000,
-            "average_income": 25_000,
-            "tpmap_failing_indicators": ["education.compulsory", "living.tidy_home"],
-        }
+        HouseholdRegisteredV1(
+            household_id="H1",
+            source="tpmap",
+            chronically_ill=0,
+            area_code="34070101",
+            cohort_year=2024,
+            members=4,
+            welfare_card_holders=1,
+            elderly=2,
+            disabled=1,
+            total_income=100_000,
+            average_income=25_000,
+            tpmap_failing_indicators=["education.compulsory", "living.tidy_home"],
+        )
     )
     a = assess(facts, RULES)
     # Flagged: it applies; the elderly and disabled counts make theirs apply; other ages are unknown.

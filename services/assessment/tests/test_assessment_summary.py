@@ -10,12 +10,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from conftest import published, registered, registry_event, verified
-from faemban_assessment.adapters.event_store import assessments
+from conftest import consume_events, published, registered, registry_event, verified
+from faemban_assessment.adapters.summary_projection import project_assessed, project_assessed_batch
 from faemban_assessment.adapters.tables import assessment_area_counts, assessment_current
 from faemban_assessment.service import SUMMARY
-from faemban_assessment.service_layer import handlers, queries
-from faemban_assessment.service_layer.projection import project_assessed, project_assessed_batch
+from faemban_assessment.service_layer import queries
 from faemban_domain.events.contracts import MemberFacts
 from faemban_domain.events.envelope import CloudEvent
 
@@ -35,8 +34,7 @@ AREA = {
 
 
 async def _assess_and_project(engine: AsyncEngine, events: Sequence[CloudEvent], batch: bool = True) -> None:
-    async with engine.begin() as conn:
-        await handlers.assess_events(conn, list(events), assessments)
+    await consume_events(engine, events)
     await _project(engine, batch)
 
 

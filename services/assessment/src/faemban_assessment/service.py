@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from faemban_assessment.adapters.event_store import assessments
+from faemban_assessment.adapters import summary_projection as projection
 from faemban_assessment.adapters.tables import assessment_area_counts, assessment_current
+from faemban_assessment.bootstrap import bootstrap
 from faemban_assessment.entrypoints.api import router
-from faemban_assessment.service_layer import handlers, projection
+from faemban_assessment.service_layer import handlers
+from faemban_assessment.service_layer.unit_of_work import AssessmentUnitOfWork
 from faemban_domain.events.contracts import ASSESSMENT_TOPIC, PLANNING_TOPIC, REGISTRY_TOPIC
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.eventsourcing.consumer import ConsumerSpec
@@ -25,13 +27,16 @@ from faemban_domain.platform.service import ServiceSpec
 
 
 async def _assess_batch(
-    conn: AsyncConnection, events: Sequence[CloudEvent], tables: Mapping[str, sa.Table]
+    conn: AsyncConnection, events: Sequence[CloudEvent], tables: Mapping[str, Any]
 ) -> None:
-    await handlers.assess_events(conn, events, assessments)
+    """The consumer's transaction is the unit of work: effects, offsets and inbox commit together."""
+    uow = AssessmentUnitOfWork(conn)
+    await handlers.assess_events(uow, events)
+    await uow.flush()
 
 
-async def _assess_one(conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, sa.Table]) -> None:
-    await handlers.assess_events(conn, [event], assessments)
+async def _assess_one(conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, Any]) -> None:
+    await _assess_batch(conn, [event], tables)
 
 
 ASSESS = ConsumerSpec(
@@ -61,4 +66,5 @@ SPEC = ServiceSpec(
     routers=[router],
     publishes=ASSESSMENT_TOPIC,
     consumers=[ASSESS, SUMMARY],
+    components=bootstrap,
 )

@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from faemban_domain.eventsourcing.store import ConcurrencyError
 from faemban_domain.platform.auth import Principal
 from faemban_domain.platform.idempotency import Idempotency
 
@@ -74,17 +75,29 @@ class Transactions(Generic[U]):
         respond: Callable[[R], Any] | None = None,
         once: Idempotency | None = None,
         status_code: int = 200,
+        retries: int = 0,
     ) -> Any:
-        """Run a command handler in a new transaction; the shaped response, or a retry's first one."""
-        async with self.writing() as uow:
-            if once is not None and (replayed := await once.replay(uow.conn)) is not None:
-                return replayed
-            result = await handler(uow, principal, command)
-            await uow.flush()
-            out: Any = respond(result) if respond is not None else result
-            if once is not None:
-                await once.remember(uow.conn, status_code, out)
-        return out
+        """Run a command handler in a new transaction; the shaped response, or a retry's first one.
+
+        ``retries``: how many times a command that met a concurrent writer (a consumer of the
+        same stream) runs again from a fresh load; a client's own ``expected_version`` is not
+        retried, so leave it 0 for commands that carry one.
+        """
+        for attempt in range(retries + 1):
+            try:
+                async with self.writing() as uow:
+                    if once is not None and (replayed := await once.replay(uow.conn)) is not None:
+                        return replayed
+                    result = await handler(uow, principal, command)
+                    await uow.flush()
+                    out: Any = respond(result) if respond is not None else result
+                    if once is not None:
+                        await once.remember(uow.conn, status_code, out)
+                return out
+            except ConcurrencyError:
+                if attempt == retries:
+                    raise
+        raise AssertionError("unreachable")
 
     async def read(
         self,

@@ -12,7 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from faemban_domain.events.contracts import MemberFacts
+from faemban_domain.events.contracts import (
+    HouseholdDetailsRecordedV1,
+    HouseholdMemberAddedV1,
+    HouseholdMovedV1,
+    HouseholdRegisteredV1,
+    HouseholdVerifiedV1,
+    MemberFacts,
+)
 from faemban_domain.income import income_of
 
 Finding = tuple[str, str]
@@ -87,50 +94,49 @@ class HouseholdFacts:
         )
 
 
-def registered(data: Mapping[str, Any]) -> HouseholdFacts:
+def registered(data: HouseholdRegisteredV1) -> HouseholdFacts:
     """TPMAP's flags (or a ศจพ.2 household's empty list) and counts."""
     return HouseholdFacts(
-        area_code=data["area_code"],
-        survey_year=data["cohort_year"],
-        findings={code: ("fails", "tpmap") for code in data.get("tpmap_failing_indicators", [])},
+        area_code=data.area_code,
+        survey_year=data.cohort_year,
+        findings={code: ("fails", "tpmap") for code in data.tpmap_failing_indicators},
         counts=Counts(
-            members=data.get("members", 0),
-            welfare_card_holders=data.get("welfare_card_holders", 0),
-            elderly=data.get("elderly", 0),
-            disabled=data.get("disabled", 0),
-            chronically_ill=data.get("chronically_ill", 0),
+            members=data.members,
+            welfare_card_holders=data.welfare_card_holders,
+            elderly=data.elderly,
+            disabled=data.disabled,
+            chronically_ill=data.chronically_ill,
         ),
-        total_income=data.get("total_income"),
-        average_income=data.get("average_income"),
+        total_income=data.total_income,
+        average_income=data.average_income,
     )
 
 
-def verified(facts: HouseholdFacts | None, data: Mapping[str, Any]) -> HouseholdFacts:
+def verified(facts: HouseholdFacts | None, data: HouseholdVerifiedV1) -> HouseholdFacts:
     """The field's finding supersedes TPMAP's for every indicator, and gives the members."""
-    members = tuple(MemberFacts.model_validate(m) for m in data.get("members", []))
-    base = facts or HouseholdFacts(area_code=data["area_code"], survey_year=data["survey_year"])
+    base = facts or HouseholdFacts(area_code=data.area_code, survey_year=data.survey_year)
     return replace(
         base,
-        area_code=data["area_code"],
-        survey_year=max(base.survey_year, data["survey_year"]),
-        findings={code: (r["result"], "field") for code, r in data["indicator_results"].items()},
-        members=members or base.members,
-        total_income=data.get("total_income"),
-        average_income=data.get("average_income"),
+        area_code=data.area_code,
+        survey_year=max(base.survey_year, data.survey_year),
+        findings={code: (r.result, "field") for code, r in data.indicator_results.items()},
+        members=tuple(data.members) or base.members,
+        total_income=data.total_income,
+        average_income=data.average_income,
     )
 
 
-def details_recorded(facts: HouseholdFacts, data: Mapping[str, Any]) -> HouseholdFacts:
+def details_recorded(facts: HouseholdFacts, data: HouseholdDetailsRecordedV1) -> HouseholdFacts:
     """The family book's roster; an update without members keeps the members known."""
-    roster = {m["member_id"]: MemberFacts.model_validate(m["facts"]) for m in data.get("members", [])}
+    roster = {m.member_id: m.facts for m in data.members}
     if not roster:
-        return replace(facts, area_code=data["area_code"])
-    return _with_roster(replace(facts, area_code=data["area_code"]), roster)
+        return replace(facts, area_code=data.area_code)
+    return _with_roster(replace(facts, area_code=data.area_code), roster)
 
 
-def member_added(facts: HouseholdFacts, data: Mapping[str, Any]) -> HouseholdFacts:
+def member_added(facts: HouseholdFacts, data: HouseholdMemberAddedV1) -> HouseholdFacts:
     roster = dict(facts.roster or {})
-    roster[data["member"]["member_id"]] = MemberFacts.model_validate(data["member"]["facts"])
+    roster[data.member.member_id] = data.member.facts
     return _with_roster(facts, roster)
 
 
@@ -142,8 +148,8 @@ def member_gone(facts: HouseholdFacts, member_id: str) -> HouseholdFacts:
     return _with_roster(facts, roster)
 
 
-def moved(facts: HouseholdFacts, data: Mapping[str, Any]) -> HouseholdFacts:
-    return replace(facts, area_code=data["area_code"])
+def moved(facts: HouseholdFacts, data: HouseholdMovedV1) -> HouseholdFacts:
+    return replace(facts, area_code=data.area_code)
 
 
 def _with_roster(facts: HouseholdFacts, roster: Mapping[str, MemberFacts]) -> HouseholdFacts:

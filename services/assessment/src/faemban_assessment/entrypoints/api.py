@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from faemban_assessment.adapters.event_store import assessments
+from faemban_assessment.bootstrap import Assessment
 from faemban_assessment.service_layer import handlers, queries
 from faemban_domain import areas, indicators
 from faemban_domain.campaign import BANGKOK
@@ -24,10 +24,10 @@ from faemban_domain.platform.auth import (
     require_roles,
 )
 from faemban_domain.platform.inputs import CUTOFF_FORMAT, AreaCode, CEYear, HouseholdKey, parse_cutoff
-from faemban_domain.platform.service import ServiceRuntime, runtime_of
+from faemban_domain.platform.service import components_of
 
 router = APIRouter(tags=["assessment"])
-Runtime = Annotated[ServiceRuntime, Depends(runtime_of("assessment"))]
+AssessmentService = Annotated[Assessment, Depends(components_of("assessment", Assessment))]
 Viewer = Annotated[Principal, Depends(require_roles(*HOUSEHOLD_READERS))]
 """One household's assessment: not for analysts and partners (aggregates only)."""
 AggregateViewer = Annotated[Principal, Depends(require_roles(*AGGREGATE_ROLES))]
@@ -58,22 +58,25 @@ def _instant(raw: str) -> datetime:
 async def household_assessment(
     household_id: HouseholdKey,
     principal: Viewer,
-    runtime: Runtime,
+    assessment: AssessmentService,
     as_of: Annotated[str | None, Query(description="date (end of that Thai day) or date-time")] = None,
 ) -> Any:
     """The household's assessment now, or the one in force at ``as_of``."""
-    async with runtime.reading() as conn:
-        if as_of is None:
-            agg = await handlers.load_assessment(conn, assessments, principal, household_id)
-            return agg.last
-        return await handlers.assessment_as_of(conn, assessments, principal, household_id, _instant(as_of))
+    if as_of is None:
+        query = handlers.HouseholdQuery(household_id)
+        return await assessment.transactions.read(handlers.current_assessment, principal, query)
+    query = handlers.HouseholdQuery(household_id, _instant(as_of))
+    return await assessment.transactions.read(handlers.assessment_as_of, principal, query)
 
 
 @router.get("/v1/households/{household_id}/assessments", response_model=History)
-async def household_assessments(household_id: HouseholdKey, principal: Viewer, runtime: Runtime) -> Any:
+async def household_assessments(
+    household_id: HouseholdKey, principal: Viewer, assessment: AssessmentService
+) -> Any:
     """Every assessment of the household, oldest first (each one differs from the one before)."""
-    async with runtime.reading() as conn:
-        found = await handlers.history(conn, assessments, principal, household_id)
+    found = await assessment.transactions.read(
+        handlers.history, principal, handlers.HouseholdQuery(household_id)
+    )
     return {"household_id": household_id, "assessments": found}
 
 
@@ -83,12 +86,12 @@ class SufficiencyIn(BaseModel):
 
 @router.post("/v1/households/{household_id}/assessment/sufficiency", response_model=IndicatorAssessedV1)
 async def attest_sufficiency(
-    household_id: HouseholdKey, body: SufficiencyIn, principal: Officer, runtime: Runtime
+    household_id: HouseholdKey, body: SufficiencyIn, principal: Officer, assessment: AssessmentService
 ) -> Any:
     """An officer attests a surviving household sufficient (พอเพียง); the reason stays in this service."""
-    return await handlers.attest_sufficiency(
-        runtime.transaction, assessments, principal, household_id, body.reason, datetime.now(UTC)
-    )
+    command = handlers.AttestSufficiency(household_id, body.reason, datetime.now(UTC))
+    # a consumer may write the same stream meanwhile: run again from a fresh load
+    return await assessment.transactions.run(handlers.attest_sufficiency, principal, command, retries=2)
 
 
 class ReassessIn(BaseModel):
@@ -104,22 +107,14 @@ class ReassessOut(BaseModel):
 
 
 @router.post("/v1/assessments/reassessments", response_model=ReassessOut)
-async def reassess(body: ReassessIn, principal: RulesAdmin, runtime: Runtime) -> Any:
+async def reassess(body: ReassessIn, principal: RulesAdmin, assessment: AssessmentService) -> Any:
     """Re-assess every household (of an area) under a survey year's rules; old assessments stay.
 
     Province officers re-assess their province; an admin may re-assess everyone.
     """
-    if body.area is not None:
-        principal.ensure_area(checked_code(body.area))
-    elif "admin" not in principal.roles:
-        raise InvalidInput([FieldError("area", "name the area to re-assess (only an admin re-assesses all)")])
-    try:
-        indicators.rule_set(body.survey_year)
-    except LookupError:
-        raise InvalidInput([FieldError("survey_year", f"no rule set covers {body.survey_year}")]) from None
-    report = await handlers.reassess_all(
-        runtime.transaction, assessments, body.survey_year, datetime.now(UTC), body.area
-    )
+    area = checked_code(body.area) if body.area is not None else None
+    command = handlers.Reassess(body.survey_year, datetime.now(UTC), area)
+    report = await handlers.reassess_all(assessment.transactions, principal, command)
     return report.__dict__
 
 
@@ -136,7 +131,7 @@ def _k(raw: str | None) -> Fraction | None:
 @router.get("/v1/assessments/summary")
 async def assessment_summary(
     principal: AggregateViewer,
-    runtime: Runtime,
+    assessment: AssessmentService,
     area: Annotated[str, Query(min_length=2, max_length=6, description="province, district or subdistrict")],
     level: Annotated[areas.AreaLevel, Query()] = "district",
     k: Annotated[
@@ -151,14 +146,14 @@ async def assessment_summary(
     vulnerability levels and the outcome ladder — from counters kept as assessments change."""
     area = checked_area(area, level)
     visible = visible_within(principal, area)
-    async with runtime.reading() as conn:
-        return await queries.summary(conn, area, level, visible, _k(k))
+    async with assessment.transactions.reading() as uow:
+        return await queries.summary(uow.conn, area, level, visible, _k(k))
 
 
 @router.get("/v1/assessments/priority")
 async def priority_list(
     principal: ListViewer,
-    runtime: Runtime,
+    assessment: AssessmentService,
     area: Annotated[str, Query(min_length=2, max_length=8)],
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
@@ -166,5 +161,5 @@ async def priority_list(
     """An area's households in home-visit order: vulnerability level 3 → 0, critical first, higher c."""
     area = checked_code(area)
     visible = visible_within(principal, area)
-    async with runtime.reading() as conn:
-        return await queries.priority(conn, area, visible, limit, cursor)
+    async with assessment.transactions.reading() as uow:
+        return await queries.priority(uow.conn, area, visible, limit, cursor)

@@ -1,52 +1,43 @@
-"""Assessment use cases: plain async functions, dependencies as parameters."""
+"""Assessment use cases: the consumer's policy, re-assessment, reads, attestation.
+
+Commands and queries are handlers of (uow, principal, command); what the registry and
+planning publish arrives as typed contract models (``contracts.parse``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from faemban_assessment.domain import events as ev
 from faemban_assessment.domain import facts as f
 from faemban_assessment.domain.household import HouseholdAssessment
+from faemban_assessment.service_layer.unit_of_work import AssessmentUnitOfWork
 from faemban_domain import indicators
 from faemban_domain.errors import FieldError, InvalidInput, NotFound
+from faemban_domain.events import contracts as c
 from faemban_domain.events.envelope import CloudEvent
-from faemban_domain.eventsourcing.repository import Repository
 from faemban_domain.eventsourcing.store import ConcurrencyError
-from faemban_domain.eventsourcing.tables import event_store
 from faemban_domain.indicators import RuleSet
 from faemban_domain.platform.auth import Principal
+from faemban_domain.platform.unit_of_work import Transactions
 
-REGISTERED = "th.faemban.household.registered.v1"
-VERIFIED = "th.faemban.household.verified.v1"
-DETAILS_RECORDED = "th.faemban.household.details-recorded.v1"
-MEMBER_ADDED = "th.faemban.household.member-added.v1"
-MEMBER_LEFT = "th.faemban.household.member-left.v1"
-HEAD_DECEASED = "th.faemban.household.head-deceased.v1"
-MOVED = "th.faemban.household.moved.v1"
-PLAN_CREATED = "th.faemban.plan.created.v1"
-PLAN_CLOSED = "th.faemban.plan.closed.v1"
 CONSUMED = frozenset(
-    {
-        REGISTERED,
-        VERIFIED,
-        DETAILS_RECORDED,
-        MEMBER_ADDED,
-        MEMBER_LEFT,
-        HEAD_DECEASED,
-        MOVED,
-        PLAN_CREATED,
-        PLAN_CLOSED,
-    }
+    c.type_of(model)
+    for model in (
+        c.HouseholdRegisteredV1,
+        c.HouseholdVerifiedV1,
+        c.HouseholdDetailsRecordedV1,
+        c.HouseholdMemberAddedV1,
+        c.HouseholdMemberLeftV1,
+        c.HouseholdHeadDeceasedV1,
+        c.HouseholdMovedV1,
+        c.PlanCreatedV1,
+        c.PlanClosedV1,
+    )
 )
-
-Transaction = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
 
 
 def rules_for(survey_year: int) -> RuleSet:
@@ -59,49 +50,47 @@ def rules_for(survey_year: int) -> RuleSet:
 
 def apply_registry_event(agg: HouseholdAssessment, event: CloudEvent) -> None:
     """One consumed event on the household's assessment (facts first, then the assessment)."""
-    d: Mapping[str, Any] = event.data or {}
+    data = c.parse(event.type, event.data)
     at = event.time
     current = agg.facts
-    if event.type == REGISTERED:
-        if current is None:  # a household is registered once; a replayed copy changes nothing
-            agg.observe("registered", f.registered(d), at, rules_for)
-    elif event.type == VERIFIED:
-        agg.observe("verified", f.verified(current, d), at, rules_for)
-    elif event.type == PLAN_CREATED:
-        agg.plan_opened(d["plan_id"], at)
-    elif event.type == PLAN_CLOSED:
-        closed = d.get("closed_at")
-        agg.plan_closed(d["plan_id"], datetime.fromisoformat(closed) if closed else at)
-    elif current is None:
-        return  # member facts of a household this service never saw registered: nothing to assess
-    elif event.type == DETAILS_RECORDED:
-        agg.observe("details_recorded", f.details_recorded(current, d), at, rules_for)
-    elif event.type == MEMBER_ADDED:
-        agg.observe("members_changed", f.member_added(current, d), at, rules_for)
-    elif event.type == MEMBER_LEFT:
-        agg.observe("members_changed", f.member_gone(current, d["member_id"]), at, rules_for)
-    elif event.type == HEAD_DECEASED:
-        agg.observe("members_changed", f.member_gone(current, d["former_head_member_id"]), at, rules_for)
-    elif event.type == MOVED:
-        agg.observe("moved", f.moved(current, d), at, rules_for)
+    match data:
+        case c.HouseholdRegisteredV1():
+            if current is None:  # a household is registered once; a replayed copy changes nothing
+                agg.observe("registered", f.registered(data), at, rules_for)
+        case c.HouseholdVerifiedV1():
+            agg.observe("verified", f.verified(current, data), at, rules_for)
+        case c.PlanCreatedV1():
+            agg.plan_opened(data.plan_id, at)
+        case c.PlanClosedV1():
+            agg.plan_closed(data.plan_id, data.closed_at)
+        case _ if current is None:
+            return  # member facts of a household this service never saw registered: nothing to assess
+        case c.HouseholdDetailsRecordedV1():
+            agg.observe("details_recorded", f.details_recorded(current, data), at, rules_for)
+        case c.HouseholdMemberAddedV1():
+            agg.observe("members_changed", f.member_added(current, data), at, rules_for)
+        case c.HouseholdMemberLeftV1():
+            agg.observe("members_changed", f.member_gone(current, data.member_id), at, rules_for)
+        case c.HouseholdHeadDeceasedV1():
+            agg.observe("members_changed", f.member_gone(current, data.former_head_member_id), at, rules_for)
+        case c.HouseholdMovedV1():
+            agg.observe("moved", f.moved(current, data), at, rules_for)
 
 
-async def assess_events(
-    conn: AsyncConnection,
-    events: Sequence[CloudEvent],
-    repo: Repository[HouseholdAssessment],
-) -> None:
-    """The consumer's work for a run of events: load each household once, save all at once."""
-    ids = list(dict.fromkeys(e.subject for e in events if e.subject))
-    aggs = await repo.get_many(conn, ids)
-    for event in events:
-        if not event.subject:
-            continue
-        agg = aggs.get(event.subject)
-        if agg is None:
-            agg = aggs[event.subject] = HouseholdAssessment(event.subject)
-        apply_registry_event(agg, event)
-    await repo.save_many(conn, [a for a in aggs.values() if a.has_pending])
+async def assess_events(uow: AssessmentUnitOfWork, events: Sequence[CloudEvent]) -> None:
+    """The consumer's work for a run of events: each household loaded once, saved at flush."""
+    wanted = [e for e in events if e.subject]
+    aggs = await uow.assessments.get_or_start([e.subject for e in wanted])
+    for event in wanted:
+        apply_registry_event(aggs[event.subject], event)
+
+
+@dataclass(frozen=True)
+class Reassess:
+    survey_year: int
+    at: datetime
+    area: str | None = None
+    batch: int = 500
 
 
 @dataclass(frozen=True)
@@ -114,87 +103,81 @@ class ReassessReport:
 
 
 async def reassess_all(
-    transaction: Transaction,
-    repo: Repository[HouseholdAssessment],
-    survey_year: int,
-    at: datetime,
-    area: str | None = None,
-    batch: int = 500,
+    transactions: Transactions[AssessmentUnitOfWork], principal: Principal, command: Reassess
 ) -> ReassessReport:
     """Every household (of ``area``) again under ``survey_year``'s rules, a batch per transaction.
 
-    Old assessments stay in each stream; a household whose result does not
-    change gets no new assessment. A batch that meets a concurrent writer is
-    retried from a fresh load.
+    Province officers re-assess their province; an admin may re-assess everyone. Old
+    assessments stay in each stream; a household whose result does not change gets no
+    new assessment. A batch that meets a concurrent writer is retried from a fresh load.
     """
-    rules = rules_for(survey_year)
-    prefix = HouseholdAssessment.stream_prefix
+    if command.area is not None:
+        principal.ensure_area(command.area)
+    elif "admin" not in principal.roles:
+        raise InvalidInput([FieldError("area", "name the area to re-assess (only an admin re-assesses all)")])
+    try:
+        indicators.rule_set(command.survey_year)
+    except LookupError:
+        raise InvalidInput([FieldError("survey_year", f"no rule set covers {command.survey_year}")]) from None
+    rules = rules_for(command.survey_year)
     after = ""
     households = changed = 0
     while True:
-        async with transaction() as conn:
-            streams = (
-                (
-                    await conn.execute(
-                        sa.select(event_store.c.stream_id)
-                        .where(event_store.c.stream_id.startswith(prefix), event_store.c.stream_id > after)
-                        .group_by(event_store.c.stream_id)
-                        .order_by(event_store.c.stream_id)
-                        .limit(batch)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-        if not streams:
+        async with transactions.reading() as uow:
+            ids = await uow.assessments.ids_after(after, command.batch)
+        if not ids:
             break
-        after = streams[-1]
-        ids = [s[len(prefix) :] for s in streams]
+        after = ids[-1]
         for attempt in range(3):
             try:
-                async with transaction() as conn:
-                    aggs = await repo.get_many(conn, ids)
+                async with transactions.writing() as uow:
+                    aggs = await uow.assessments.get_or_start(ids)
                     in_area = [
                         a
                         for a in aggs.values()
-                        if a.facts is not None and (area is None or a.facts.area_code.startswith(area))
+                        if a.facts is not None
+                        and (command.area is None or a.facts.area_code.startswith(command.area))
                     ]
-                    n = sum(1 for a in in_area if a.reassess(survey_year, at, rules_for))
-                    await repo.save_many(conn, [a for a in in_area if a.has_pending])
+                    n = sum(1 for a in in_area if a.reassess(command.survey_year, command.at, rules_for))
                 households += len(in_area)
                 changed += n
                 break
             except ConcurrencyError:
                 if attempt == 2:
                     raise
-    return ReassessReport(survey_year, rules.fingerprint, households, changed)
+    return ReassessReport(command.survey_year, rules.fingerprint, households, changed)
 
 
-async def load_assessment(
-    conn: AsyncConnection, repo: Repository[HouseholdAssessment], principal: Principal, household_id: str
-) -> HouseholdAssessment:
-    agg = await repo.get(conn, household_id) or HouseholdAssessment(household_id)
-    return _in_scope(agg, principal)
+@dataclass(frozen=True)
+class HouseholdQuery:
+    household_id: str
+    as_of: datetime | None = None
 
 
 def _in_scope(agg: HouseholdAssessment, principal: Principal) -> HouseholdAssessment:
-    """An assessed household the caller may see (404 before any assessment, 403 outside the area)."""
+    """An assessed household the caller may see (404 before any assessment, 404 outside the area)."""
     if agg.facts is None or agg.last is None:
         raise NotFound(f"household {agg.id} has no assessment")
     principal.ensure_household(agg.id, agg.facts.area_code)
     return agg
 
 
+async def current_assessment(
+    uow: AssessmentUnitOfWork, principal: Principal, query: HouseholdQuery
+) -> ev.Assessed:
+    agg = await uow.assessments.get(query.household_id) or HouseholdAssessment(query.household_id)
+    last = _in_scope(agg, principal).last
+    assert last is not None
+    return last
+
+
 async def history(
-    conn: AsyncConnection, repo: Repository[HouseholdAssessment], principal: Principal, household_id: str
+    uow: AssessmentUnitOfWork, principal: Principal, query: HouseholdQuery
 ) -> list[dict[str, Any]]:
     """Every assessment of the household, oldest first (one read of its stream)."""
-    agg = HouseholdAssessment(household_id)
-    events = await repo.store.load(conn, agg.stream_id)
-    agg.replay(events)
+    agg, assessed = await uow.assessments.history(query.household_id)
     _in_scope(agg, principal)
-    assessed = HouseholdAssessment.events.name_of_class(ev.Assessed)
-    return [e.data for e in events if e.type == assessed]
+    return assessed
 
 
 def valid_at(assessments: Sequence[Mapping[str, Any]], instant: datetime) -> Mapping[str, Any] | None:
@@ -207,39 +190,30 @@ def valid_at(assessments: Sequence[Mapping[str, Any]], instant: datetime) -> Map
 
 
 async def assessment_as_of(
-    conn: AsyncConnection,
-    repo: Repository[HouseholdAssessment],
-    principal: Principal,
-    household_id: str,
-    instant: datetime,
+    uow: AssessmentUnitOfWork, principal: Principal, query: HouseholdQuery
 ) -> Mapping[str, Any]:
-    found = valid_at(await history(conn, repo, principal, household_id), instant)
+    assert query.as_of is not None
+    found = valid_at(await history(uow, principal, query), query.as_of)
     if found is None:
-        raise NotFound(f"household {household_id} had no assessment at {instant.isoformat()}")
+        raise NotFound(f"household {query.household_id} had no assessment at {query.as_of.isoformat()}")
     return found
 
 
+@dataclass(frozen=True)
+class AttestSufficiency:
+    household_id: str
+    reason: str
+    at: datetime
+
+
 async def attest_sufficiency(
-    transaction: Transaction,
-    repo: Repository[HouseholdAssessment],
-    principal: Principal,
-    household_id: str,
-    reason: str,
-    at: datetime,
+    uow: AssessmentUnitOfWork, principal: Principal, command: AttestSufficiency
 ) -> ev.Assessed:
-    """An officer's attestation (พอเพียง); retried on a concurrent consumer write."""
-    if not reason.strip():
+    """An officer's attestation (พอเพียง); the reason stays in this service."""
+    if not command.reason.strip():
         raise InvalidInput([FieldError("reason", "say why the household is sufficient")])
     role = next(r for r in ("province_officer", "district_officer", "admin") if r in principal.roles)
-    for attempt in range(3):
-        try:
-            async with transaction() as conn:
-                agg = await load_assessment(conn, repo, principal, household_id)
-                agg.attest_sufficiency(at, reason.strip(), role, rules_for)
-                await repo.save(conn, agg)
-                assert agg.last is not None
-                return agg.last
-        except ConcurrencyError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    agg = await uow.assessments.get(command.household_id) or HouseholdAssessment(command.household_id)
+    _in_scope(agg, principal).attest_sufficiency(command.at, command.reason.strip(), role, rules_for)
+    assert agg.last is not None
+    return agg.last

@@ -1,0 +1,17 @@
+"""What one assessment command or consumed batch touches, bound to its transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from faemban_assessment.adapters.event_store import Assessments
+from faemban_domain.platform.unit_of_work import UnitOfWork
+
+
+class AssessmentUnitOfWork(UnitOfWork):
+    def __init__(self, conn: AsyncConnection) -> None:
+        super().__init__(conn)
+        self.assessments = Assessments(conn)
+
+    async def flush(self) -> None:
+        await self.assessments.save_changed()
