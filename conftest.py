@@ -90,7 +90,7 @@ def create_database(postgres_base_url: str) -> Iterator[Callable[[str], Awaitabl
     worker.join()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
 async def empty_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The URL of an empty database of each kind a service runs on (SQLite file, real PostgreSQL)."""
     if request.param == "sqlite":

@@ -41,10 +41,22 @@ async def test_progress_follows_the_campaign_and_ignores_stale_events(tmp_path: 
         survey_year=2019,
         verification_category="partly_correct",
         verified_at="2020-01-02T03:00:00+00:00",
+        indicator_results={},
+        field_status="lives_here",
+        household_type="develop",
+        members=[],
     )
-    certified = event(vp.CERTIFIED, 3, late=False)
+    dates = {"survey_year": 2019, "due": "2020-01-10", "late": False}
+    certified = event(vp.CERTIFIED, 3, certified_at="2020-01-05T03:00:00+00:00", **dates)
     # a retired v1 return from the past still carries the words of its reason: never kept here
-    returned = event(vp.RETURNED, 4, level="province", reason="pin missing")
+    returned = event(
+        vp.RETURNED,
+        4,
+        level="province",
+        reason="pin missing",
+        returned_at="2020-01-06T03:00:00+00:00",
+        **dates,
+    )
     async with engine.begin() as conn:
         await vp.project_progress_batch(
             conn, [registered("H1", "34070101", 3, 1, []), verified, certified], TABLES

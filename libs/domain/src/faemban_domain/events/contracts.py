@@ -452,8 +452,3 @@ def type_of(model: builtins.type[BaseModel]) -> str:
         return _TYPE_OF_MODEL[model]  # type: ignore[index]
     except KeyError:
         raise KeyError(f"{model.__name__} is not a public event contract") from None
-
-
-def parse(event_type: str, data: object) -> _Data:
-    """The data of a received public event, as its contract model."""
-    return contract_for(event_type).model.model_validate(data)

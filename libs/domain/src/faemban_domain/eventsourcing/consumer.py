@@ -23,13 +23,14 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 import structlog
 from prometheus_client import Counter
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from faemban_domain import context
 from faemban_domain.events.contracts import EVENT_TYPES
 from faemban_domain.events.envelope import CloudEvent
+from faemban_domain.events.payload import parsed_batch
 from faemban_domain.eventsourcing.broker import (
     Broker,
     OutgoingRecord,
@@ -59,13 +60,14 @@ class PoisonEvent(Exception):
     """The record can never be handled (unparseable, unknown version...)."""
 
 
-def check_contract(event: CloudEvent) -> None:
-    """A public event's data must satisfy its contract (ranges, id formats) to be handled."""
+def check_contract(event: CloudEvent) -> BaseModel | None:
+    """A public event's data must satisfy its contract (ranges, id formats) to be handled;
+    returns it as the contract model (None for a type without a contract)."""
     contract = EVENT_TYPES.get(event.type)
     if contract is None:
-        return
+        return None
     try:
-        contract.model.model_validate(event.data)
+        return contract.model.model_validate(event.data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
@@ -194,21 +196,25 @@ class ConsumerRunner:
         PROCESSED.labels(self.spec.name, "skipped").inc(len(events) - len(wanted))
         if not wanted:
             return
+        parsed: dict[int, tuple[CloudEvent, BaseModel]] = {}
         for e in wanted:
-            check_contract(e)
+            model = check_contract(e)
+            if model is not None:
+                parsed[id(e)] = (e, model)
         token_c = context.correlation_id.set(wanted[0].correlationid)
         token_k = context.causation_id.set(wanted[0].id)
         # events this consumer records were caused by an event, not a user: the consumer is
         # their actor (the user behind the cause is in the causing event's own store)
         token_a = context.actor.set(f"system:{self.spec.name}")
         try:
-            if self.spec.batch_handler is not None and len(wanted) > 1:
-                await self.spec.batch_handler(conn, wanted, self.spec.tables)
-            else:
-                for e in wanted:
-                    context.correlation_id.set(e.correlationid)
-                    context.causation_id.set(e.id)
-                    await self.spec.handler(conn, e, self.spec.tables)
+            with parsed_batch(parsed):
+                if self.spec.batch_handler is not None and len(wanted) > 1:
+                    await self.spec.batch_handler(conn, wanted, self.spec.tables)
+                else:
+                    for e in wanted:
+                        context.correlation_id.set(e.correlationid)
+                        context.causation_id.set(e.id)
+                        await self.spec.handler(conn, e, self.spec.tables)
         finally:
             context.correlation_id.reset(token_c)
             context.causation_id.reset(token_k)

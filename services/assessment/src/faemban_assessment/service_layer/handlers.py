@@ -1,7 +1,7 @@
 """Assessment use cases: the consumer's policy, re-assessment, reads, attestation.
 
 Commands and queries are handlers of (uow, principal, command); what the registry and
-planning publish arrives as typed contract models (``contracts.parse``).
+planning publish arrives as typed contract models (``events.payload``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from faemban_domain import indicators
 from faemban_domain.errors import FieldError, InvalidInput, NotFound
 from faemban_domain.events import contracts as c
 from faemban_domain.events.envelope import CloudEvent
+from faemban_domain.events.payload import payload
 from faemban_domain.eventsourcing.store import ConcurrencyError
 from faemban_domain.indicators import RuleSet
 from faemban_domain.platform.auth import Principal
@@ -50,7 +51,7 @@ def rules_for(survey_year: int) -> RuleSet:
 
 def apply_registry_event(agg: HouseholdAssessment, event: CloudEvent) -> None:
     """One consumed event on the household's assessment (facts first, then the assessment)."""
-    data = c.parse(event.type, event.data)
+    data = payload(event)
     at = event.time
     current = agg.facts
     match data:

@@ -12,35 +12,37 @@ are ignored, so redelivery and replay give the same rows.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain import campaign
+from faemban_domain.events import contracts as c
 from faemban_domain.events.envelope import CloudEvent
+from faemban_domain.events.payload import payload
 from faemban_domain.eventsourcing.sql import dialect_insert
 
-PREFIX = "th.faemban.household."
-REGISTERED = PREFIX + "registered.v1"
-VERIFIED = PREFIX + "verified.v1"
-CERTIFIED = PREFIX + "certified.v1"
-RETURNED = PREFIX + "certification-returned.v1"
+REGISTERED = c.type_of(c.HouseholdRegisteredV1)
+VERIFIED = c.type_of(c.HouseholdVerifiedV1)
+CERTIFIED = c.type_of(c.HouseholdCertifiedV1)
+RETURNED = c.type_of(c.HouseholdCertificationReturnedV1)
 """Retired: it carried the reason's words; the registry now publishes v2 (``reason_ref``)."""
-RETURNED_V2 = PREFIX + "certification-returned.v2"
-APPROVED = PREFIX + "approved.v1"
-MOVED = PREFIX + "moved.v1"
+RETURNED_V2 = c.type_of(c.HouseholdCertificationReturnedV2)
+APPROVED = c.type_of(c.HouseholdApprovedV1)
+MOVED = c.type_of(c.HouseholdMovedV1)
 EVENT_TYPES = frozenset({REGISTERED, VERIFIED, CERTIFIED, RETURNED, RETURNED_V2, APPROVED, MOVED})
 
 
 def _new_row(event: CloudEvent) -> dict[str, Any]:
-    d = event.data
+    d = payload(event)
+    assert isinstance(d, c.HouseholdRegisteredV1)
     return {
-        "household_id": d["household_id"],
-        "area_code": d["area_code"],
-        "source": d["source"],
-        "survey_year": d["cohort_year"],
+        "household_id": d.household_id,
+        "area_code": d.area_code,
+        "source": d.source,
+        "survey_year": d.cohort_year,
         "status": "to_verify",
         "verification_category": None,
         "verified_at": None,
@@ -54,28 +56,27 @@ def _new_row(event: CloudEvent) -> dict[str, Any]:
     }
 
 
-def _changes(event: CloudEvent) -> dict[str, Any]:
-    d = event.data
-    if event.type == VERIFIED:
-        at = datetime.fromisoformat(d["verified_at"])
-        return {
-            "status": "verified",
-            "survey_year": d["survey_year"],
-            "verification_category": d["verification_category"],
-            "verified_at": at,
-            "verified_late": campaign.calendar(d["survey_year"]).is_late("verify", at),
-            "certified_late": False,
-            "approved_late": False,
-        }
-    if event.type == CERTIFIED:
-        return {"status": "certified", "certified_late": d["late"]}
-    if event.type == APPROVED:
-        return {"status": "approved", "approved_late": d["late"]}
-    if event.type in (RETURNED, RETURNED_V2):
-        # the words of a reason are never kept here (a v1 event from the past still carries them)
-        return {"status": "to_verify", "last_return_level": d["level"], "last_return_reason": None}
-    if event.type == MOVED:
-        return {"area_code": d["area_code"]}
+def _changes(data: BaseModel) -> dict[str, Any]:
+    match data:
+        case c.HouseholdVerifiedV1():
+            return {
+                "status": "verified",
+                "survey_year": data.survey_year,
+                "verification_category": data.verification_category,
+                "verified_at": data.verified_at,
+                "verified_late": campaign.calendar(data.survey_year).is_late("verify", data.verified_at),
+                "certified_late": False,
+                "approved_late": False,
+            }
+        case c.HouseholdCertifiedV1():
+            return {"status": "certified", "certified_late": data.late}
+        case c.HouseholdApprovedV1():
+            return {"status": "approved", "approved_late": data.late}
+        case c.HouseholdCertificationReturnedV1() | c.HouseholdCertificationReturnedV2():
+            # the words of a reason are never kept here (a v1 event from the past still carries them)
+            return {"status": "to_verify", "last_return_level": data.level, "last_return_reason": None}
+        case c.HouseholdMovedV1():
+            return {"area_code": data.area_code}
     return {}
 
 
@@ -84,7 +85,8 @@ async def project_progress(conn: AsyncConnection, event: CloudEvent, tables: Map
     if event.type == REGISTERED:
         await _insert(conn, t, [_new_row(event)])
         return
-    changes = _changes(event)
+    data = payload(event)
+    changes = _changes(data)
     if not changes:
         return
     seq = int(event.sequence or 0)

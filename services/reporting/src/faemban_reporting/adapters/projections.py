@@ -15,13 +15,15 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain import indicators
+from faemban_domain.events import contracts as c
 from faemban_domain.events.envelope import CloudEvent
+from faemban_domain.events.payload import payload
 from faemban_domain.eventsourcing.sql import bulk_insert, dialect_insert
 from faemban_reporting.domain.register_summary import MEASURES, add_up, contribution
 
-REGISTERED = "th.faemban.household.registered.v1"
-FIELD_STATUS = "th.faemban.household.field-status-recorded.v1"
-MOVED = "th.faemban.household.moved.v1"
+REGISTERED = c.type_of(c.HouseholdRegisteredV1)
+FIELD_STATUS = c.type_of(c.HouseholdFieldStatusRecordedV1)
+MOVED = c.type_of(c.HouseholdMovedV1)
 
 
 def _timeline_row(event: CloudEvent) -> dict[str, object]:
@@ -63,19 +65,20 @@ def failing_dimensions(codes: list[str], survey_year: int) -> list[str]:
 
 
 def _register_row(event: CloudEvent) -> dict[str, object]:
-    d = event.data
+    d = payload(event)
+    assert isinstance(d, c.HouseholdRegisteredV1)
     return {
-        "household_id": d["household_id"],
-        "area_code": d["area_code"],
-        "cohort_year": d["cohort_year"],
-        "source": d["source"],
-        "members": d["members"],
-        "welfare_card_holders": d["welfare_card_holders"],
-        "elderly": d["elderly"],
-        "disabled": d["disabled"],
-        "chronically_ill": d["chronically_ill"],
-        "failing_indicators": d["tpmap_failing_indicators"],
-        "failing_dimensions": failing_dimensions(d["tpmap_failing_indicators"], d["cohort_year"]),
+        "household_id": d.household_id,
+        "area_code": d.area_code,
+        "cohort_year": d.cohort_year,
+        "source": d.source,
+        "members": d.members,
+        "welfare_card_holders": d.welfare_card_holders,
+        "elderly": d.elderly,
+        "disabled": d.disabled,
+        "chronically_ill": d.chronically_ill,
+        "failing_indicators": d.tpmap_failing_indicators,
+        "failing_dimensions": failing_dimensions(d.tpmap_failing_indicators, d.cohort_year),
         "field_status": None,
         "last_sequence": int(event.sequence or 0),
     }
@@ -85,17 +88,17 @@ async def project_register(conn: AsyncConnection, event: CloudEvent, tables: Map
     """One row per registered household: the basis of the register summary."""
     t = tables["register_households"]
     seq = int(event.sequence or 0)
-    d = event.data
-    if event.type == REGISTERED:
-        await _insert_new_households(conn, tables, [_register_row(event)])
-    elif event.type == FIELD_STATUS:
-        await conn.execute(
-            t.update()
-            .where(t.c.household_id == d["household_id"], t.c.last_sequence < seq)
-            .values(field_status=d["field_status"], last_sequence=seq)
-        )
-    elif event.type == MOVED:
-        await _move(conn, tables, d["household_id"], d["area_code"], seq)
+    match payload(event):
+        case c.HouseholdRegisteredV1():
+            await _insert_new_households(conn, tables, [_register_row(event)])
+        case c.HouseholdFieldStatusRecordedV1() as d:
+            await conn.execute(
+                t.update()
+                .where(t.c.household_id == d.household_id, t.c.last_sequence < seq)
+                .values(field_status=d.field_status, last_sequence=seq)
+            )
+        case c.HouseholdMovedV1() as d:
+            await _move(conn, tables, d.household_id, d.area_code, seq)
 
 
 async def _move(
