@@ -8,40 +8,41 @@ replay or a late duplicate cannot move the counters twice.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_assessment.domain.measures import contributions, exact_score, priority_key
+from faemban_domain.events.contracts import IndicatorAssessedV1, type_of
 from faemban_domain.events.envelope import CloudEvent
+from faemban_domain.events.payload import payload
 from faemban_domain.eventsourcing.sql import dialect_insert
 
-ASSESSED_V1 = "th.faemban.indicator.assessed.v1"
+ASSESSED_V1 = type_of(IndicatorAssessedV1)
 CHUNK = 1000
 
 
-def _row(data: Mapping[str, Any], version: int) -> dict[str, Any]:
+def _row(data: IndicatorAssessedV1, version: int) -> dict[str, Any]:
     return {
-        "household_id": data["household_id"],
-        "area_code": data["area_code"],
+        "household_id": data.household_id,
+        "area_code": data.area_code,
         "version": version,
-        "survey_year": data["survey_year"],
-        "as_of": datetime.fromisoformat(data["as_of"]),
-        "mpi_poor": data["mpi_poor"],
-        "critical": data["critical"],
-        "tpmap_poor_latest": data["tpmap_poor_latest"],
-        "survive": data["survive"],
-        "af_score": data["af_score"],
-        "af_fraction": str(exact_score(data["af_score"])),
-        "vulnerability_level": data["vulnerability_level"],
-        "dependants": data["dependants"],
-        "outcome": data["outcome"],
-        "failing_indicators": list(data["failing_indicators"]),
-        "deprived_dimensions": list(data["deprived_dimensions"]),
+        "survey_year": data.survey_year,
+        "as_of": data.as_of,
+        "mpi_poor": data.mpi_poor,
+        "critical": data.critical,
+        "tpmap_poor_latest": data.tpmap_poor_latest,
+        "survive": data.survive,
+        "af_score": data.af_score,
+        "af_fraction": str(exact_score(data.af_score)),
+        "vulnerability_level": data.vulnerability_level,
+        "dependants": data.dependants,
+        "outcome": data.outcome,
+        "failing_indicators": list(data.failing_indicators),
+        "deprived_dimensions": list(data.deprived_dimensions),
         "priority_key": priority_key(
-            data["vulnerability_level"], data["critical"], data["af_score"], data["household_id"]
+            data.vulnerability_level, data.critical, data.af_score, data.household_id
         ),
     }
 
@@ -62,13 +63,14 @@ async def project_assessed_batch(
     changed: dict[str, dict[str, Any]] = {}
     delta: dict[tuple[str, str], int] = {}
     for event in events:
-        if event.type != ASSESSED_V1 or not event.data:
+        data = payload(event) if event.type == ASSESSED_V1 else None
+        if not isinstance(data, IndicatorAssessedV1):
             continue
         version = int(event.sequence or 0)
-        old = rows.get(event.data["household_id"])
+        old = rows.get(data.household_id)
         if old is not None and old["version"] >= version:
             continue
-        new = _row(event.data, version)
+        new = _row(data, version)
         for measure in contributions(new):
             delta[(new["area_code"], measure)] = delta.get((new["area_code"], measure), 0) + 1
         if old is not None:  # the household leaves its old counters (and maybe its old area)

@@ -12,14 +12,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain.errors import NotFound
-from faemban_domain.events.contracts import REGISTRY_TOPIC, type_of
+from faemban_domain.events.contracts import REGISTRY_TOPIC, HouseholdCertificationReturnedV2, type_of
 from faemban_domain.eventsourcing.repository import Repository
 from faemban_domain.eventsourcing.store import ConcurrencyError, EventStore, RecordedEvent, contract_view
 from faemban_domain.platform.auth import Principal
 from faemban_registry.domain import events as ev
 from faemban_registry.domain.household import Household
 
-RETURNED_V2 = "th.faemban.household.certification-returned.v2"
+RETURNED_V2 = type_of(HouseholdCertificationReturnedV2)
 PUBLIC_TYPES = {
     name: RETURNED_V2 if cls is ev.CertificationReturned else type_of(cls)
     for name, cls in ev.HOUSEHOLD_EVENTS.classes.items()
