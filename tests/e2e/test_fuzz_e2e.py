@@ -70,6 +70,11 @@ def test_no_operation_answers_a_server_error_or_breaks_its_schema(
     sys.stderr.write(
         f"\n[fuzz] {mode.value}: {sum(statuses.values())} calls, statuses {sorted(statuses.items())}\n"
     )
-    # the run went past the door: successes and refusals of bad input both occurred
-    assert any(200 <= status < 300 for status in statuses) and statuses.get(422, 0) > 0
+    # the run went past the door: bad input was refused by validation, and answers other than
+    # the door's (401/403) came back; valid data also succeeded. Which negative case happens to
+    # succeed (one import in ~725 calls) varies with what ran before in the process, so success
+    # is required of the positive run only.
+    assert statuses.get(422, 0) > 0 and any(s not in (401, 403, 422) for s in statuses)
+    if mode == GenerationMode.POSITIVE:
+        assert any(200 <= status < 300 for status in statuses)
     assert failures == {}, "\n\n".join(f"{k}: {v}" for k, v in failures.items())
