@@ -89,10 +89,10 @@ async def migration_drift(migrations: Path, url: str, service_tables: sa.MetaDat
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from faemban_domain.platform.db import upgrade
+    from faemban_domain.platform.db import migration_target, upgrade
 
     await upgrade(migrations, url)
-    target = [platform_tables, *([service_tables] if service_tables is not None else [])]
+    target = migration_target(service_tables)
     engine = make_engine(url)
     try:
         async with engine.connect() as conn:

@@ -53,3 +53,36 @@ class Repository(Generic[A]):
         if recorded:
             agg.version = recorded[-1].version
         return recorded
+
+
+class AggregateSet(Generic[A]):
+    """The aggregates of one kind a unit of work loaded or started, bound to its connection.
+
+    Each is loaded once per unit of work (a second ``get`` returns the same object, with
+    the events it recorded meanwhile), and ``changed()`` lists what ``flush`` must save.
+    """
+
+    def __init__(self, conn: AsyncConnection, store: EventStore, factory: type[A]) -> None:
+        self.conn = conn
+        self.repository: Repository[A] = Repository(store, factory)
+        self.touched: dict[str, A] = {}
+
+    async def get(self, aggregate_id: str) -> A | None:
+        found = self.touched.get(aggregate_id) or await self.repository.get(self.conn, aggregate_id)
+        if found is not None:
+            self.touched[aggregate_id] = found
+        return found
+
+    async def get_or_start(self, aggregate_ids: Sequence[str]) -> dict[str, A]:
+        """Each aggregate, a new empty one for an id without a stream (one query for all)."""
+        wanted = [i for i in dict.fromkeys(aggregate_ids) if i not in self.touched]
+        loaded = await self.repository.get_many(self.conn, wanted)
+        for aggregate_id in wanted:
+            self.touched[aggregate_id] = loaded.get(aggregate_id) or self.repository.factory(aggregate_id)
+        return {i: self.touched[i] for i in aggregate_ids}
+
+    def add(self, aggregate: A) -> None:
+        self.touched[aggregate.id] = aggregate
+
+    def changed(self) -> list[A]:
+        return [a for a in self.touched.values() if a.has_pending]

@@ -87,6 +87,13 @@ async def upgrade(migrations_dir: Path, url: str) -> None:
     await asyncio.to_thread(upgrade_sync, migrations_dir, url)
 
 
+def migration_target(service_tables: sa.MetaData | None = None) -> list[sa.MetaData]:
+    """What a service's migrations must build: the platform tables and its own."""
+    from faemban_domain.eventsourcing.tables import metadata as platform_tables
+
+    return [platform_tables, *([service_tables] if service_tables is not None else [])]
+
+
 def run_alembic_env(service_tables: sa.MetaData | None = None) -> None:
     """The body of every service's ``migrations/env.py``.
 
@@ -95,9 +102,7 @@ def run_alembic_env(service_tables: sa.MetaData | None = None) -> None:
     """
     from alembic import context
 
-    from faemban_domain.eventsourcing.tables import metadata as platform_tables
-
-    target = [platform_tables, *([service_tables] if service_tables is not None else [])]
+    target = migration_target(service_tables)
 
     url = context.config.get_main_option("sqlalchemy.url")
     assert url is not None

@@ -20,7 +20,6 @@ from faemban_domain.errors import FieldError, InvalidInput, NotFound
 from faemban_domain.events import contracts as c
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.events.payload import payload
-from faemban_domain.eventsourcing.store import ConcurrencyError
 from faemban_domain.indicators import RuleSet
 from faemban_domain.platform.auth import Principal
 from faemban_domain.platform.unit_of_work import Transactions
@@ -110,7 +109,7 @@ async def reassess_all(
 
     Province officers re-assess their province; an admin may re-assess everyone. Old
     assessments stay in each stream; a household whose result does not change gets no
-    new assessment. A batch that meets a concurrent writer is retried from a fresh load.
+    new assessment.
     """
     if command.area is not None:
         principal.ensure_area(command.area)
@@ -129,24 +128,25 @@ async def reassess_all(
         if not ids:
             break
         after = ids[-1]
-        for attempt in range(3):
-            try:
-                async with transactions.writing() as uow:
-                    aggs = await uow.assessments.get_or_start(ids)
-                    in_area = [
-                        a
-                        for a in aggs.values()
-                        if a.facts is not None
-                        and (command.area is None or a.facts.area_code.startswith(command.area))
-                    ]
-                    n = sum(1 for a in in_area if a.reassess(command.survey_year, command.at, rules_for))
-                households += len(in_area)
-                changed += n
-                break
-            except ConcurrencyError:
-                if attempt == 2:
-                    raise
+        # a batch that meets a concurrent consumer write runs again from a fresh load
+        seen, n = await transactions.run(_reassess_batch, principal, (command, ids), retries=2)
+        households += seen
+        changed += n
     return ReassessReport(command.survey_year, rules.fingerprint, households, changed)
+
+
+async def _reassess_batch(
+    uow: AssessmentUnitOfWork, principal: Principal, batch: tuple[Reassess, list[str]]
+) -> tuple[int, int]:
+    """One batch of ``reassess_all``: (households of the area in it, those whose result changed)."""
+    command, ids = batch
+    aggs = await uow.assessments.get_or_start(ids)
+    in_area = [
+        a
+        for a in aggs.values()
+        if a.facts is not None and (command.area is None or a.facts.area_code.startswith(command.area))
+    ]
+    return len(in_area), sum(1 for a in in_area if a.reassess(command.survey_year, command.at, rules_for))
 
 
 @dataclass(frozen=True)

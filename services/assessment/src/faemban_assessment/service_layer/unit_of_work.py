@@ -14,4 +14,7 @@ class AssessmentUnitOfWork(UnitOfWork):
         self.assessments = Assessments(conn)
 
     async def flush(self) -> None:
-        await self.assessments.save_changed()
+        """Every changed assessment in one statement (all or none)."""
+        changed = self.assessments.changed()
+        if changed:
+            await self.assessments.repository.save_many(self.conn, changed)

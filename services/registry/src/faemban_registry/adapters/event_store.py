@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain.errors import NotFound
 from faemban_domain.events.contracts import REGISTRY_TOPIC, HouseholdCertificationReturnedV2, type_of
-from faemban_domain.eventsourcing.repository import Repository
+from faemban_domain.eventsourcing.repository import AggregateSet
 from faemban_domain.eventsourcing.store import ConcurrencyError, EventStore, RecordedEvent, contract_view
 from faemban_domain.platform.auth import Principal
 from faemban_registry.domain import events as ev
@@ -41,19 +41,11 @@ public_view = contract_view(
 store = EventStore(source="faemban/registry", topic=REGISTRY_TOPIC, public_view=public_view)
 
 
-class Households:
-    """The households a unit of work loaded or registered; ``save`` writes their new events."""
+class Households(AggregateSet[Household]):
+    """The households a unit of work loaded or registered."""
 
     def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-        self._repository: Repository[Household] = Repository(store, Household)
-        self.touched: dict[str, Household] = {}
-
-    async def get(self, household_id: str) -> Household | None:
-        household = self.touched.get(household_id) or await self._repository.get(self.conn, household_id)
-        if household is not None:
-            self.touched[household_id] = household
-        return household
+        super().__init__(conn, store, Household)
 
     async def exists(self, household_id: str) -> bool:
         return await self.get(household_id) is not None
@@ -70,9 +62,3 @@ class Households:
         if expected_version is not None and expected_version != household.version:
             raise ConcurrencyError(household.stream_id, expected_version)
         return household
-
-    def add(self, household: Household) -> None:
-        self.touched[household.id] = household
-
-    async def save(self, household: Household) -> None:
-        await self._repository.save(self.conn, household)

@@ -236,7 +236,7 @@ async def get_household(
 async def record_field_status(
     household_id: HouseholdKey, body: FieldStatusIn, principal: FieldTeam, registry: RegistryService
 ) -> Any:
-    command = h.RecordFieldStatus(household_id, body.expected_version, body.field_status)
+    command = h.RecordFieldStatus(household_id, body.expected_version, field_status=body.field_status)
     return await registry.transactions.run(h.record_field_status, principal, command, respond=household_out)
 
 
@@ -245,7 +245,7 @@ async def verify_household(
     household_id: HouseholdKey, body: VerificationIn, principal: FieldTeam, registry: RegistryService
 ) -> Any:
     """Record the field verification (ศจพ.1); the category is derived from the marks."""
-    command = h.VerifyHousehold(household_id, body.expected_version, body.verification())
+    command = h.VerifyHousehold(household_id, body.expected_version, verification=body.verification())
     return await registry.transactions.run(h.verify_household, principal, command, respond=household_out)
 
 
@@ -259,6 +259,9 @@ async def move_household(
     if errors:
         raise InvalidInput(errors)
     command = h.MoveHousehold(
-        household_id, body.expected_version, body.area_code, HouseholdDetails(address=address)
+        household_id,
+        body.expected_version,
+        to_area_code=body.area_code,
+        details=HouseholdDetails(address=address),
     )
     return await registry.transactions.run(h.move_household, principal, command, respond=household_out)

@@ -46,7 +46,7 @@ async def record_details(
 ) -> Any:
     """The family book; members may be listed only the first time (then use the member commands)."""
     entries = member_entries(body.members) if body.members else []
-    command = m.RecordDetails(household_id, body.expected_version, body.domain(), entries)
+    command = m.RecordDetails(household_id, body.expected_version, details=body.domain(), members=entries)
     return await registry.transactions.run(m.record_details, principal, command, respond=household_out)
 
 
@@ -67,7 +67,7 @@ async def add_member(
     once = Idempotency.of(
         idempotency_key, principal.sub, "members.add", household_id, body.model_dump(mode="json")
     )
-    command = m.AddMember(household_id, body.expected_version, entry)
+    command = m.AddMember(household_id, body.expected_version, entry=entry)
     return await registry.transactions.run(
         m.add_member, principal, command, respond=_added, once=once, status_code=201
     )
@@ -82,7 +82,11 @@ async def member_left(
     registry: RegistryService,
 ) -> Any:
     command = m.MemberLeaves(
-        household_id, body.expected_version, member_id, body.reason, body.new_head_member_id
+        household_id,
+        body.expected_version,
+        member_id=member_id,
+        reason=body.reason,
+        new_head_member_id=body.new_head_member_id,
     )
     return await registry.transactions.run(m.member_left, principal, command, respond=household_out)
 
@@ -91,5 +95,5 @@ async def member_left(
 async def head_deceased(
     household_id: HouseholdKey, body: HeadDeceasedIn, principal: FieldTeam, registry: RegistryService
 ) -> Any:
-    command = m.HeadDeceased(household_id, body.expected_version, body.new_head_member_id)
+    command = m.HeadDeceased(household_id, body.expected_version, new_head_member_id=body.new_head_member_id)
     return await registry.transactions.run(m.head_deceased, principal, command, respond=household_out)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from faemban_domain import areas
@@ -42,8 +42,8 @@ class DecideDistrictList:
     survey_year: int | None
     approve: bool
     reason: str | None
-    returns: Mapping[str, str] = field(default_factory=dict)
-    campaign: Callable[[int], CampaignCalendar] | None = None
+    returns: Mapping[str, str]
+    campaign: Callable[[int], CampaignCalendar]
 
 
 def _known(code: str, level: areas.AreaLevel, where: str) -> None:
@@ -73,7 +73,6 @@ async def decide_district_list(
     _known(command.district_code, "district", "district_code")
     if not command.approve and not (command.reason or "").strip():
         raise InvalidInput([FieldError("reason", "say why the list goes back")])
-    assert command.campaign is not None
     return await _decide(
         uow,
         principal,

@@ -55,20 +55,21 @@ class ReadPersonal:
     purpose: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RecordFieldStatus(HouseholdRef):
-    field_status: FieldStatus = "lives_here"
+    field_status: FieldStatus
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class VerifyHousehold(HouseholdRef):
-    verification: FieldVerification | None = None
+    verification: FieldVerification
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MoveHousehold(HouseholdRef):
-    to_area_code: str = ""
+    to_area_code: str
     details: HouseholdDetails = HouseholdDetails()
+    """The address in the new area (personal data, kept in the registry)."""
 
 
 def _new_id(requested: str | None) -> str:
@@ -172,7 +173,6 @@ async def record_field_status(
 async def verify_household(
     uow: RegistryUnitOfWork, principal: Principal, command: VerifyHousehold
 ) -> Household:
-    assert command.verification is not None
     household = await uow.households.load(principal, command.household_id, command.expected_version)
     household.verify(command.verification, datetime.now(UTC))
     return household

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from faemban_domain.events.contracts import LeaveReason
 from faemban_domain.platform.auth import Principal
@@ -13,27 +13,29 @@ from faemban_registry.service_layer.households import HouseholdRef, refuse_known
 from faemban_registry.service_layer.unit_of_work import RegistryUnitOfWork
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RecordDetails(HouseholdRef):
-    details: HouseholdDetails = HouseholdDetails()
-    members: Sequence[MemberEntry] = field(default_factory=tuple)
+    details: HouseholdDetails
+    members: Sequence[MemberEntry] = ()
+    """Only the first time: later changes are member commands."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AddMember(HouseholdRef):
-    entry: MemberEntry | None = None
+    entry: MemberEntry
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MemberLeaves(HouseholdRef):
-    member_id: str = ""
-    reason: LeaveReason = "moved_out"
+    member_id: str
+    reason: LeaveReason
     new_head_member_id: str | None = None
+    """Required when the head leaves."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class HeadDeceased(HouseholdRef):
-    new_head_member_id: str = ""
+    new_head_member_id: str
 
 
 async def record_details(uow: RegistryUnitOfWork, principal: Principal, command: RecordDetails) -> Household:
@@ -54,7 +56,6 @@ async def add_member(
     uow: RegistryUnitOfWork, principal: Principal, command: AddMember
 ) -> tuple[Household, str]:
     entry = command.entry
-    assert entry is not None
     household = await uow.households.load(principal, command.household_id, command.expected_version)
     await refuse_known_people(uow, [entry], command.household_id, where="member")
     member_id = household.add_member(entry.relation, entry.facts)

@@ -24,7 +24,6 @@ class RegistryUnitOfWork(UnitOfWork):
 
     async def flush(self) -> None:
         """Each changed household: its new events (and outbox rows), then its index row."""
-        for household in self.households.touched.values():
-            if household.has_pending:
-                await self.households.save(household)
-                await self.index.save(household)
+        for household in self.households.changed():
+            await self.households.repository.save(self.conn, household)
+            await self.index.save(household)
