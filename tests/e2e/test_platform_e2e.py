@@ -132,7 +132,7 @@ async def test_idempotency_key_returns_the_first_result(stack: Stack) -> None:
         other = await client.post(
             f"{stack.url('registry')}/v1/households", json={**body, "members": 6}, headers=headers
         )
-        assert other.status_code == 422 and other.json()["errors"][0]["field"] == "Idempotency-Key"
+        assert other.status_code == 409 and other.json()["errors"][0]["field"] == "Idempotency-Key"
         got = await client.get(
             f"{stack.url('registry')}/v1/households/{body['household_id']}",
             params={"personal": "false"},

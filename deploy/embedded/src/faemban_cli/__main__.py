@@ -139,12 +139,13 @@ def token(
     area: Annotated[list[str] | None, typer.Option(help="an area code in scope (repeatable)")] = None,
     sub: Annotated[str | None, typer.Option(help="the subject (default: a generated one)")] = None,
     ttl: Annotated[int, typer.Option(help="lifetime in seconds")] = 12 * 3600,
+    agency: Annotated[str | None, typer.Option(help="an agency user's agency code (e.g. moph)")] = None,
 ) -> None:
     """Mint a development JWT with the development key (var/dev-keys, made on first use)."""
     settings = PlatformSettings()
     private_pem, _ = ensure_dev_keypair(settings.var_dir)
     roles = [str(r.value) for r in role]
-    print(mint_token(private_pem, roles=roles, areas=area or [], sub=sub, ttl_seconds=ttl))
+    print(mint_token(private_pem, roles=roles, areas=area or [], sub=sub, ttl_seconds=ttl, agency=agency))
 
 
 @app.command(epilog=_example("rebuild"))

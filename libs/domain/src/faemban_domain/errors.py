@@ -36,3 +36,8 @@ class OutOfScope(Exception):
         super().__init__(f"area {area_code} is not within your areas {list(areas)}")
         self.area_code = area_code
         self.areas = areas
+
+
+class NotPermitted(Exception):
+    """The caller's role may not take this step here (403 at the edge): e.g. a case at the
+    district is the district officer's, not the subdistrict team's."""

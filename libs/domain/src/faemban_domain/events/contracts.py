@@ -66,6 +66,12 @@ LeaveReason = Literal["moved_out", "deceased", "other"]
 CertificationLevel = Literal["district", "province"]
 PlanHorizon = Literal["short", "medium", "long"]
 PlanItemStatus = Literal["planned", "in_progress", "done", "dropped"]
+BudgetDecision = Literal["this_year", "next_year", "beyond_district"]
+"""A district's budget case for a plan item: an agency acts this year, it budgets next year,
+or the item is beyond the district and goes to the province (docs/domain.md, "Plans")."""
+CaseLevel = Literal["subdistrict", "district", "province", "national"]
+CaseState = Literal["open", "accepted", "resolved", "returned"]
+ReleaseCause = Literal["leader_transferred", "unassigned"]
 GiverKind = Literal["state", "local_government", "private", "civil_society", "volunteer"]
 AssistanceKind = Literal[
     "goods",
@@ -350,6 +356,8 @@ class PlanClosedV1(_Data):
 
 
 class PlanCreatedV1(_Data):
+    """A mentor team made a household plan with the family (its 4ท record and wording stay in planning)."""
+
     plan_id: EntityId
     household_id: HouseholdId
     area_code: AreaCodeValue
@@ -357,7 +365,133 @@ class PlanCreatedV1(_Data):
     items: list[PlanItemV1] = Field(max_length=100)
 
 
+class PlanItemUpdatedV1(_Data):
+    """A plan item's status moved (planned → in_progress → done | dropped)."""
+
+    plan_id: EntityId
+    household_id: HouseholdId
+    area_code: AreaCodeValue
+    item_id: EntityId
+    problem: ProblemRef
+    lead_agency: AgencyCode
+    previous_status: PlanItemStatus
+    status: PlanItemStatus
+    updated_at: datetime
+
+
+class PlanItemBudgetedV1(_Data):
+    """The district decided a plan item's budget case; a justification stays in planning."""
+
+    plan_id: EntityId
+    household_id: HouseholdId
+    area_code: AreaCodeValue
+    item_id: EntityId
+    decision: BudgetDecision
+    agency: AgencyCode = Field(description="the agency that acts (this year) or budgets (next year)")
+    budget_year: EventYear = Field(description="the Thai fiscal year (CE) the budget comes from")
+    case_id: EntityId | None = Field(default=None, description="the province case it opened or extended")
+    justification_ref: EntityId | None = None
+    decided_at: datetime
+
+
+class MentorHouseholdAssignedV1(_Data):
+    """A mentor team took a household into its care."""
+
+    household_id: HouseholdId
+    area_code: AreaCodeValue
+    team_id: EntityId
+    uncovered_dimensions: list[Dimension] = Field(
+        description="deprived dimensions no team member's skills cover (a warning, not a refusal)"
+    )
+    assigned_at: datetime
+
+
+class MentorHouseholdReleasedV1(_Data):
+    """A household went back to its district's queue of unassigned households."""
+
+    household_id: HouseholdId
+    area_code: AreaCodeValue
+    team_id: EntityId
+    cause: ReleaseCause
+    released_at: datetime
+
+
+class CaseOpenedV1(_Data):
+    """A case is opened for a household's problems (at its subdistrict, or at the province
+    when the district decides an item is beyond it); the reason stays in planning."""
+
+    case_id: EntityId
+    household_id: HouseholdId
+    area_code: AreaCodeValue
+    level: CaseLevel
+    problems: list[ProblemRef] = Field(min_length=1, max_length=30)
+    plan_item_ids: list[EntityId] = Field(default_factory=list, max_length=100)
+    reason_ref: EntityId
+    opened_at: datetime
+
+
+class CaseExtendedV1(_Data):
+    """Further problems joined an open case (another plan item beyond the district)."""
+
+    case_id: EntityId
+    household_id: HouseholdId
+    area_code: AreaCodeValue
+    level: CaseLevel
+    problems: list[ProblemRef] = Field(min_length=1, max_length=30)
+    plan_item_ids: list[EntityId] = Field(default_factory=list, max_length=100)
+    reason_ref: EntityId
+    extended_at: datetime
+
+
+class CaseEscalatedV1(_Data):
+    """A case moved one level up (national: a request to TPMAP to add or remove the household)."""
+
+    case_id: EntityId
+    household_id: HouseholdId
+    area_code: AreaCodeValue
+    from_level: CaseLevel
+    to_level: CaseLevel
+    reason_ref: EntityId
+    escalated_at: datetime
+
+
+class CaseAcceptedV1(_Data):
+    """The level holding a case took it on."""
+
+    case_id: EntityId
+    household_id: HouseholdId
+    area_code: AreaCodeValue
+    level: CaseLevel
+    accepted_at: datetime
+
+
+class CaseReturnedV1(_Data):
+    """A case went back one level down, with a reason kept in planning."""
+
+    case_id: EntityId
+    household_id: HouseholdId
+    area_code: AreaCodeValue
+    from_level: CaseLevel
+    to_level: CaseLevel
+    reason_ref: EntityId
+    returned_at: datetime
+
+
+class CaseResolvedV1(_Data):
+    """A case is solved, by the recorded assistance it names."""
+
+    case_id: EntityId
+    household_id: HouseholdId
+    area_code: AreaCodeValue
+    level: CaseLevel
+    assistance_ids: list[EntityId] = Field(min_length=1, max_length=100)
+    note_ref: EntityId | None = None
+    resolved_at: datetime
+
+
 class AssistanceLoggedV1(_Data):
+    """An act of help was recorded in the logbook (its note and photos stay in the logbook)."""
+
     entry_id: EntityId
     household_id: HouseholdId
     area_code: AreaCodeValue
@@ -430,6 +564,20 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("th.faemban.indicator.assessed.v1", ASSESSMENT_TOPIC, IndicatorAssessedV1, True),
         EventType("th.faemban.plan.created.v1", PLANNING_TOPIC, PlanCreatedV1, True),
         EventType("th.faemban.plan.closed.v1", PLANNING_TOPIC, PlanClosedV1, False),
+        EventType("th.faemban.plan.item-updated.v1", PLANNING_TOPIC, PlanItemUpdatedV1, False),
+        EventType("th.faemban.plan.item-budgeted.v1", PLANNING_TOPIC, PlanItemBudgetedV1, False),
+        EventType(
+            "th.faemban.mentor.household-assigned.v1", PLANNING_TOPIC, MentorHouseholdAssignedV1, False
+        ),
+        EventType(
+            "th.faemban.mentor.household-released.v1", PLANNING_TOPIC, MentorHouseholdReleasedV1, False
+        ),
+        EventType("th.faemban.case.opened.v1", PLANNING_TOPIC, CaseOpenedV1, False),
+        EventType("th.faemban.case.extended.v1", PLANNING_TOPIC, CaseExtendedV1, False),
+        EventType("th.faemban.case.escalated.v1", PLANNING_TOPIC, CaseEscalatedV1, False),
+        EventType("th.faemban.case.accepted.v1", PLANNING_TOPIC, CaseAcceptedV1, False),
+        EventType("th.faemban.case.returned.v1", PLANNING_TOPIC, CaseReturnedV1, False),
+        EventType("th.faemban.case.resolved.v1", PLANNING_TOPIC, CaseResolvedV1, False),
         EventType("th.faemban.assistance.logged.v1", ASSISTANCE_TOPIC, AssistanceLoggedV1, True),
         EventType("th.faemban.assistance.voided.v1", ASSISTANCE_TOPIC, AssistanceVoidedV1, False),
     )

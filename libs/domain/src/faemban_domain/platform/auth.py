@@ -1,6 +1,7 @@
 """Bearer JWT (RS256) auth with roles and area scope (docs/domain.md, "Roles").
 
-Claims: ``sub``, ``roles`` (role codes), ``areas`` (DOPA codes). A caller acts
+Claims: ``sub``, ``roles`` (role codes), ``areas`` (DOPA codes), and for an agency's
+users ``agency`` (its code in ``faemban_domain.agencies``). A caller acts
 on a household only when its area code lies under one of the caller's areas
 (prefix match); ``admin`` covers the whole country. Keys come from a JWKS URL
 or a configured public key; in development a key pair is generated on first
@@ -23,7 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import Request
 
-from faemban_domain import areas, context
+from faemban_domain import agencies, areas, context
 from faemban_domain.errors import NotFound, OutOfScope
 from faemban_domain.platform.problems import ProblemError
 from faemban_domain.platform.settings import PlatformSettings
@@ -61,6 +62,8 @@ class Principal:
     sub: str
     roles: frozenset[str]
     areas: tuple[str, ...]
+    agency: str | None = None
+    """The agency an ``agency`` user acts for (what is assigned to it, what it records)."""
 
     @property
     def is_admin(self) -> bool:
@@ -141,7 +144,12 @@ class TokenVerifier:
         claimed_areas = claims.get("areas") or []
         if not isinstance(roles, list) or not isinstance(claimed_areas, list):
             raise _unauthorized("claims roles and areas must be lists")
-        return Principal(str(claims["sub"]), frozenset(map(str, roles)), checked_claim_areas(claimed_areas))
+        agency = claims.get("agency")
+        if agency is not None and (not isinstance(agency, str) or not agencies.is_known(agency)):
+            raise _unauthorized(f"claim agency {agency!r} is not a known agency code")
+        return Principal(
+            str(claims["sub"]), frozenset(map(str, roles)), checked_claim_areas(claimed_areas), agency
+        )
 
     async def verify_async(self, token: str) -> Principal:
         """On the event loop when the key is at hand (an RSA check takes microseconds);
@@ -241,9 +249,10 @@ def mint_token(
     sub: str | None = None,
     ttl_seconds: int = 12 * 3600,
     issuer: str = DEV_ISSUER,
+    agency: str | None = None,
 ) -> str:
     now = int(time.time())
-    claims = {
+    claims: dict[str, Any] = {
         "sub": sub or f"dev-{uuid.uuid4().hex[:8]}",
         "roles": list(roles),
         "areas": list(areas),
@@ -251,4 +260,6 @@ def mint_token(
         "exp": now + ttl_seconds,
         "iss": issuer,
     }
+    if agency is not None:
+        claims["agency"] = agency
     return jwt.encode(claims, private_pem, algorithm="RS256")

@@ -51,7 +51,7 @@ async def lookup(conn: AsyncConnection, scope: str, key: str, body_hash: str) ->
         return None
     if row["request_hash"] != body_hash:
         raise ProblemError(
-            422,
+            409,
             "Idempotency-Key reused",
             "this Idempotency-Key was used with a different request body",
             type_="https://faemban.th/problems/idempotency-key",

@@ -11,9 +11,10 @@ from fractions import Fraction
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from faemban_domain import bounds
+from faemban_domain import agencies, bounds
+from faemban_domain.indicators import DIMENSIONS, Dimension
 from faemban_domain.thai import normalise_year, thai_digits_to_arabic
 
 
@@ -73,3 +74,47 @@ UuidKey = Annotated[str, Path(pattern=UUID_PATTERN, max_length=36)]
 Version = Annotated[
     int, Field(ge=1, le=bounds.INT64_MAX, description="the version you read (optimistic concurrency)")
 ]
+
+
+class ProblemIn(BaseModel):
+    """What a plan item, a case or an assistance entry is about (docs/interfaces.md, "Shape 5"):
+    exactly one of an indicator code, a dimension, or "other" in the family's words
+    (illness, debt, addiction, violence — the words stay in the service; events say "other")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    indicator: str | None = Field(default=None, max_length=64, examples=["living.housing_security"])
+    dimension: Dimension | None = None
+    other: str | None = Field(default=None, min_length=1, max_length=200, examples=["chronic illness"])
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ProblemIn:
+        given = [k for k in ("indicator", "dimension", "other") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of indicator, dimension or other")
+        if self.indicator is not None:
+            try:
+                agencies.problem_area(self.indicator)
+            except KeyError:
+                raise ValueError(f"{self.indicator!r} is not an indicator code") from None
+        if self.other is not None and not self.other.strip():
+            raise ValueError("other: describe the problem")
+        return self
+
+    @property
+    def ref(self) -> str:
+        """The problem as events carry it: the indicator code, the dimension, or "other"."""
+        return self.indicator or self.dimension or "other"
+
+    @property
+    def text(self) -> str | None:
+        return self.other.strip() if self.other is not None else None
+
+
+def problem_out(ref: str, text: str | None) -> dict[str, str | None]:
+    """A stored problem back in its request form."""
+    if ref == "other":
+        return {"other": text}
+    if ref in DIMENSIONS:
+        return {"dimension": ref}
+    return {"indicator": ref}

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from faemban_domain.errors import InvalidInput, NotFound, OutOfScope, StateConflict
+from faemban_domain.errors import InvalidInput, NotFound, NotPermitted, OutOfScope, StateConflict
 from faemban_domain.eventsourcing.store import ConcurrencyError
 
 PROBLEM_JSON = "application/problem+json"
@@ -131,6 +131,16 @@ def install_problem_handlers(app: FastAPI) -> None:
             "Outside your area",
             str(exc),
             type_="https://faemban.th/problems/area-scope",
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(NotPermitted)
+    async def _not_permitted(request: Request, exc: NotPermitted) -> JSONResponse:
+        return problem_response(
+            403,
+            "Not permitted",
+            str(exc),
+            type_="https://faemban.th/problems/role",
             instance=request.url.path,
         )
 

@@ -1,0 +1,79 @@
+"""Households and their assigned agencies as the logbook knows them, from the topics.
+
+Two small projections: the registry's registrations and moves give each household's
+area (an entry is logged only for a registered household, inside the recorder's area);
+planning's plans, budget decisions and cases name the agencies a household is assigned
+to (what an agency's users may see). Redelivered or replayed events change nothing twice:
+a household row keeps the sequence of the last event it took, assignments are a set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from faemban_assistance_log.adapters.tables import assistance_assignments, assistance_households
+from faemban_domain.events import contracts as c
+from faemban_domain.events.envelope import CloudEvent
+from faemban_domain.events.payload import payload
+from faemban_domain.eventsourcing.sql import dialect_insert
+
+HOUSEHOLD_TYPES = frozenset({c.type_of(c.HouseholdRegisteredV1), c.type_of(c.HouseholdMovedV1)})
+ASSIGNMENT_TYPES = frozenset({c.type_of(c.PlanCreatedV1), c.type_of(c.PlanItemBudgetedV1)})
+
+
+async def project_household(conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, sa.Table]) -> None:
+    t = tables["assistance_households"]
+    seq = int(event.sequence or 0)
+    match payload(event):
+        case c.HouseholdRegisteredV1() as d:
+            await conn.execute(
+                dialect_insert(conn, t)
+                .values(household_id=d.household_id, area_code=d.area_code, last_sequence=seq)
+                .on_conflict_do_nothing()
+            )
+        case c.HouseholdMovedV1() as d:
+            await conn.execute(
+                t.update()
+                .where(t.c.household_id == d.household_id, t.c.last_sequence < seq)
+                .values(area_code=d.area_code, last_sequence=seq)
+            )
+
+
+async def project_assignment(
+    conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, sa.Table]
+) -> None:
+    match payload(event):
+        case c.PlanCreatedV1() as d:
+            agencies = {i.lead_agency for i in d.items}
+        case c.PlanItemBudgetedV1() as d:
+            agencies = {d.agency}
+        case _:
+            return
+    rows = [{"household_id": event.data["household_id"], "agency": a} for a in sorted(agencies)]
+    if rows:
+        t = tables["assistance_assignments"]
+        await conn.execute(dialect_insert(conn, t).on_conflict_do_nothing(), rows)
+
+
+class Directory:
+    """Lookups of the projected households and assignments in a unit of work's transaction."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def area_of(self, household_id: str) -> str | None:
+        t = assistance_households
+        return await self.conn.scalar(sa.select(t.c.area_code).where(t.c.household_id == household_id))
+
+    async def is_assigned(self, household_id: str, agency: str | None) -> bool:
+        if agency is None:
+            return False
+        t = assistance_assignments
+        found: Any = await self.conn.scalar(
+            sa.select(sa.func.count()).where(t.c.household_id == household_id, t.c.agency == agency)
+        )
+        return bool(found)
