@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_assistance_log.adapters.tables import assistance_entries
 from faemban_assistance_log.domain.entry import AssistanceEntry
-from faemban_domain.eventsourcing.sql import upsert
 
 
 def row_of(entry: AssistanceEntry, recorded_by: str, voided_by: str | None) -> dict[str, Any]:
@@ -53,7 +52,7 @@ class Logbook:
     async def save(self, entry: AssistanceEntry, actor: str) -> None:
         t = assistance_entries
         if entry.void is None:
-            await upsert(self.conn, t, row_of(entry, actor, None), ["entry_id"], [])
+            await self.conn.execute(t.insert().values(**row_of(entry, actor, None)))
             return
         await self.conn.execute(
             t.update()

@@ -44,13 +44,9 @@ class Index:
             "skills": sorted(team.skills),
             "user_ids": sorted(team.user_ids()),
         }
-        t = mentor_teams
-        exists = await self.conn.scalar(sa.select(sa.func.count()).where(t.c.team_id == team.id))
-        if exists:
-            await self.conn.execute(t.update().where(t.c.team_id == team.id).values(**row))
-        else:
-            appointed = next(e for e in recorded if e.type == "MentorTeamAppointed")
-            await self.conn.execute(t.insert().values(**row, appointed_at=appointed.data["appointed_at"]))
+        await upsert(
+            self.conn, mentor_teams, {**row, "appointed_at": team.appointed_at}, ["team_id"], list(row)[1:]
+        )
         for e in recorded:
             if e.type == "MentorHouseholdAssigned":
                 d = ev.HouseholdAssigned.model_validate(e.data)

@@ -48,6 +48,7 @@ class MentorTeam(Aggregate):
         self.households: dict[str, str] = {}
         """Household id → its area code."""
         self.has_leader = False
+        self.appointed_at: datetime | None = None
 
     @property
     def skills(self) -> set[Dimension]:
@@ -145,6 +146,7 @@ class MentorTeam(Aggregate):
         self.name = event.name
         self.members = list(event.members)
         self.has_leader = True
+        self.appointed_at = event.appointed_at
 
     @on_event
     def _assigned(self, event: ev.HouseholdAssigned) -> None:
