@@ -15,6 +15,7 @@ import base64
 import json
 import time
 import uuid
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -29,6 +30,7 @@ from .conftest import Stack
 FIELD = {"ops_team", "district_officer", "province_officer"}
 HOUSEHOLD_READERS = FIELD | {"mentor", "agency", "admin"}
 PERSONAL = FIELD | {"mentor"}
+PLAN_READERS = FIELD | {"mentor", "admin"}
 EVERYONE = {
     "ops_team",
     "mentor",
@@ -76,7 +78,35 @@ TABLE: dict[tuple[str, str], tuple[set[str], str]] = {
     ("GET", "/v1/reports/register-summary"): (EVERYONE, "area"),
     ("GET", "/v1/reports/household-counts"): (EVERYONE, "area"),
     ("GET", "/v1/reports/verification-progress"): (EVERYONE, "area"),
+    ("GET", "/v1/reports/escalations"): (EVERYONE, "area"),
+    # planning: the district appoints teams and decides budgets; mentors plan for their own households
+    ("POST", "/v1/mentor-teams"): ({"district_officer"}, "own"),
+    ("GET", "/v1/mentor-teams"): (FIELD | {"admin"}, "area"),
+    ("GET", "/v1/mentor-teams/{team_id}"): (FIELD | {"admin"}, "own"),
+    ("POST", "/v1/mentor-teams/{team_id}/households"): ({"district_officer"}, "own"),
+    ("POST", "/v1/mentor-teams/{team_id}/households/{household_id}/release"): ({"district_officer"}, "own"),
+    ("POST", "/v1/mentor-teams/{team_id}/leader-transfer"): ({"district_officer"}, "own"),
+    ("GET", "/v1/unassigned-households"): (FIELD | {"admin"}, "area"),
+    ("POST", "/v1/households/{household_id}/plans"): ({"mentor", "ops_team"}, "household"),
+    ("GET", "/v1/households/{household_id}/plans"): (PLAN_READERS, "household"),
+    ("GET", "/v1/households/{household_id}/plan-suggestions"): (PLAN_READERS, "household"),
+    ("GET", "/v1/plans/{plan_id}"): (PLAN_READERS, "own"),
+    ("POST", "/v1/plans/{plan_id}/items/{item_id}/status"): ({"mentor", "ops_team"}, "own"),
+    ("POST", "/v1/plans/{plan_id}/items/{item_id}/budget"): ({"district_officer"}, "own"),
+    ("POST", "/v1/cases"): ({"ops_team"}, "own"),
+    ("GET", "/v1/cases"): (FIELD | {"admin"}, "area"),
+    ("GET", "/v1/cases/{case_id}"): (FIELD | {"admin"}, "own"),
+    ("POST", "/v1/cases/{case_id}/escalate"): (FIELD | {"admin"}, "own"),
+    ("POST", "/v1/cases/{case_id}/accept"): (FIELD | {"admin"}, "own"),
+    ("POST", "/v1/cases/{case_id}/return"): (FIELD | {"admin"}, "own"),
+    ("POST", "/v1/cases/{case_id}/resolve"): (FIELD | {"admin"}, "own"),
+    # the logbook: field roles, the household's mentors and agencies record; analysts and partners never
+    ("POST", "/v1/assistance"): (FIELD | {"mentor", "agency"}, "own"),
+    ("GET", "/v1/assistance/{assistance_id}"): (HOUSEHOLD_READERS, "own"),
+    ("POST", "/v1/assistance/{assistance_id}/void"): (FIELD | {"mentor", "agency"}, "own"),
+    ("GET", "/v1/households/{household_id}/assistance"): (HOUSEHOLD_READERS, "household"),
 }
+AREA_LISTS = ("/v1/mentor-teams", "/v1/unassigned-households", "/v1/cases")
 AREA_IN, AREA_OUT = "34", "46"
 VILLAGE = "34070102"
 
@@ -118,13 +148,15 @@ def _hs256(claims: dict[str, Any], secret: str) -> str:
 
 
 def _request(method: str, path: str, hid: str, area: str) -> dict[str, Any]:
-    url = path.format(
-        household_id=hid, member_id="M1", photo_id=str(uuid.uuid4()), import_id=str(uuid.uuid4())
-    )
+    ids = {
+        k: str(uuid.uuid4())
+        for k in ("photo_id", "import_id", "team_id", "plan_id", "case_id", "assistance_id")
+    }
+    url = path.format(household_id=hid, member_id="M1", item_id="1", **ids)
     params: dict[str, Any] = {}
     if path.startswith(("/v1/assessments/summary", "/v1/reports/")):
         params = {"area": area, "level": "district"}
-    elif path == "/v1/assessments/priority":
+    elif path in ("/v1/assessments/priority", *AREA_LISTS):
         params = {"area": area}
     body: Any = {} if method in ("POST", "PUT") else None
     for suffix, valid in BODIES.items():
@@ -143,6 +175,16 @@ BODIES: dict[str, Any] = {
     "/members": {"member": {"relation": "child", "first_name": "ทดสอบ", "age": 5}},
     "/leave": {"reason": "moved_out"},
     "/move": {"area_code": VILLAGE},
+    "/plans": {
+        "items": [
+            {
+                "problem": {"indicator": "income.average_income"},
+                "activity": "matrix",
+                "horizon": "short",
+                "due_on": (date.today() + timedelta(days=30)).isoformat(),
+            }
+        ]
+    },
     "/verification": {
         "survey_year": 2024,
         "field_status": "lives_here",
@@ -185,17 +227,27 @@ async def household(stack: Stack) -> str:
         admin = stack.auth(["admin"], [])
 
         async def arrived() -> bool:
-            a = await client.get(f"{stack.url('assessment')}/v1/households/{hid}/assessment", headers=admin)
-            t = await client.get(f"{stack.url('reporting')}/v1/households/{hid}/timeline", headers=admin)
-            return a.status_code == t.status_code == 200
+            urls = [
+                f"{stack.url('assessment')}/v1/households/{hid}/assessment",
+                f"{stack.url('reporting')}/v1/households/{hid}/timeline",
+                f"{stack.url('planning')}/v1/households/{hid}/plan-suggestions",
+                f"{stack.url('assistance-log')}/v1/households/{hid}/assistance",
+            ]
+            return all((await client.get(u, headers=admin)).status_code == 200 for u in urls)
 
-        await eventually(arrived, what="the household's assessment and timeline")
+        await eventually(arrived, what="the household's assessment, timeline, plan suggestions and logbook")
     return hid
 
 
 def _service_of(path: str) -> str:
     if path.startswith(("/v1/assessments", "/v1/households/{household_id}/assessment")):
         return "assessment"
+    if path.startswith(("/v1/mentor-teams", "/v1/unassigned", "/v1/plans", "/v1/cases")) or path.endswith(
+        ("/plans", "/plan-suggestions")
+    ):
+        return "planning"
+    if path.startswith("/v1/assistance") or path.endswith("/assistance"):
+        return "assistance-log"
     if path.startswith(("/v1/reports", "/v1/households/{household_id}/timeline")):
         return "reporting"
     return "registry"
@@ -205,7 +257,7 @@ async def test_every_operation_follows_the_role_table(stack: Stack, household: s
     async with httpx.AsyncClient(timeout=30) as client:
         spec = (await client.get(f"{stack.url('registry')}/openapi.json")).json()
         if stack.kind == "distributed":  # each service documents its own operations
-            for service in ("assessment", "reporting"):
+            for service in ("assessment", "reporting", "planning", "assistance-log"):
                 spec["paths"].update((await client.get(f"{stack.url(service)}/openapi.json")).json()["paths"])
         operations = {
             (method.upper(), path)

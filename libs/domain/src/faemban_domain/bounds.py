@@ -37,6 +37,9 @@ _PHONE_SHAPE = re.compile(r"^0\d{8,9}$")
 MEMBER_ID_PATTERN = r"^M[1-9][0-9]{0,3}$"
 ENTITY_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 """Ids the system mints (uuids, ``M1``, plan and entry ids), as references inside events."""
+SUBJECT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:|-]{0,199}$"
+"""A login's subject (JWT ``sub``) as an event may name it: an opaque id, never an e-mail
+address or a name (no ``@``, no spaces)."""
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -100,6 +103,7 @@ HouseholdId = Annotated[
 ]
 MemberId = Annotated[str, Field(pattern=MEMBER_ID_PATTERN, max_length=5)]
 EntityId = Annotated[str, Field(pattern=ENTITY_ID_PATTERN, max_length=64)]
+Subject = Annotated[str, Field(pattern=SUBJECT_PATTERN, max_length=200)]
 AreaCodeValue = Annotated[str, Field(pattern=r"^[0-9]{2}([0-9]{2}){0,3}$")]
 """A DOPA area code as stored and published (2, 4, 6 or 8 Arabic digits)."""
 Members = Annotated[int, Field(ge=1, le=MAX_MEMBERS)]

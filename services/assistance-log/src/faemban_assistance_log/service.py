@@ -9,7 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from faemban_assistance_log.adapters import directory
-from faemban_assistance_log.adapters.tables import assistance_assignments, assistance_households
+from faemban_assistance_log.adapters.tables import (
+    assistance_assignments,
+    assistance_households,
+    assistance_mentors,
+)
 from faemban_assistance_log.bootstrap import bootstrap
 from faemban_assistance_log.entrypoints.assistance_api import router
 from faemban_domain.events.contracts import ASSISTANCE_TOPIC, PLANNING_TOPIC, REGISTRY_TOPIC
@@ -27,7 +31,7 @@ ASSIGNMENTS = ConsumerSpec(
     name="assistance-log.assignments",
     topics=[PLANNING_TOPIC],
     handler=directory.project_assignment,
-    tables={"assistance_assignments": assistance_assignments},
+    tables={"assistance_assignments": assistance_assignments, "assistance_mentors": assistance_mentors},
     event_types=directory.ASSIGNMENT_TYPES,
 )
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from faemban_domain.events.contracts import REGISTRY_TOPIC, TOPICS
+from faemban_domain.events.contracts import PLANNING_TOPIC, REGISTRY_TOPIC, TOPICS
 from faemban_domain.eventsourcing.consumer import ConsumerSpec
 from faemban_domain.platform.service import ServiceSpec
-from faemban_reporting.adapters import progress_projection
+from faemban_reporting.adapters import escalation_projection, progress_projection
 from faemban_reporting.adapters.projections import (
     FIELD_STATUS,
     MOVED,
@@ -18,6 +18,7 @@ from faemban_reporting.adapters.projections import (
     project_timeline_batch,
 )
 from faemban_reporting.adapters.tables import (
+    escalation_cases,
     register_households,
     register_village_totals,
     timeline_events,
@@ -48,6 +49,13 @@ PROGRESS = ConsumerSpec(
     tables={"verification_households": verification_households},
     event_types=progress_projection.EVENT_TYPES,
 )
+ESCALATIONS = ConsumerSpec(
+    name="reporting.escalations",
+    topics=[PLANNING_TOPIC],
+    handler=escalation_projection.project_case,
+    tables={"escalation_cases": escalation_cases},
+    event_types=escalation_projection.EVENT_TYPES,
+)
 
 SPEC = ServiceSpec(
     name="reporting",
@@ -55,5 +63,5 @@ SPEC = ServiceSpec(
     description="**reporting** — read models projected from events: summaries, timelines, KPIs, exports.",
     migrations=Path(__file__).resolve().parent / "migrations",
     routers=[router],
-    consumers=[TIMELINE, REGISTER, PROGRESS],
+    consumers=[TIMELINE, REGISTER, PROGRESS, ESCALATIONS],
 )

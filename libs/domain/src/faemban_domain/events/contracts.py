@@ -26,6 +26,7 @@ from faemban_domain.bounds import (
     HouseholdId,
     MemberId,
     Members,
+    Subject,
 )
 from faemban_domain.indicators import Dimension
 
@@ -402,6 +403,11 @@ class MentorHouseholdAssignedV1(_Data):
     team_id: EntityId
     uncovered_dimensions: list[Dimension] = Field(
         description="deprived dimensions no team member's skills cover (a warning, not a refusal)"
+    )
+    mentor_subjects: list[Subject] = Field(
+        default_factory=list,
+        max_length=10,
+        description="the login subjects (JWT sub, as every event's actor) of the members who act for it",
     )
     assigned_at: datetime
 

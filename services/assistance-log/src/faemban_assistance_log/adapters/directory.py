@@ -1,10 +1,11 @@
-"""Households and their assigned agencies as the logbook knows them, from the topics.
+"""Households, their agencies and their mentors as the logbook knows them, from the topics.
 
 Two small projections: the registry's registrations and moves give each household's
 area (an entry is logged only for a registered household, inside the recorder's area);
-planning's plans, budget decisions and cases name the agencies a household is assigned
-to (what an agency's users may see). Redelivered or replayed events change nothing twice:
-a household row keeps the sequence of the last event it took, assignments are a set.
+planning's plans and budget decisions name the agencies a household is assigned to (what
+an agency's users may see), its mentor assignments the logins of the household's team.
+Redelivered or replayed events change nothing twice: a household row keeps the sequence
+of the last event it took, assignments are a set, a team's logins are replaced whole.
 """
 
 from __future__ import annotations
@@ -15,14 +16,26 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from faemban_assistance_log.adapters.tables import assistance_assignments, assistance_households
+from faemban_assistance_log.adapters.tables import (
+    assistance_assignments,
+    assistance_households,
+    assistance_mentors,
+)
 from faemban_domain.events import contracts as c
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.events.payload import payload
 from faemban_domain.eventsourcing.sql import dialect_insert
 
 HOUSEHOLD_TYPES = frozenset({c.type_of(c.HouseholdRegisteredV1), c.type_of(c.HouseholdMovedV1)})
-ASSIGNMENT_TYPES = frozenset({c.type_of(c.PlanCreatedV1), c.type_of(c.PlanItemBudgetedV1)})
+ASSIGNMENT_TYPES = frozenset(
+    c.type_of(m)
+    for m in (
+        c.PlanCreatedV1,
+        c.PlanItemBudgetedV1,
+        c.MentorHouseholdAssignedV1,
+        c.MentorHouseholdReleasedV1,
+    )
+)
 
 
 async def project_household(conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, sa.Table]) -> None:
@@ -46,7 +59,17 @@ async def project_household(conn: AsyncConnection, event: CloudEvent, tables: Ma
 async def project_assignment(
     conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, sa.Table]
 ) -> None:
+    mentors = tables["assistance_mentors"]
     match payload(event):
+        case c.MentorHouseholdAssignedV1() as d:
+            await conn.execute(mentors.delete().where(mentors.c.household_id == d.household_id))
+            rows = [{"household_id": d.household_id, "subject": s} for s in d.mentor_subjects]
+            if rows:
+                await conn.execute(mentors.insert(), rows)
+            return
+        case c.MentorHouseholdReleasedV1() as d:
+            await conn.execute(mentors.delete().where(mentors.c.household_id == d.household_id))
+            return
         case c.PlanCreatedV1() as d:
             agencies = {i.lead_agency for i in d.items}
         case c.PlanItemBudgetedV1() as d:
@@ -68,6 +91,13 @@ class Directory:
     async def area_of(self, household_id: str) -> str | None:
         t = assistance_households
         return await self.conn.scalar(sa.select(t.c.area_code).where(t.c.household_id == household_id))
+
+    async def is_mentor_of(self, household_id: str, subject: str) -> bool:
+        t = assistance_mentors
+        found: Any = await self.conn.scalar(
+            sa.select(sa.func.count()).where(t.c.household_id == household_id, t.c.subject == subject)
+        )
+        return bool(found)
 
     async def is_assigned(self, household_id: str, agency: str | None) -> bool:
         if agency is None:

@@ -5,7 +5,8 @@ the transaction of the entry's events (derived from the streams, like an index).
 ``assistance_households`` and ``assistance_assignments`` are projected from the
 registry's and planning's topics: which households exist and where (so an entry is
 only logged for a registered household, inside the recorder's area), and which
-agencies a household is assigned to (what an agency's users may see).
+agencies a household is assigned to (what an agency's users may see), and
+``assistance_mentors`` the logins of its mentor team (what a mentor may see and record).
 """
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ assistance_households = sa.Table(
     sa.Column("household_id", sa.String(40), primary_key=True),
     sa.Column("area_code", sa.String(8), nullable=False),
     sa.Column("last_sequence", sa.BigInteger, nullable=False),
+)
+
+assistance_mentors = sa.Table(
+    "assistance_mentors",
+    metadata,
+    sa.Column("household_id", sa.String(40), primary_key=True),
+    sa.Column("subject", sa.String(200), primary_key=True),
 )
 
 assistance_assignments = sa.Table(

@@ -1,10 +1,11 @@
 """Recording, voiding and reading the help given to a household (docs/domain.md, "Logbook").
 
-Who may record: the field roles and mentors inside their areas, an agency's users inside
-their jurisdiction and only for their own agency. Who may read one household's logbook:
-the field roles and mentors of its area, the agencies it is assigned to (by a plan item
-or a budget decision) inside their jurisdiction, and admin — notes are the recorders'
-words, shown to the roles that work with the family and to the agency that wrote them.
+Who may record: the field roles inside their areas, the mentors of the household's team,
+an agency's users inside their jurisdiction and only for their own agency. Who may read
+one household's logbook: the field roles of its area, its team's mentors, the agencies it
+is assigned to (by a plan item or a budget decision) inside their jurisdiction, and
+admin — notes are the recorders' words, shown to the roles that work with the family and
+to the agency that wrote them.
 """
 
 from __future__ import annotations
@@ -61,11 +62,17 @@ def _in_area(principal: Principal, area_code: str) -> bool:
     return any(area_code.startswith(a) for a in principal.areas)
 
 
-def _ensure_may_record(principal: Principal, area_code: str, agency: str) -> None:
+async def _ensure_may_record(
+    uow: LogbookUnitOfWork, principal: Principal, household_id: str, area_code: str, agency: str
+) -> None:
     if not _in_area(principal, area_code):
         raise OutOfScope(area_code, principal.areas)
-    if principal.roles & WORKS_WITH_FAMILY:
+    if principal.roles & FIELD_ROLES:
         return
+    if "mentor" in principal.roles and await uow.directory.is_mentor_of(household_id, principal.sub):
+        return
+    if "agency" not in principal.roles:
+        raise NotPermitted(f"only household {household_id}'s mentor team records help for it")
     if principal.agency is None:
         raise NotPermitted("an agency user's token must name its agency (claim 'agency')")
     if agency != principal.agency:
@@ -80,7 +87,7 @@ async def log_assistance(
     area_code = await uow.directory.area_of(command.household_id)
     if area_code is None:
         raise NotFound(f"household {command.household_id} is not registered")
-    _ensure_may_record(principal, area_code, command.agency)
+    await _ensure_may_record(uow, principal, command.household_id, area_code, command.agency)
     entry = AssistanceEntry(str(uuid.uuid4()))
     entry.log(
         Assistance(
@@ -111,7 +118,7 @@ async def void_assistance(
     entry = await uow.entries.get(command.entry_id)
     if entry is None or entry.logged is None:
         raise NotFound(f"assistance entry {command.entry_id} is not recorded")
-    _ensure_may_record(principal, entry.logged.area_code, entry.logged.agency)
+    await _ensure_may_record(uow, principal, entry.household_id, entry.logged.area_code, entry.logged.agency)
     if command.replaced_by is not None:
         other = await uow.entries.get(command.replaced_by)
         if other is None or other.logged is None or other.household_id != entry.household_id:
@@ -135,13 +142,13 @@ async def one_entry(uow: LogbookUnitOfWork, principal: Principal, query: OneEntr
 
 
 async def _sees(uow: LogbookUnitOfWork, principal: Principal, household_id: str, area_code: str) -> bool:
-    if principal.is_admin or principal.roles & WORKS_WITH_FAMILY and _in_area(principal, area_code):
+    if principal.is_admin or principal.roles & FIELD_ROLES and _in_area(principal, area_code):
         return True
-    return (
-        "agency" in principal.roles
-        and _in_area(principal, area_code)
-        and await uow.directory.is_assigned(household_id, principal.agency)
-    )
+    if not _in_area(principal, area_code):
+        return False
+    if "mentor" in principal.roles and await uow.directory.is_mentor_of(household_id, principal.sub):
+        return True
+    return "agency" in principal.roles and await uow.directory.is_assigned(household_id, principal.agency)
 
 
 async def _visible_row(uow: LogbookUnitOfWork, principal: Principal, entry_id: str) -> dict[str, Any]:
@@ -157,7 +164,8 @@ async def _visible_row(uow: LogbookUnitOfWork, principal: Principal, entry_id: s
 
 def _shown(principal: Principal, row: dict[str, Any]) -> dict[str, Any]:
     """Notes and void reasons are the recorders' words: for the roles that work with the
-    family in its area and for the agency that wrote them."""
+    family in its area (a mentor reaches here only for its team's households) and for the
+    agency that wrote them."""
     own = principal.agency is not None and principal.agency == row["agency"]
     if not (own or principal.roles & WORKS_WITH_FAMILY and _in_area(principal, row["area_code"])):
         row = {**row, "note": None, "void_reason": None, "problem_text": None}

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from faemban_domain.bounds import AreaCodeValue, EntityId, HouseholdId
+from faemban_domain.bounds import AreaCodeValue, EntityId, HouseholdId, Subject
 from faemban_domain.events.contracts import (
     CaseAcceptedV1,
     CaseLevel,
@@ -43,7 +43,7 @@ class TeamMember(_Private):
     skills: list[Dimension] = Field(max_length=5)
     civil_servant: bool
     leader: bool
-    user_id: str | None = Field(default=None, max_length=200, description="their login's subject, if any")
+    user_id: Subject | None = Field(default=None, description="their login's subject (JWT sub), if any")
 
 
 class TeamAppointed(_Private):

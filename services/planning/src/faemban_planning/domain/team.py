@@ -95,6 +95,7 @@ class MentorTeam(Aggregate):
                 area_code=area_code,
                 team_id=self.id,
                 uncovered_dimensions=uncovered,
+                mentor_subjects=sorted(self.user_ids()),
                 assigned_at=at,
             )
         )

@@ -35,8 +35,8 @@ class MemberIn(BaseModel):
     skills: list[Dimension] = Field(max_length=5, description="the dimensions their skills cover")
     civil_servant: bool = False
     leader: bool = False
-    user_id: str | None = Field(
-        default=None, max_length=200, description="their login (JWT sub), if they have one"
+    user_id: bounds.Subject | None = Field(
+        default=None, description="their login (JWT sub), if they have one"
     )
 
     def member(self) -> ev.TeamMember:

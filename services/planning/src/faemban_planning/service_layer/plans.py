@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from faemban_domain.errors import FieldError, NotFound, NotPermitted, StateConflict
+from faemban_domain.errors import FieldError, NotFound, StateConflict
 from faemban_domain.events.contracts import BudgetDecision, PlanItemStatus
 from faemban_domain.platform.auth import FIELD_ROLES, Principal
 from faemban_domain.platform.inputs import problem_out
@@ -56,19 +56,36 @@ def _in_area(principal: Principal, area_code: str) -> bool:
     return any(area_code.startswith(a) for a in principal.areas)
 
 
+async def _mentor_team(uow: PlanningUnitOfWork, principal: Principal, household_id: str) -> str | None:
+    """The household's team, if the caller is a mentor of it (their login is a member)."""
+    team_id = await uow.index.team_of(household_id)
+    team = await uow.teams.get(team_id) if team_id and "mentor" in principal.roles else None
+    return team.id if team is not None and principal.sub in team.user_ids() else None
+
+
+async def _ensure_sees(
+    uow: PlanningUnitOfWork, principal: Principal, household_id: str, area_code: str
+) -> None:
+    """Admin, the field roles of its area, and its own team's mentors see a household's plans;
+    for anyone else it is not there (404, nothing told)."""
+    if principal.is_admin or principal.roles & FIELD_ROLES and _in_area(principal, area_code):
+        return
+    if _in_area(principal, area_code) and await _mentor_team(uow, principal, household_id):
+        return
+    raise NotFound(f"household {household_id} is not registered")
+
+
 async def _ensure_planner(
     uow: PlanningUnitOfWork, principal: Principal, household_id: str, area_code: str
 ) -> str:
-    """The household's team id, if the caller may plan for it."""
-    team_id = await uow.index.team_of(household_id)
-    if not _in_area(principal, area_code):
-        raise NotPermitted(f"household {household_id} is outside your areas {list(principal.areas)}")
-    if "ops_team" in principal.roles:
-        return team_id or ""
-    team = await uow.teams.get(team_id) if team_id else None
-    if team is None or principal.sub not in team.user_ids():
-        raise NotPermitted(f"only a member of household {household_id}'s mentor team plans with it")
-    return team.id
+    """The household's team id ("" if none yet), if the caller may plan for it: its team's
+    mentors, or the operations team of its subdistrict."""
+    if _in_area(principal, area_code):
+        if "ops_team" in principal.roles:
+            return await uow.index.team_of(household_id) or ""
+        if team_id := await _mentor_team(uow, principal, household_id):
+            return team_id
+    raise NotFound(f"household {household_id} is not registered")
 
 
 async def make_plan(uow: PlanningUnitOfWork, principal: Principal, command: MakePlan) -> p.HouseholdPlan:
@@ -102,8 +119,12 @@ async def make_plan(uow: PlanningUnitOfWork, principal: Principal, command: Make
 
 async def _plan(uow: PlanningUnitOfWork, principal: Principal, plan_id: str) -> p.HouseholdPlan:
     plan = await uow.plans.get(plan_id)
-    if plan is None or plan.made is None or not (principal.is_admin or _in_area(principal, plan.area_code)):
+    if plan is None or plan.made is None:
         raise NotFound(f"plan {plan_id} is not made")
+    try:
+        await _ensure_sees(uow, principal, plan.household_id, plan.area_code)
+    except NotFound:
+        raise NotFound(f"plan {plan_id} is not made") from None
     return plan
 
 

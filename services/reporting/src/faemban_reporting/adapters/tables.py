@@ -80,3 +80,19 @@ verification_households = sa.Table(
     sa.Column("last_sequence", sa.Integer, nullable=False),
 )
 """Where each household stands in the campaign (verification progress, docs/domain.md, "KPIs")."""
+
+escalation_cases = sa.Table(
+    "escalation_cases",
+    metadata,
+    sa.Column("case_id", sa.String(64), primary_key=True),
+    sa.Column("household_id", sa.String(40), nullable=False),
+    sa.Column("area_code", sa.String(8), nullable=False, index=True),
+    sa.Column("level", sa.String(12), nullable=False),
+    sa.Column("state", sa.String(10), nullable=False),
+    sa.Column("opened_level", sa.String(12), nullable=False),
+    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("level_since", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("escalations", sa.Integer, nullable=False),
+    sa.Column("last_sequence", sa.Integer, nullable=False),
+)
+"""Each case where it stands (escalation queues, docs/domain.md, "KPIs"), from planning's topic."""

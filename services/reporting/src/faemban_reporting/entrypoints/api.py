@@ -17,6 +17,7 @@ from faemban_domain.platform.inputs import CEYear, HouseholdKey
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
 from faemban_reporting.adapters.exports import to_csv, to_xlsx
 from faemban_reporting.service_layer.queries import households
+from faemban_reporting.service_layer.queries.escalations import escalations
 from faemban_reporting.service_layer.queries.register_summary import register_summary
 from faemban_reporting.service_layer.queries.verification_progress import verification_progress
 
@@ -247,3 +248,18 @@ async def verification_progress_report(
     visible = visible_within(principal, area)
     async with runtime.reading() as conn:
         return await verification_progress(conn, area, level, visible, survey_year, datetime.now(UTC))
+
+
+@router.get("/v1/reports/escalations")
+async def escalations_report(
+    principal: Analyst,
+    runtime: Runtime,
+    area: Annotated[str, Query(min_length=2, max_length=6, description="province, district or subdistrict")],
+    level: Annotated[areas.AreaLevel, Query()] = "district",
+) -> Any:
+    """Escalation queues per sub-area and case level: open, accepted, resolved, returned, the oldest
+    unresolved case's days at its level, and the share of cases resolved at subdistrict or district."""
+    area = checked_area(area, level)
+    visible = visible_within(principal, area)
+    async with runtime.reading() as conn:
+        return await escalations(conn, area, level, visible, datetime.now(UTC))

@@ -46,6 +46,11 @@ def upgrade() -> None:
         sa.Column("last_sequence", sa.BigInteger, nullable=False),
     )
     op.create_table(
+        "assistance_mentors",
+        sa.Column("household_id", sa.String(40), primary_key=True),
+        sa.Column("subject", sa.String(200), primary_key=True),
+    )
+    op.create_table(
         "assistance_assignments",
         sa.Column("household_id", sa.String(40), primary_key=True),
         sa.Column("agency", sa.String(64), primary_key=True),
@@ -54,5 +59,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("assistance_assignments")
+    op.drop_table("assistance_mentors")
     op.drop_table("assistance_households")
     op.drop_table("assistance_entries")
