@@ -233,7 +233,7 @@ async def household(stack: Stack) -> str:
                 f"{stack.url('planning')}/v1/households/{hid}/plan-suggestions",
                 f"{stack.url('assistance-log')}/v1/households/{hid}/assistance",
             ]
-            return all((await client.get(u, headers=admin)).status_code == 200 for u in urls)
+            return [(await client.get(u, headers=admin)).status_code for u in urls] == [200] * len(urls)
 
         await eventually(arrived, what="the household's assessment, timeline, plan suggestions and logbook")
     return hid

@@ -168,8 +168,9 @@ async def household_plans(
     uow: PlanningUnitOfWork, principal: Principal, query: HouseholdQuery
 ) -> list[p.HouseholdPlan]:
     household = await uow.index.household(query.household_id)
-    if household is None or not (principal.is_admin or _in_area(principal, household["area_code"])):
+    if household is None:
         raise NotFound(f"household {query.household_id} is not registered")
+    await _ensure_sees(uow, principal, query.household_id, household["area_code"])
     plans = await uow.plans.repository.get_many(uow.conn, await uow.index.plan_ids_of(query.household_id))
     return sorted(
         plans.values(), key=lambda x: x.made.made_at if x.made else datetime.min.replace(tzinfo=UTC)
@@ -184,8 +185,9 @@ async def plan_suggestions(
     uow: PlanningUnitOfWork, principal: Principal, query: HouseholdQuery
 ) -> list[p.Suggestion]:
     household = await uow.index.household(query.household_id)
-    if household is None or not (principal.is_admin or _in_area(principal, household["area_code"])):
+    if household is None:
         raise NotFound(f"household {query.household_id} is not registered")
+    await _ensure_sees(uow, principal, query.household_id, household["area_code"])
     assessment = await uow.index.assessment(query.household_id)
     if assessment is None:
         raise StateConflict(
