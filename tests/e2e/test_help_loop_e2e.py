@@ -501,3 +501,440 @@ async def outcome(api: Api, hid: str, sub: str, expected: str, survey_year: int 
         )
 
     await eventually(reached, what=f"{hid} assessed {expected}")
+
+
+SAMORN_MEMBERS = [
+    {
+        "age": 70,
+        "sex": "female",
+        "physical_status": "chronically_ill",
+        "elderly_allowance": True,
+        "annual_income": 8400,
+    },
+    {"age": 48, "sex": "male", "physical_status": "disabled"},  # no disability allowance yet
+    {"age": 14, "sex": "male"},  # left school to work
+]
+SAMORN_FLAGS = [
+    "income.average_income",
+    "education.compulsory",
+    "living.housing_security",
+    "access.disabled_care",
+]
+
+
+async def test_mrs_samorn_a_welfare_household_helped_through_the_province(stack: Stack) -> None:
+    sub = "480201"
+    async with httpx.AsyncClient(timeout=20) as client:
+        api = Api(stack, client)
+        hid = await approved_household(
+            api, sub, SAMORN_FLAGS, SAMORN_MEMBERS, **dict.fromkeys(SAMORN_FLAGS, "confirmed")
+        )
+        # a team of education and living skills: income and access are not covered (a warning only)
+        team = await team_for(api, sub, hid, mentor="mentor-samorn", skills=["education", "living"])
+        assignment = team["assignment"]
+        assert set(assignment["uncovered_dimensions"]) == {"income", "access"}
+        assert len(assignment["warnings"]) == 2
+        mentor = (["mentor"], [sub])
+        suggestions = await api.until(
+            lambda: client.get(
+                f"{stack.url('planning')}/v1/households/{hid}/plan-suggestions",
+                headers=api.headers(mentor, "mentor-samorn"),
+            ),
+            200,
+            "plan suggestions",
+        )
+        assert {s["problem"]["indicator"] for s in suggestions["items"]} == set(SAMORN_FLAGS)
+        plan = await api.call(
+            "POST",
+            "planning",
+            f"/v1/households/{hid}/plans",
+            mentor,
+            {
+                "items": [
+                    {
+                        "problem": s["problem"],
+                        "activity": f"ตามแผน: {s['problem']['indicator']}",
+                        "horizon": s["horizon"],
+                        "due_on": s["due_on"],
+                    }
+                    for s in suggestions["items"]
+                ]
+            },
+            expect=201,
+            sub="mentor-samorn",
+        )
+        leads = {i["problem"]["indicator"]: i["lead_agency"] for i in plan["items"]}
+        assert leads["education.compulsory"] == "moe" and leads["access.disabled_care"] == "moi.admin"
+
+        # the subdistrict's first help: non-formal education for the grandson, a clean house
+        nfe = await log(
+            api,
+            _ops(sub),
+            hid,
+            key=f"nfe-{hid}",
+            problem={"indicator": "education.compulsory"},
+            agency="moe.nfe",
+            giver_kind="state",
+            kind="referral",
+            member_id="M3",
+        )
+        await log(
+            api,
+            _ops(sub),
+            hid,
+            key=f"clean-{hid}",
+            problem={"dimension": "living"},
+            agency="moph.vhv",
+            giver_kind="volunteer",
+            kind="service",
+        )
+        # the district budgets the house repair beyond its means: a case opens at the province
+        housing = next(i for i in plan["items"] if i["problem"]["indicator"] == "living.housing_security")
+        decided = await api.call(
+            "POST",
+            "planning",
+            f"/v1/plans/{plan['plan_id']}/items/{housing['item_id']}/budget",
+            _district(sub),
+            {"decision": "beyond_district", "justification": "งบซ่อมบ้านเกินกำลังอำเภอ"},
+        )
+        budget = next(i for i in decided["items"] if i["item_id"] == housing["item_id"])["budget"]
+        assert budget["decision"] == "beyond_district" and budget["case_id"]
+        disabled = next(i for i in plan["items"] if i["problem"]["indicator"] == "access.disabled_care")
+        extended = await api.call(
+            "POST",
+            "planning",
+            f"/v1/plans/{plan['plan_id']}/items/{disabled['item_id']}/budget",
+            _district(sub),
+            {"decision": "beyond_district", "justification": "เบี้ยคนพิการต้องขึ้นทะเบียนที่จังหวัด"},
+        )
+        assert (
+            next(i for i in extended["items"] if i["item_id"] == disabled["item_id"])["budget"]["case_id"]
+            == (budget["case_id"])
+        )  # the second item joins the open province case
+        cid = budget["case_id"]
+        case = await api.call("GET", "planning", f"/v1/cases/{cid}", PROVINCE)
+        assert case["level"] == "province" and [p["indicator"] for p in case["problems"]] == [
+            "living.housing_security",
+            "access.disabled_care",
+        ]
+        this_year = next(i for i in plan["items"] if i["problem"]["indicator"] == "income.average_income")
+        await api.call(
+            "POST",
+            "planning",
+            f"/v1/plans/{plan['plan_id']}/items/{this_year['item_id']}/budget",
+            _district(sub),
+            {"decision": "next_year", "agency": "msdhs"},
+        )
+        await api.call("POST", "planning", f"/v1/cases/{cid}/accept", PROVINCE, {})
+        given = [
+            await log(
+                api,
+                PROVINCE,
+                hid,
+                key=f"{kind}-{hid}",
+                problem=problem,
+                agency=agency,
+                giver_kind=giver,
+                kind=kind,
+                case_id=cid,
+                **extra,
+            )
+            for kind, problem, agency, giver, extra in (
+                ("housing_repair", {"indicator": "living.housing_security"}, "redcross", "civil_society", {}),
+                ("service", {"dimension": "health"}, "moph.provincial_health", "state", {"member_id": "M1"}),
+                (
+                    "welfare_registration",
+                    {"indicator": "access.disabled_care"},
+                    "msdhs",
+                    "state",
+                    {"member_id": "M2"},
+                ),
+            )
+        ]
+        resolved = await api.post_until(
+            "planning",
+            f"/v1/cases/{cid}/resolve",
+            PROVINCE,
+            {
+                "assistance_ids": [g["assistance_id"] for g in given],
+                "note": "ซ่อมบ้าน ติดตามสุขภาพ ขึ้นทะเบียนเบี้ยคนพิการ",
+            },
+        )
+        assert resolved["state"] == "resolved" and sorted(resolved["assistance_ids"]) == sorted(
+            g["assistance_id"] for g in given
+        )
+        book = await api.call("GET", "assistance-log", f"/v1/households/{hid}/assistance", _ops(sub))
+        assert len(book["entries"]) == 5 and {nfe["assistance_id"], *(g["assistance_id"] for g in given)} <= {
+            e["assistance_id"] for e in book["entries"]
+        }
+        report = await api.until(
+            lambda: client.get(
+                f"{stack.url('reporting')}/v1/reports/escalations",
+                params={"area": "4802", "level": "subdistrict"},
+                headers=api.headers((["analyst"], ["48"])),
+            ),
+            200,
+            "escalations report",
+        )
+        events = await timeline(stack, client, hid, 1, source=None)
+        kinds = [e["type"].removeprefix("th.faemban.") for e in events]
+        assert "plan.item-budgeted.v1" in kinds and "case.extended.v1" in kinds
+        assert "งบซ่อมบ้าน" not in str(events)
+        assert report["area"] == "4802"
+
+
+async def test_the_help_loop_refuses_what_the_rules_forbid(stack: Stack) -> None:
+    sub = "480301"
+    async with httpx.AsyncClient(timeout=20) as client:
+        api = Api(stack, client)
+        # 16 approved households: one team takes 15 at most (configuration), the 16th is refused
+        hids = [f"HR-{uuid.uuid4().hex[:10]}" for _ in range(16)]
+        for hid in hids:
+            body = household(household_id=hid, area_code=f"{sub}01", cohort_year=2567, members=2)
+            await api.call("POST", "registry", "/v1/households", _ops(sub), body, expect=201)
+            members = [
+                {"age": 40, "has_occupation": True, "annual_income": 30000},
+                {"age": 12, "studying": True},
+            ]
+            await api.call(
+                "POST",
+                "registry",
+                f"/v1/households/{hid}/verification",
+                _ops(sub),
+                _verification(
+                    2567,
+                    members,
+                    **{"income.average_income": "confirmed", "living.housing_security": "confirmed"},
+                ),
+            )
+        unapproved = f"HU-{uuid.uuid4().hex[:10]}"
+        body = household(household_id=unapproved, area_code=f"{sub}02", cohort_year=2567, members=2)
+        await api.call("POST", "registry", "/v1/households", _ops(sub), body, expect=201)
+        await api.call(
+            "POST",
+            "registry",
+            "/v1/certifications/district",
+            _district(sub),
+            {"subdistrict_code": sub, "survey_year": 2024},
+        )
+        await api.call(
+            "POST",
+            "registry",
+            "/v1/certifications/province",
+            PROVINCE,
+            {"district_code": sub[:4], "survey_year": 2024},
+        )
+        team = await team_for(api, sub, hids[0], mentor="mentor-r", skills=["income", "living"])
+        for hid in hids[1:15]:
+            await api.post_until(
+                "planning",
+                f"/v1/mentor-teams/{team['team_id']}/households",
+                _district(sub),
+                {"household_id": hid},
+            )
+        refused = await api.post_until(
+            "planning",
+            f"/v1/mentor-teams/{team['team_id']}/households",
+            _district(sub),
+            {"household_id": hids[15]},
+            409,
+        )
+        assert refused["errors"][0]["field"] == "household_id" and "15" in refused["errors"][0]["message"]
+
+        item = {"problem": {"indicator": "income.average_income"}, "activity": "ฝึกอาชีพ", "horizon": "short"}
+        # a plan for a household the province has not approved → 409
+        got = await api.post_until(
+            "planning",
+            f"/v1/households/{unapproved}/plans",
+            _ops(sub),
+            {"items": [{**item, "due_on": _due(30)}]},
+            409,
+        )
+        assert "approv" in got["errors"][0]["message"]
+        # a due date that does not fit its horizon → 422 naming the field
+        got = await api.call(
+            "POST",
+            "planning",
+            f"/v1/households/{hids[0]}/plans",
+            (["mentor"], [sub]),
+            {"items": [{**item, "due_on": _due(30)}, {**item, "horizon": "medium", "due_on": _due(300)}]},
+            expect=422,
+            sub="mentor-r",
+        )
+        assert [e["field"] for e in got["errors"]] == ["items[1].due_on"]
+
+        case = await api.call(
+            "POST",
+            "planning",
+            "/v1/cases",
+            _ops(sub),
+            {"household_id": hids[1], "problems": [{"dimension": "living"}], "reason": "ไม่มีงบ"},
+            expect=201,
+        )
+        cid = case["case_id"]
+        # escalating needs a reason; only the level's own centre, inside its area, may act
+        got = await api.call(
+            "POST", "planning", f"/v1/cases/{cid}/escalate", _ops(sub), {"reason": "  "}, expect=422
+        )
+        assert got["errors"][0]["field"] == "reason"
+        await api.call("POST", "planning", f"/v1/cases/{cid}/escalate", _ops(sub), {}, expect=422)
+        await api.call(
+            "POST", "planning", f"/v1/cases/{cid}/escalate", _district(sub), {"reason": "x"}, expect=403
+        )
+        await api.call(
+            "POST", "planning", f"/v1/cases/{cid}/escalate", _ops("480302"), {"reason": "x"}, expect=403
+        )
+        await api.call("POST", "planning", f"/v1/cases/{cid}/return", _ops(sub), {"reason": "x"}, expect=409)
+        # resolving needs recorded, unvoided help of this household
+        await api.call(
+            "POST", "planning", f"/v1/cases/{cid}/resolve", _ops(sub), {"assistance_ids": []}, expect=409
+        )
+        voided = await log(
+            api,
+            _ops(sub),
+            hids[1],
+            key=f"v-{hids[1]}",
+            problem={"dimension": "living"},
+            agency="moi.local",
+            giver_kind="local_government",
+            kind="goods",
+            amount_baht=100,
+        )
+        again = await api.call(
+            "POST",
+            "assistance-log",
+            f"/v1/assistance/{voided['assistance_id']}/void",
+            _ops(sub),
+            {"reason": "ผิดครัวเรือน"},
+        )
+        assert again["voided"] is True and again["void_reason"] == "ผิดครัวเรือน"
+        await api.call(
+            "POST",
+            "assistance-log",
+            f"/v1/assistance/{voided['assistance_id']}/void",
+            _ops(sub),
+            {"reason": "x"},
+            expect=409,
+        )
+        good = await log(
+            api,
+            _ops(sub),
+            hids[1],
+            key=f"g-{hids[1]}",
+            problem={"dimension": "living"},
+            agency="moi.local",
+            giver_kind="local_government",
+            kind="housing_repair",
+        )
+        # a second case of the household proves planning has seen the good entry (same partition,
+        # after the void): the voided one is then refused for what it is
+        other = await api.call(
+            "POST",
+            "planning",
+            "/v1/cases",
+            _ops(sub),
+            {"household_id": hids[1], "problems": [{"other": "หนี้นอกระบบ"}], "reason": "ต้องการที่ปรึกษา"},
+            expect=201,
+        )
+        await api.post_until(
+            "planning",
+            f"/v1/cases/{other['case_id']}/resolve",
+            _ops(sub),
+            {"assistance_ids": [good["assistance_id"]]},
+        )
+        got = await api.call(
+            "POST",
+            "planning",
+            f"/v1/cases/{cid}/resolve",
+            _ops(sub),
+            {"assistance_ids": [voided["assistance_id"]]},
+            expect=409,
+        )
+        assert voided["assistance_id"] in got["errors"][0]["message"]
+        # up to national, and no further
+        await api.call("POST", "planning", f"/v1/cases/{cid}/escalate", _ops(sub), {"reason": "เกินตำบล"})
+        await api.call(
+            "POST", "planning", f"/v1/cases/{cid}/escalate", _district(sub), {"reason": "เกินอำเภอ"}
+        )
+        national = await api.call(
+            "POST", "planning", f"/v1/cases/{cid}/escalate", PROVINCE, {"reason": "ขอปรับ TPMAP"}
+        )
+        assert national["level"] == "national"
+        await api.call("POST", "planning", f"/v1/cases/{cid}/escalate", PROVINCE, {"reason": "x"}, expect=403)
+        got = await api.call(
+            "POST", "planning", f"/v1/cases/{cid}/escalate", ADMIN, {"reason": "x"}, expect=409
+        )
+        assert "national" in got["errors"][0]["message"]
+
+        # the logbook: a resend records once; the same key with another body is a conflict
+        entry = {
+            "household_id": hids[2],
+            "problem": {"indicator": "income.average_income"},
+            "agency": "moi.cdd",
+            "giver_kind": "state",
+            "kind": "training",
+            "given_on": date.today().isoformat(),
+            "note": "อบรมอาชีพ",
+        }
+        first = await log(
+            api,
+            _ops(sub),
+            hids[2],
+            key=f"k-{hids[2]}",
+            **{k: v for k, v in entry.items() if k != "household_id"},
+        )
+        resend = await api.call(
+            "POST",
+            "assistance-log",
+            "/v1/assistance",
+            _ops(sub),
+            entry,
+            expect=201,
+            **{"Idempotency-Key": f"k-{hids[2]}"},
+        )
+        assert resend["assistance_id"] == first["assistance_id"]
+        got = await api.call(
+            "POST",
+            "assistance-log",
+            "/v1/assistance",
+            _ops(sub),
+            {**entry, "kind": "money"},
+            expect=409,
+            **{"Idempotency-Key": f"k-{hids[2]}"},
+        )
+        assert got["errors"][0]["field"] == "Idempotency-Key"
+        book = await api.call("GET", "assistance-log", f"/v1/households/{hids[2]}/assistance", _ops(sub))
+        assert len(book["entries"]) == 1
+        # an agency records only its own help, inside its jurisdiction; analysts never read one household
+        await api.call(
+            "POST",
+            "assistance-log",
+            "/v1/assistance",
+            (["agency"], ["4801"]),
+            {**entry, "agency": "redcross"},
+            expect=403,
+            agency="redcross",
+        )
+        got = await api.call(
+            "POST",
+            "assistance-log",
+            "/v1/assistance",
+            (["agency"], ["48"]),
+            {**entry, "agency": "moph"},
+            expect=422,
+            agency="redcross",
+        )
+        assert got["errors"][0]["field"] == "agency"
+        await api.call(
+            "GET", "assistance-log", f"/v1/households/{hids[2]}/assistance", (["analyst"], ["48"]), expect=403
+        )
+        # dates in the future and amounts finer than a satang are typing errors
+        got = await api.call(
+            "POST",
+            "assistance-log",
+            "/v1/assistance",
+            _ops(sub),
+            {**entry, "given_on": _due(3), "amount_baht": "10.005"},
+            expect=422,
+        )
+        assert {e["field"] for e in got["errors"]} >= {"amount_baht"}

@@ -73,9 +73,17 @@ async def _case(uow: PlanningUnitOfWork, principal: Principal, case_id: str) -> 
     return case
 
 
-async def act_on_case(uow: PlanningUnitOfWork, principal: Principal, command: CaseAction) -> Case:
-    case = await _case(uow, principal, command.case_id)
+async def _acted_on(uow: PlanningUnitOfWork, principal: Principal, case_id: str) -> Case:
+    """A case to act on: the level's own centre inside its area, else 403 (the actor named the case)."""
+    case = await uow.cases.get(case_id)
+    if case is None:
+        raise NotFound(f"case {case_id} is not opened")
     ensure_may_act(principal, case.level, case.area_code)
+    return case
+
+
+async def act_on_case(uow: PlanningUnitOfWork, principal: Principal, command: CaseAction) -> Case:
+    case = await _acted_on(uow, principal, command.case_id)
     now = datetime.now(UTC)
     if command.action == "escalate":
         case.escalate(command.reason, now)
@@ -89,8 +97,7 @@ async def act_on_case(uow: PlanningUnitOfWork, principal: Principal, command: Ca
 
 
 async def resolve_case(uow: PlanningUnitOfWork, principal: Principal, command: ResolveCase) -> Case:
-    case = await _case(uow, principal, command.case_id)
-    ensure_may_act(principal, case.level, case.area_code)
+    case = await _acted_on(uow, principal, command.case_id)
     usable = await uow.index.usable_assistance(case.household_id, command.assistance_ids)
     case.resolve(command.assistance_ids, usable, command.note, datetime.now(UTC))
     return case
