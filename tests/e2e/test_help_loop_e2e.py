@@ -938,3 +938,172 @@ async def test_the_help_loop_refuses_what_the_rules_forbid(stack: Stack) -> None
             expect=422,
         )
         assert {e["field"] for e in got["errors"]} >= {"amount_baht"}
+
+
+async def _redeliver(stack: Stack, topics: list[str], key: str) -> int:
+    """Publish again every record of ``topics`` keyed by ``key``, as a relay that crashed before
+    marking its outbox rows would (same ids, same order)."""
+    from faemban_domain.eventsourcing.broker import Broker, KafkaBroker, LocalBroker, OutgoingRecord
+
+    broker: Broker = (
+        KafkaBroker(stack.env["KAFKA_BOOTSTRAP_SERVERS"])
+        if stack.kind == "distributed"
+        else LocalBroker(stack.var_dir / "bus.sqlite")
+    )
+    reader = broker.reader(topics)
+    ends = await reader.open()
+    seen = dict.fromkeys(ends, 0)
+    records = []
+    try:
+        while any(seen[tp] < end for tp, end in ends.items()):
+            for tp, batch in (await reader.fetch(timeout=1, max_records=5000)).items():
+                seen[tp] = batch[-1].offset + 1
+                records += [r for r in batch if r.key == key]
+    finally:
+        await reader.close()
+    publisher = broker.publisher()
+    await publisher.start()
+    try:
+        await publisher.publish([OutgoingRecord(r.topic, key, r.value, r.headers) for r in records])
+    finally:
+        await publisher.stop()
+        await broker.close()
+    return len(records)
+
+
+async def test_help_loop_events_delivered_twice_or_after_a_restart_change_nothing_twice(stack: Stack) -> None:
+    sub = "480401"
+    async with httpx.AsyncClient(timeout=20) as client:
+        api = Api(stack, client)
+        hid = await approved_household(
+            api,
+            sub,
+            ["income.average_income"],
+            [{"age": 50, "has_occupation": True, "annual_income": 20000}, {"age": 45}],
+            **{"income.average_income": "confirmed"},
+        )
+        await team_for(api, sub, hid, mentor="mentor-d", skills=["income"])
+        case = await api.call(
+            "POST",
+            "planning",
+            "/v1/cases",
+            _ops(sub),
+            {"household_id": hid, "problems": [{"dimension": "income"}], "reason": "ไม่มีงบ"},
+            expect=201,
+        )
+        cid = case["case_id"]
+        await api.call("POST", "planning", f"/v1/cases/{cid}/escalate", _ops(sub), {"reason": "เกินตำบล"})
+        entry = {
+            "problem": {"dimension": "income"},
+            "agency": "moi.cdd",
+            "giver_kind": "state",
+            "kind": "training",
+        }
+        wrong = await log(api, _ops(sub), hid, key=f"w-{hid}", **entry)
+        await api.call(
+            "POST",
+            "assistance-log",
+            f"/v1/assistance/{wrong['assistance_id']}/void",
+            _ops(sub),
+            {"reason": "ซ้ำ"},
+        )
+        analyst = api.headers((["analyst"], ["48"]))
+
+        async def answers() -> dict[str, Any]:
+            report = (
+                await client.get(
+                    f"{stack.url('reporting')}/v1/reports/escalations",
+                    params={"area": "4804", "level": "subdistrict"},
+                    headers=analyst,
+                )
+            ).json()
+            report.pop("as_of", None)
+            queue = await api.call("GET", "planning", "/v1/cases?area=4804", (["district_officer"], ["4804"]))
+            for c in queue["cases"]:
+                c.pop("age_days")
+            tl = await api.call("GET", "reporting", f"/v1/households/{hid}/timeline", ADMIN)
+            return {"report": report, "queue": queue, "timeline": [e["event_id"] for e in tl["events"]]}
+
+        async def settled(n_planning: int) -> dict[str, Any]:
+            got: dict[str, Any] = {}
+
+            async def arrived() -> bool:
+                got.update(await answers())
+                total = got["report"]["total"]
+                return total["cases"] == n_planning and len(got["timeline"]) >= 1
+
+            await eventually(arrived, what=f"{n_planning} cases in the escalation report")
+            return got
+
+        await timeline(stack, client, hid, 1, source="faemban/assistance-log")
+        await timeline(stack, client, hid, 2, source="faemban/assistance-log")
+        before = await settled(1)
+        assert before["report"]["total"]["case_levels"]["district"]["open"] == 1
+
+        # every planning and logbook event of the household delivered again, then one new of each
+        again = await _redeliver(stack, ["faemban.planning.v1", "faemban.assistance.v1"], hid)
+        assert again == 5  # assigned, opened, escalated; logged, voided
+        sentinel = await api.call(
+            "POST",
+            "planning",
+            "/v1/cases",
+            _ops(sub),
+            {"household_id": hid, "problems": [{"dimension": "living"}], "reason": "อีกเรื่อง"},
+            expect=201,
+        )
+        good = await log(api, _ops(sub), hid, key=f"g-{hid}", **entry)
+        after = await settled(2)
+        await timeline(stack, client, hid, 3, source="faemban/assistance-log")
+        after = await answers()
+        assert after["report"]["total"]["case_levels"]["subdistrict"]["open"] == 1
+        assert (
+            after["report"]["total"]["case_levels"]["district"]
+            == before["report"]["total"]["case_levels"]["district"]
+        )
+        new_ids = set(after["timeline"]) - set(before["timeline"])
+        assert len(after["timeline"]) == len(before["timeline"]) + len(new_ids) == len(set(after["timeline"]))
+        assert [c["case_id"] for c in after["queue"]["cases"]] == [cid, sentinel["case_id"]]
+        # the voided entry is still voided for planning: it cannot resolve the case; the good one can
+        await api.call(
+            "POST",
+            "planning",
+            f"/v1/cases/{sentinel['case_id']}/resolve",
+            _ops(sub),
+            {"assistance_ids": [wrong["assistance_id"]]},
+            expect=409,
+        )
+
+        # planning and reporting stopped while help is logged: nothing is lost when they return
+        stack.stop("planning")
+        stack.stop("reporting")
+        if stack.kind == "embedded":
+            stack.start()
+        late = await log(api, _ops(sub), hid, key=f"l-{hid}", **entry)
+        if stack.kind == "distributed":
+            stack.start("planning")
+            stack.start("reporting")
+        await api.call("POST", "planning", f"/v1/cases/{cid}/accept", _district(sub), {})
+        await api.post_until(
+            "planning",
+            f"/v1/cases/{cid}/resolve",
+            _district(sub),
+            {"assistance_ids": [good["assistance_id"], late["assistance_id"]]},
+        )
+        resolved = await settled(2)
+
+        async def one_resolved() -> bool:
+            resolved.update(await answers())
+            return resolved["report"]["total"]["resolved"] == 1
+
+        await eventually(one_resolved, what="the resolution in the escalation report")
+        assert resolved["report"]["total"]["share_resolved_locally"] == 1.0
+
+    # the escalation queues rebuilt from offset 0 answer the same
+    stack.stop("reporting")
+    out = stack.cli("rebuild", "reporting", "reporting.escalations")
+    assert '"projection": "reporting.escalations"' in out
+    stack.start("reporting")
+    async with httpx.AsyncClient(timeout=20) as client:
+        api = Api(stack, client)
+        rebuilt = await answers()
+    assert rebuilt["report"] == resolved["report"]
