@@ -104,14 +104,29 @@ def _load_demo(base: str, settings: PlatformSettings, province: str, households:
     if not path.exists():
         write_csv(generate(province, households, seed=1), path)
     private_pem, _ = ensure_dev_keypair(settings.var_dir)
-    token = mint_token(private_pem, roles=["admin"], areas=[], sub="demo-loader")
-    status = import_register(base, token, path)
+    # the province's centre imports its register (admin configures, it does not do field work)
+    token = mint_token(private_pem, roles=["province_officer"], areas=[province], sub="demo-loader")
+    try:
+        status = import_register(base, token, path)
+    except SystemExit as refused:  # a daemon thread would end silently
+        console.print(f"[red]Demo import stopped:[/red] {refused}")
+        return
     console.print(
         f"Demo: {status['rows_accepted']:,} households of province {province} "
         f"({status['rows_already_registered']:,} were already there).\n"
         f"  summary  {base}/v1/reports/register-summary?area={province}&level=district\n"
         f"  token    .venv/bin/faemban token --role analyst --area {province}"
     )
+    import csv
+
+    from faemban_cli.demo_help import load_help_loop
+
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    try:
+        load_help_loop(base, private_pem, rows, say=console.print)
+    except (RuntimeError, httpx.HTTPError) as exc:
+        console.print(f"[red]Demo help loop stopped:[/red] {exc}")
 
 
 @app.command(epilog=_example("serve"))
