@@ -26,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import time
+import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,8 @@ from faemban_domain.testing import eventually
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent / "faemban"
 HOUSEHOLDS = 1_000
+RUN = uuid.uuid4().hex[:8]
+"""Idempotency keys of this run (a key is remembered per caller: a rerun must not replay)."""
 BARE_APP = """
 import os
 from datetime import date
@@ -129,7 +132,7 @@ async def load(
                 i, next_i = next_i, next_i + 1
                 started = time.perf_counter()
                 r = await client.post(
-                    url, json=body(i, households), headers={**headers, "Idempotency-Key": f"b-{i}"}
+                    url, json=body(i, households), headers={**headers, "Idempotency-Key": f"b-{i}-{RUN}"}
                 )
                 latencies.append(time.perf_counter() - started)
                 if r.status_code != 201:

@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings
 
 from faemban_cli.settings import CliSettings
 from faemban_domain.platform.settings import CatalogueSettings, DatabaseSettings, PlatformSettings
+from faemban_planning.settings import PlanningSettings
 from faemban_registry.settings import RegistrySettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,6 +18,7 @@ SETTINGS: tuple[type[BaseSettings], ...] = (
     DatabaseSettings,
     CatalogueSettings,
     RegistrySettings,
+    PlanningSettings,
     CliSettings,
 )
 

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from faemban_assistance_log.adapters.logbook import row_of
 from faemban_assistance_log.domain.entry import Assistance, AssistanceEntry
 from faemban_assistance_log.service_layer.unit_of_work import LogbookUnitOfWork
 from faemban_domain.errors import FieldError, InvalidInput, NotFound, NotPermitted, OutOfScope
@@ -108,8 +109,8 @@ async def log_assistance(
         datetime.now(UTC),
     )
     uow.entries.add(entry)
-    await uow.flush()
-    return await _visible_row(uow, principal, entry.id)
+    # the recorder sees what it recorded: answered from the entry, not read back
+    return _shown(principal, row_of(entry, principal.sub, None))
 
 
 async def void_assistance(
