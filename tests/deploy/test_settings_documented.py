@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
+from faemban_assistance_log.settings import AssistanceLogSettings
 from faemban_cli.settings import CliSettings
 from faemban_domain.platform.settings import CatalogueSettings, DatabaseSettings, PlatformSettings
 from faemban_planning.settings import PlanningSettings
@@ -19,6 +20,7 @@ SETTINGS: tuple[type[BaseSettings], ...] = (
     CatalogueSettings,
     RegistrySettings,
     PlanningSettings,
+    AssistanceLogSettings,
     CliSettings,
 )
 

@@ -105,6 +105,9 @@ TABLE: dict[tuple[str, str], tuple[set[str], str]] = {
     ("GET", "/v1/assistance/{assistance_id}"): (HOUSEHOLD_READERS, "own"),
     ("POST", "/v1/assistance/{assistance_id}/void"): (FIELD | {"mentor", "agency"}, "own"),
     ("GET", "/v1/households/{household_id}/assistance"): (HOUSEHOLD_READERS, "household"),
+    ("POST", "/v1/assistance/{assistance_id}/photos"): (FIELD | {"mentor", "agency"}, "own"),
+    ("GET", "/v1/assistance/{assistance_id}/photos"): (HOUSEHOLD_READERS, "own"),
+    ("GET", "/v1/assistance/{assistance_id}/photos/{photo_id}"): (HOUSEHOLD_READERS, "own"),
 }
 AREA_LISTS = ("/v1/mentor-teams", "/v1/unassigned-households", "/v1/cases")
 AREA_IN, AREA_OUT = "34", "46"

@@ -202,6 +202,16 @@ async def team_for(api: Api, sub: str, hid: str, mentor: str, skills: list[str])
     return {**team, "assignment": assignment}
 
 
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), (200, 10, 10)).save(out, "PNG")
+    return out.getvalue()
+
+
 def _due(days: int) -> str:
     return (date.today() + timedelta(days=days)).isoformat()
 
@@ -905,6 +915,27 @@ async def test_the_help_loop_refuses_what_the_rules_forbid(stack: Stack) -> None
         assert got["errors"][0]["field"] == "Idempotency-Key"
         book = await api.call("GET", "assistance-log", f"/v1/households/{hids[2]}/assistance", _ops(sub))
         assert len(book["entries"]) == 1
+        # evidence photos: checked by content, kept by the logbook, for those who read the entry's words
+        photos = f"{stack.url('assistance-log')}/v1/assistance/{first['assistance_id']}/photos"
+        r = await client.post(
+            photos, files={"file": ("p.png", _png(), "image/png")}, headers=api.headers(_ops(sub))
+        )
+        assert r.status_code == 201, r.text
+        photo = r.json()
+        assert photo["content_type"] == "image/png"
+        r = await client.post(
+            photos, files={"file": ("p.png", b"not an image", "image/png")}, headers=api.headers(_ops(sub))
+        )
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "file"
+        listed = await api.call(
+            "GET", "assistance-log", f"/v1/assistance/{first['assistance_id']}/photos", _ops(sub)
+        )
+        assert [p["photo_id"] for p in listed] == [photo["photo_id"]]
+        r = await client.get(f"{photos}/{photo['photo_id']}", headers=api.headers(_ops(sub)))
+        assert r.status_code == 200 and r.content.startswith(b"\x89PNG")
+        await api.call(
+            "GET", "assistance-log", f"/v1/assistance/{first['assistance_id']}/photos", ADMIN, expect=404
+        )
         # an agency records only its own help, inside its jurisdiction; analysts never read one household
         await api.call(
             "POST",

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from faemban_domain.eventsourcing.tables import metadata as platform_tables
+from faemban_domain.platform.blobs import LocalBlobStore
 from faemban_domain.platform.db import make_engine
 from faemban_domain.platform.unit_of_work import Transactions
-from faemban_registry.adapters.blobs import LocalBlobStore
 from faemban_registry.adapters.tables import metadata as registry_tables
 from faemban_registry.service_layer.unit_of_work import RegistryUnitOfWork
 

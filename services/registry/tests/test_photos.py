@@ -13,13 +13,14 @@ import pytest
 from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from faemban_domain import photos
 from faemban_domain.errors import InvalidInput, NotFound, StateConflict
+from faemban_domain.platform import images
 from faemban_domain.platform.auth import Principal
+from faemban_domain.platform.blobs import LocalBlobStore, blob_store
 from faemban_domain.platform.unit_of_work import Transactions
-from faemban_registry.adapters import images
 from faemban_registry.adapters.access_log import AccessLog
-from faemban_registry.adapters.blobs import LocalBlobStore, blob_store
-from faemban_registry.domain import photos
+from faemban_registry.domain import photos as household_photos
 from faemban_registry.domain.household import Registration
 from faemban_registry.service_layer import households
 from faemban_registry.service_layer import photos as p
@@ -55,7 +56,7 @@ async def test_five_photos_per_household_and_scoped_logged_reads(
     registration = Registration("34190101", 2025, "tpmap", 2)
     await registry.run(households.register_household, TEAM, households.RegisterHousehold(registration, "P1"))
     ids = []
-    for _ in range(photos.MAX_PHOTOS):
+    for _ in range(household_photos.MAX_PHOTOS):
         add = p.AddPhoto("P1", "house", images.prepare(image("PNG")))
         row = await registry.run(p.add_photo, TEAM, add)
         ids.append(row["photo_id"])

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from faemban_domain.platform.blobs import BlobStore, blob_store
 from faemban_domain.platform.service import ServiceRuntime
 from faemban_domain.platform.unit_of_work import Transactions
 from faemban_registry.adapters import household_index
-from faemban_registry.adapters.blobs import BlobStore, blob_store
 from faemban_registry.service_layer.imports import ImportJobs
 from faemban_registry.service_layer.unit_of_work import RegistryUnitOfWork
 from faemban_registry.settings import RegistrySettings
@@ -34,7 +34,12 @@ async def bootstrap(runtime: ServiceRuntime) -> Registry:
         # a database from before the household index gets it built once from the event store
         if await household_index.is_stale(conn):
             await household_index.rebuild(conn)
-    blobs = blob_store(settings.blob_store, runtime.settings.var_dir, settings.s3_endpoint_url)
+    blobs = blob_store(
+        settings.blob_store,
+        runtime.settings.var_dir / "registry-blobs",
+        settings.s3_endpoint_url,
+        "FAEMBAN_REGISTRY_BLOB_STORE",
+    )
     jobs = ImportJobs(
         runtime, runtime.settings.var_dir / "registry-imports", keep_uploads=settings.keep_uploads
     )

@@ -40,6 +40,21 @@ assistance_entries = sa.Table(
     sa.Column("voided_by_entry_id", sa.String(64)),
 )
 
+assistance_photos = sa.Table(
+    "assistance_photos",
+    metadata,
+    sa.Column("photo_id", sa.String(36), primary_key=True),
+    sa.Column("entry_id", sa.String(64), nullable=False, index=True),
+    sa.Column("household_id", sa.String(40), nullable=False),
+    sa.Column("content_type", sa.String(20), nullable=False),
+    sa.Column("size_bytes", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("blob_key", sa.String(200), nullable=False),
+    sa.Column("uploaded_by", sa.String(200), nullable=False),
+    sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+)
+"""Evidence photos of an entry: the rows here, the bytes in the blob store, never in events."""
+
 assistance_households = sa.Table(
     "assistance_households",
     metadata,

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from faemban_assistance_log.bootstrap import Logbook
 from faemban_assistance_log.service_layer import logbook as lb
 from faemban_domain import agencies, bounds
 from faemban_domain.events.contracts import AssistanceKind, GiverKind
+from faemban_domain.photos import MAX_BYTES
 from faemban_domain.platform.auth import FIELD_ROLES, Principal, require_roles
 from faemban_domain.platform.idempotency import Idempotency, IdempotencyKey
-from faemban_domain.platform.inputs import HouseholdKey, ProblemIn, problem_out
+from faemban_domain.platform.images import prepare
+from faemban_domain.platform.inputs import HouseholdKey, ProblemIn, UuidKey, problem_out
 from faemban_domain.platform.service import components_of
 
 router = APIRouter(tags=["assistance"])
+_DECODING = asyncio.Semaphore(2)
 LogbookService = Annotated[Logbook, Depends(components_of("assistance-log", Logbook))]
 Recorder = Annotated[Principal, Depends(require_roles(*sorted(FIELD_ROLES | {"mentor", "agency"})))]
 Reader = Annotated[Principal, Depends(require_roles(*sorted(FIELD_ROLES | {"mentor", "agency", "admin"})))]
@@ -152,3 +157,58 @@ async def household_assistance(household_id: HouseholdKey, principal: Reader, lo
     """The household's logbook, oldest help first; voided entries stay, marked."""
     rows = await logbook.transactions.read(lb.household_logbook, principal, lb.HouseholdLogbook(household_id))
     return HouseholdAssistanceOut(household_id=household_id, entries=[_out(r) for r in rows])
+
+
+class EvidenceOut(BaseModel):
+    photo_id: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+def _photo(row: dict[str, Any]) -> EvidenceOut:
+    return EvidenceOut.model_validate({k: v for k, v in row.items() if k in EvidenceOut.model_fields})
+
+
+@router.post("/v1/assistance/{assistance_id}/photos", status_code=201, response_model=EvidenceOut)
+async def add_evidence(
+    assistance_id: EntryKey,
+    principal: Recorder,
+    logbook: LogbookService,
+    file: UploadFile,
+    key: IdempotencyKey = None,
+) -> Any:
+    """Evidence of the help given: JPEG or PNG by content, at most 10 MB, re-encoded without
+    its metadata (a phone's GPS position stays out); kept by the logbook, never in events."""
+    data = await file.read(MAX_BYTES + 1)  # one byte more is enough to know it is too big
+    once = Idempotency.of(
+        key, principal.sub, "assistance.photo", assistance_id, hashlib.sha256(data).hexdigest()
+    )
+    async with _DECODING:  # decoding is CPU and memory: a worker thread, two at a time
+        photo = await asyncio.to_thread(prepare, data)
+    command = lb.AddEvidence(assistance_id, photo)
+    return await logbook.transactions.run(
+        lb.add_evidence, principal, command, respond=_photo, once=once, status_code=201
+    )
+
+
+@router.get("/v1/assistance/{assistance_id}/photos", response_model=list[EvidenceOut])
+async def list_evidence(assistance_id: EntryKey, principal: Reader, logbook: LogbookService) -> Any:
+    rows = await logbook.transactions.read(lb.list_evidence, principal, lb.EvidenceRef(assistance_id))
+    return [_photo(r) for r in rows]
+
+
+@router.get(
+    "/v1/assistance/{assistance_id}/photos/{photo_id}",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}},
+)
+async def read_evidence(
+    assistance_id: EntryKey, photo_id: UuidKey, principal: Reader, logbook: LogbookService
+) -> Response:
+    content_type, data = await logbook.transactions.read(
+        lb.read_evidence, principal, lb.EvidenceRef(assistance_id, photo_id)
+    )
+    return Response(data, media_type=content_type, headers={"Cache-Control": "private, no-store"})

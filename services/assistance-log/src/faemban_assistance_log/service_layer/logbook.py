@@ -19,8 +19,9 @@ from typing import Any
 from faemban_assistance_log.adapters.logbook import row_of
 from faemban_assistance_log.domain.entry import Assistance, AssistanceEntry
 from faemban_assistance_log.service_layer.unit_of_work import LogbookUnitOfWork
-from faemban_domain.errors import FieldError, InvalidInput, NotFound, NotPermitted, OutOfScope
+from faemban_domain.errors import FieldError, InvalidInput, NotFound, NotPermitted, OutOfScope, StateConflict
 from faemban_domain.events.contracts import AssistanceKind, GiverKind
+from faemban_domain.photos import PreparedPhoto, stored
 from faemban_domain.platform.auth import FIELD_ROLES, Principal
 
 WORKS_WITH_FAMILY = FIELD_ROLES | {"mentor"}
@@ -171,3 +172,66 @@ def _shown(principal: Principal, row: dict[str, Any]) -> dict[str, Any]:
     if not (own or principal.roles & WORKS_WITH_FAMILY and _in_area(principal, row["area_code"])):
         row = {**row, "note": None, "void_reason": None, "problem_text": None}
     return row
+
+
+# -- evidence photos ----------------------------------------------------------------
+
+MAX_EVIDENCE = 5
+"""Photos per entry, as per household in the registry."""
+
+
+@dataclass(frozen=True)
+class AddEvidence:
+    """A photo made fit by ``platform.images.prepare`` (called off the event loop)."""
+
+    entry_id: str
+    photo: PreparedPhoto
+
+
+@dataclass(frozen=True)
+class EvidenceRef:
+    entry_id: str
+    photo_id: str = ""
+
+
+async def add_evidence(uow: LogbookUnitOfWork, principal: Principal, command: AddEvidence) -> dict[str, Any]:
+    """Those who may record the entry's help add its evidence, to an entry that still counts."""
+    entry = await uow.entries.get(command.entry_id)
+    if entry is None or entry.logged is None:
+        raise NotFound(f"assistance entry {command.entry_id} is not recorded")
+    await _ensure_may_record(uow, principal, entry.household_id, entry.logged.area_code, entry.logged.agency)
+    if entry.void is not None:
+        raise StateConflict([FieldError("assistance_id", f"entry {entry.id} is voided")])
+    if await uow.evidence.count(entry.id) >= MAX_EVIDENCE:
+        raise StateConflict([FieldError("file", f"the entry already has {MAX_EVIDENCE} photos")])
+    row = {
+        **stored(command.photo, f"{entry.household_id}/{entry.id}", principal.sub),
+        "entry_id": entry.id,
+        "household_id": entry.household_id,
+    }
+    await uow.evidence.add(row, command.photo.data)
+    return row
+
+
+async def _words_of(uow: LogbookUnitOfWork, principal: Principal, entry_id: str) -> None:
+    """Photos show people and homes: for whoever may read the entry's note (else 404)."""
+    row = await _visible_row(uow, principal, entry_id)
+    if row["note"] is None:
+        raise NotFound(f"assistance entry {entry_id} has no photos you may see")
+
+
+async def list_evidence(
+    uow: LogbookUnitOfWork, principal: Principal, query: EvidenceRef
+) -> list[dict[str, Any]]:
+    await _words_of(uow, principal, query.entry_id)
+    return await uow.evidence.of_entry(query.entry_id)
+
+
+async def read_evidence(
+    uow: LogbookUnitOfWork, principal: Principal, query: EvidenceRef
+) -> tuple[str, bytes]:
+    await _words_of(uow, principal, query.entry_id)
+    row = await uow.evidence.one(query.entry_id, query.photo_id)
+    if row is None:
+        raise NotFound(f"entry {query.entry_id} has no photo {query.photo_id}")
+    return row["content_type"], await uow.evidence.read(row["blob_key"])

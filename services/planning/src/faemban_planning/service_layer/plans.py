@@ -75,6 +75,13 @@ async def _ensure_sees(
     raise NotFound(f"household {household_id} is not registered")
 
 
+async def _seen_household(uow: PlanningUnitOfWork, principal: Principal, household_id: str) -> None:
+    household = await uow.index.household(household_id)
+    if household is None:
+        raise NotFound(f"household {household_id} is not registered")
+    await _ensure_sees(uow, principal, household_id, household["area_code"])
+
+
 async def _ensure_planner(
     uow: PlanningUnitOfWork, principal: Principal, household_id: str, area_code: str
 ) -> str:
@@ -167,10 +174,7 @@ async def decide_budget(
 async def household_plans(
     uow: PlanningUnitOfWork, principal: Principal, query: HouseholdQuery
 ) -> list[p.HouseholdPlan]:
-    household = await uow.index.household(query.household_id)
-    if household is None:
-        raise NotFound(f"household {query.household_id} is not registered")
-    await _ensure_sees(uow, principal, query.household_id, household["area_code"])
+    await _seen_household(uow, principal, query.household_id)
     plans = await uow.plans.repository.get_many(uow.conn, await uow.index.plan_ids_of(query.household_id))
     return sorted(
         plans.values(), key=lambda x: x.made.made_at if x.made else datetime.min.replace(tzinfo=UTC)
@@ -184,10 +188,7 @@ async def plan_view(uow: PlanningUnitOfWork, principal: Principal, query: Househ
 async def plan_suggestions(
     uow: PlanningUnitOfWork, principal: Principal, query: HouseholdQuery
 ) -> list[p.Suggestion]:
-    household = await uow.index.household(query.household_id)
-    if household is None:
-        raise NotFound(f"household {query.household_id} is not registered")
-    await _ensure_sees(uow, principal, query.household_id, household["area_code"])
+    await _seen_household(uow, principal, query.household_id)
     assessment = await uow.index.assessment(query.household_id)
     if assessment is None:
         raise StateConflict(

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from faemban_registry.adapters.blobs import BlobStore
+from faemban_domain.platform.blobs import BlobStore
 from faemban_registry.adapters.tables import photos
 
 

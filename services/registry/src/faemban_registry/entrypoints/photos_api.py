@@ -10,10 +10,11 @@ from fastapi import APIRouter, Form, Header, Response, UploadFile
 from pydantic import BaseModel
 
 from faemban_domain.bounds import Instant
+from faemban_domain.photos import MAX_BYTES
 from faemban_domain.platform.idempotency import Idempotency, IdempotencyKey
+from faemban_domain.platform.images import prepare
 from faemban_domain.platform.inputs import HouseholdKey, UuidKey
-from faemban_registry.adapters.images import prepare
-from faemban_registry.domain.photos import MAX_BYTES, PhotoKind
+from faemban_registry.domain.photos import PhotoKind
 from faemban_registry.entrypoints.dependencies import FieldTeam, PersonalReader, RegistryService
 from faemban_registry.service_layer import photos as p
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from faemban_domain.errors import NotFound
+from faemban_domain.photos import PreparedPhoto, stored
 from faemban_domain.platform.auth import Principal
 from faemban_registry.domain import photos as rules
 from faemban_registry.service_layer.unit_of_work import RegistryUnitOfWork
@@ -16,11 +14,11 @@ from faemban_registry.service_layer.unit_of_work import RegistryUnitOfWork
 
 @dataclass(frozen=True)
 class AddPhoto:
-    """A photo made fit by ``adapters.images.prepare`` (called off the event loop)."""
+    """A photo made fit by ``platform.images.prepare`` (called off the event loop)."""
 
     household_id: str
     kind: rules.PhotoKind
-    photo: rules.PreparedPhoto
+    photo: PreparedPhoto
 
 
 @dataclass(frozen=True)
@@ -33,20 +31,12 @@ class PhotoRef:
 async def add_photo(uow: RegistryUnitOfWork, principal: Principal, command: AddPhoto) -> dict[str, Any]:
     await uow.households.load(principal, command.household_id)
     rules.check_room(await uow.photos.count(command.household_id))
-    photo_id = str(uuid.uuid4())
-    data = command.photo.data
     row = {
-        "photo_id": photo_id,
+        **stored(command.photo, command.household_id, principal.sub),
         "household_id": command.household_id,
         "kind": command.kind,
-        "content_type": command.photo.content_type,
-        "size_bytes": len(data),
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "blob_key": f"{command.household_id}/{photo_id}",
-        "uploaded_by": principal.sub,
-        "uploaded_at": datetime.now(UTC),
     }
-    await uow.photos.add(row, data)
+    await uow.photos.add(row, command.photo.data)
     return row
 
 

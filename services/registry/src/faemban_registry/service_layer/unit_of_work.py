@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from faemban_domain.platform.blobs import BlobStore
 from faemban_domain.platform.unit_of_work import UnitOfWork
 from faemban_registry.adapters.access_log import AccessLog
-from faemban_registry.adapters.blobs import BlobStore
 from faemban_registry.adapters.event_store import Households
 from faemban_registry.adapters.household_index import HouseholdIndex
 from faemban_registry.adapters.personal import PersonalData

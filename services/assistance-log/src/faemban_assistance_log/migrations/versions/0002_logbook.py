@@ -40,6 +40,19 @@ def upgrade() -> None:
     op.create_index("ix_assistance_entries_household_id", "assistance_entries", ["household_id"])
     op.create_index("ix_assistance_entries_area_code", "assistance_entries", ["area_code"])
     op.create_table(
+        "assistance_photos",
+        sa.Column("photo_id", sa.String(36), primary_key=True),
+        sa.Column("entry_id", sa.String(64), nullable=False),
+        sa.Column("household_id", sa.String(40), nullable=False),
+        sa.Column("content_type", sa.String(20), nullable=False),
+        sa.Column("size_bytes", sa.Integer, nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("blob_key", sa.String(200), nullable=False),
+        sa.Column("uploaded_by", sa.String(200), nullable=False),
+        sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_assistance_photos_entry_id", "assistance_photos", ["entry_id"])
+    op.create_table(
         "assistance_households",
         sa.Column("household_id", sa.String(40), primary_key=True),
         sa.Column("area_code", sa.String(8), nullable=False),
@@ -61,4 +74,5 @@ def downgrade() -> None:
     op.drop_table("assistance_assignments")
     op.drop_table("assistance_mentors")
     op.drop_table("assistance_households")
+    op.drop_table("assistance_photos")
     op.drop_table("assistance_entries")

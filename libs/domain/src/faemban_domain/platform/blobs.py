@@ -1,8 +1,9 @@
 """Where photo bytes live: a small interface, a local directory by default.
 
-Production points ``FAEMBAN_REGISTRY_BLOB_STORE`` at an S3-compatible bucket
-(``s3://bucket/prefix``; endpoint from ``FAEMBAN_S3_ENDPOINT_URL``, keys from
-the usual AWS variables; needs the registry's ``s3`` extra). The database
+Production points a service's blob-store setting (``FAEMBAN_REGISTRY_BLOB_STORE``,
+``FAEMBAN_ASSISTANCE_LOG_BLOB_STORE``) at an S3-compatible bucket (``s3://bucket/prefix``;
+endpoint from ``FAEMBAN_S3_ENDPOINT_URL``, keys from the usual AWS variables; needs
+boto3, the service's ``s3`` extra). The database
 row of a photo is written after its bytes, so a crash between leaves an
 unreferenced blob, never a row without bytes.
 """
@@ -53,7 +54,7 @@ class S3BlobStore:
     """Any S3-compatible store (AWS, MinIO, Ceph) through boto3."""
 
     def __init__(self, bucket: str, prefix: str = "", endpoint_url: str | None = None) -> None:
-        import boto3  # the registry's optional "s3" extra
+        import boto3  # the service's optional "s3" extra
 
         self.bucket = bucket
         self.prefix = prefix.strip("/")
@@ -79,15 +80,15 @@ class S3BlobStore:
         await asyncio.to_thread(self.client.delete_object, Bucket=self.bucket, Key=self._key(key))
 
 
-def blob_store(setting: str | None, var_dir: Path, s3_endpoint_url: str | None = None) -> BlobStore:
-    """``None`` → ``<var>/registry-blobs``; ``file:///dir``; ``s3://bucket/prefix``."""
+def blob_store(
+    setting: str | None, default_dir: Path, s3_endpoint_url: str | None = None, name: str = "blob store"
+) -> BlobStore:
+    """``None`` → ``default_dir``; ``file:///dir``; ``s3://bucket/prefix``."""
     if not setting:
-        return LocalBlobStore(var_dir / "registry-blobs")
+        return LocalBlobStore(default_dir)
     url = urlparse(setting)
     if url.scheme == "file":
         return LocalBlobStore(Path(url.path))
     if url.scheme == "s3":
         return S3BlobStore(url.netloc, url.path, s3_endpoint_url or None)
-    raise ValueError(
-        f"FAEMBAN_REGISTRY_BLOB_STORE must be file:///dir or s3://bucket/prefix, not {setting!r}"
-    )
+    raise ValueError(f"{name} must be file:///dir or s3://bucket/prefix, not {setting!r}")

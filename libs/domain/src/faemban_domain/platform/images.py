@@ -1,4 +1,4 @@
-"""Decoding and re-encoding photos with Pillow, under the rules of ``domain/photos.py``."""
+"""Decoding and re-encoding photos with Pillow, under the rules of ``faemban_domain.photos``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import io
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from faemban_domain.errors import InvalidInput
-from faemban_registry.domain.photos import PreparedPhoto, check_header, check_size, unreadable
+from faemban_domain.photos import PreparedPhoto, check_header, check_size, unreadable
 
 
 def prepare(data: bytes) -> PreparedPhoto:
