@@ -936,6 +936,26 @@ async def test_the_help_loop_refuses_what_the_rules_forbid(stack: Stack) -> None
         await api.call(
             "GET", "assistance-log", f"/v1/assistance/{first['assistance_id']}/photos", ADMIN, expect=404
         )
+
+        # the leader is transferred: the team's households go back to the district's queue
+        moved = await api.call(
+            "POST", "planning", f"/v1/mentor-teams/{team['team_id']}/leader-transfer", _district(sub), {}
+        )
+        assert moved["households"] == [] and moved["has_leader"] is False
+        queue = await api.call("GET", "planning", f"/v1/unassigned-households?area={sub}", _district(sub))
+        released = {h["household_id"]: h["released"] for h in queue["households"]}
+        assert set(hids) <= set(released)
+        assert {released[h]["cause"] for h in hids[:15]} == {"leader_transferred"} and released[
+            hids[15]
+        ] is None
+        await api.call(
+            "POST",
+            "planning",
+            f"/v1/mentor-teams/{team['team_id']}/households",
+            _district(sub),
+            {"household_id": hids[0]},
+            expect=409,
+        )  # no leader, no new households
         # an agency records only its own help, inside its jurisdiction; analysts never read one household
         await api.call(
             "POST",
