@@ -121,7 +121,7 @@ async def plan_suggestions(household_id: HouseholdKey, principal: Reader, planni
 @router.get("/v1/plans/{plan_id}")
 async def get_plan(plan_id: EntityKey, principal: Reader, planning: PlanningService) -> Any:
     return await planning.transactions.read(
-        plans.plan_view, principal, plans.HouseholdQuery(plan_id), respond=_out(principal)
+        plans.plan_view, principal, plans.PlanQuery(plan_id), respond=_out(principal)
     )
 
 

@@ -52,6 +52,11 @@ class HouseholdQuery:
     household_id: str
 
 
+@dataclass(frozen=True)
+class PlanQuery:
+    plan_id: str
+
+
 def _in_area(principal: Principal, area_code: str) -> bool:
     return any(area_code.startswith(a) for a in principal.areas)
 
@@ -181,8 +186,8 @@ async def household_plans(
     )
 
 
-async def plan_view(uow: PlanningUnitOfWork, principal: Principal, query: HouseholdQuery) -> p.HouseholdPlan:
-    return await _plan(uow, principal, query.household_id)
+async def plan_view(uow: PlanningUnitOfWork, principal: Principal, query: PlanQuery) -> p.HouseholdPlan:
+    return await _plan(uow, principal, query.plan_id)
 
 
 async def plan_suggestions(
