@@ -15,7 +15,7 @@ from faemban_planning.domain.team import MentorTeam
 from faemban_planning.service_layer.unit_of_work import PlanningUnitOfWork
 
 ASSIGNABLE_STAGES = frozenset({"certified", "approved"})
-"""A team takes households the district certified (seed 002: the team receives the certified list)."""
+"""A team takes households the district certified (docs/domain.md, "Plans")."""
 
 
 @dataclass(frozen=True)
