@@ -243,6 +243,29 @@ async def test_mr_dam_from_verification_to_a_sustainable_household(stack: Stack)
         # the district's mentor team: community development leads; nobody covers education (not deprived)
         team = await team_for(api, sub, hid, mentor="mentor-dam", skills=["income", "access"])
         assert team["assignment"]["uncovered_dimensions"] == []
+        # the registry lets the team's mentor read the household (its personal data with a purpose,
+        # logged) once planning's assignment has arrived; another mentor of the area sees nothing
+        mentor_read = await api.until(
+            lambda: client.get(
+                f"{stack.url('registry')}/v1/households/{hid}",
+                headers=api.headers(
+                    (["mentor"], [sub]), "mentor-dam", **{"X-Purpose": "plan with the family"}
+                ),
+            ),
+            200,
+            "the mentor's read of its household",
+        )
+        assert mentor_read["household_id"] == hid
+        r = await client.get(
+            f"{stack.url('registry')}/v1/households/{hid}",
+            headers=api.headers((["mentor"], [sub]), "mentor-dam"),
+        )
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "X-Purpose"
+        r = await client.get(
+            f"{stack.url('registry')}/v1/households/{hid}",
+            headers=api.headers((["mentor"], [sub]), "mentor-other", **{"X-Purpose": "curious"}),
+        )
+        assert r.status_code == 404
 
         suggestions = await api.until(
             lambda: client.get(

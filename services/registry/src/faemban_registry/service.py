@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from faemban_domain.events.contracts import REGISTRY_TOPIC
+from faemban_domain.events.contracts import PLANNING_TOPIC, REGISTRY_TOPIC
+from faemban_domain.eventsourcing.consumer import ConsumerSpec
 from faemban_domain.platform.service import ServiceSpec
+from faemban_registry.adapters import mentors
+from faemban_registry.adapters.tables import household_mentors
 from faemban_registry.bootstrap import bootstrap
 from faemban_registry.entrypoints import (
     access_log_api,
@@ -15,6 +18,15 @@ from faemban_registry.entrypoints import (
     members_api,
     photos_api,
 )
+
+MENTORS = ConsumerSpec(
+    name="registry.mentors",
+    topics=[PLANNING_TOPIC],
+    handler=mentors.project_mentors,
+    tables={"household_mentors": household_mentors},
+    event_types=mentors.EVENT_TYPES,
+)
+"""Planning's mentor assignments: who may read a household as its mentor."""
 
 SPEC = ServiceSpec(
     name="registry",
@@ -30,5 +42,6 @@ SPEC = ServiceSpec(
         access_log_api.router,
     ],
     publishes=REGISTRY_TOPIC,
+    consumers=[MENTORS],
     components=bootstrap,
 )

@@ -16,6 +16,7 @@ from faemban_domain.events.contracts import REGISTRY_TOPIC, HouseholdCertificati
 from faemban_domain.eventsourcing.repository import AggregateSet
 from faemban_domain.eventsourcing.store import ConcurrencyError, EventStore, RecordedEvent, contract_view
 from faemban_domain.platform.auth import Principal
+from faemban_registry.adapters import mentors
 from faemban_registry.domain import events as ev
 from faemban_registry.domain.household import Household
 
@@ -47,6 +48,12 @@ class Households(AggregateSet[Household]):
     def __init__(self, conn: AsyncConnection) -> None:
         super().__init__(conn, store, Household)
 
+    async def mentored_by(self, principal: Principal, household_id: str) -> bool:
+        """Is the caller a mentor of the household's team (planning's assignment)?"""
+        return "mentor" in principal.roles and await mentors.is_mentor_of(
+            self.conn, household_id, principal.sub
+        )
+
     async def exists(self, household_id: str) -> bool:
         return await self.get(household_id) is not None
 
@@ -58,7 +65,9 @@ class Households(AggregateSet[Household]):
         household = await self.get(household_id)
         if household is None:
             raise NotFound(f"household {household_id} is not registered")
-        principal.ensure_household(household_id, household.area_code)
+        principal.ensure_household(
+            household_id, household.area_code, await self.mentored_by(principal, household_id)
+        )
         if expected_version is not None and expected_version != household.version:
             raise ConcurrencyError(household.stream_id, expected_version)
         return household

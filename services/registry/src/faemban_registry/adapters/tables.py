@@ -128,3 +128,12 @@ personal_data_access = sa.Table(
     sa.Column("request_id", sa.String(100)),
 )
 """Every read of personal data through the API (docs/domain.md, "Personal data": who, what, when, why)."""
+
+household_mentors = sa.Table(
+    "household_mentors",
+    metadata,
+    sa.Column("household_id", sa.String(40), primary_key=True),
+    sa.Column("subject", sa.String(200), primary_key=True),
+)
+"""The logins of each household's mentor team, from planning's topic: a mentor reads (and,
+with a purpose, the personal data of) the households of its own team only."""

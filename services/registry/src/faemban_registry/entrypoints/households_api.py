@@ -221,8 +221,10 @@ async def get_household(
     personal: Annotated[bool, Query(description="false: skip personal fields (and the access log)")] = True,
 ) -> HouseholdOut:
     """The household; its personal fields only for roles that need them, each read logged."""
-    household = await registry.transactions.read(h.get_household, principal, h.HouseholdRef(household_id))
-    if not (personal and principal.reads_personal(household.area_code)):
+    household, may_read_personal = await registry.transactions.read(
+        h.view_household, principal, h.HouseholdRef(household_id)
+    )
+    if not (personal and may_read_personal):
         return household_out(household)
     if not purpose:
         raise InvalidInput([FieldError("X-Purpose", "say why you read personal data (or ?personal=false)")])

@@ -10,7 +10,7 @@ from typing import Any
 
 from faemban_domain import indicators
 from faemban_domain.citizen_id import normalise_citizen_id
-from faemban_domain.errors import FieldError, InvalidInput
+from faemban_domain.errors import FieldError, InvalidInput, NotFound
 from faemban_domain.events.contracts import FieldStatus, HouseholdSource, HouseholdType
 from faemban_domain.platform.auth import Principal
 from faemban_registry.domain import new_household
@@ -153,11 +153,24 @@ async def get_household(uow: RegistryUnitOfWork, principal: Principal, query: Ho
     return await uow.households.load(principal, query.household_id)
 
 
+async def view_household(
+    uow: RegistryUnitOfWork, principal: Principal, query: HouseholdRef
+) -> tuple[Household, bool]:
+    """The household, and whether the caller may read its personal data (with a purpose)."""
+    household = await uow.households.load(principal, query.household_id)
+    assigned = await uow.households.mentored_by(principal, query.household_id)
+    return household, principal.reads_personal(household.area_code, assigned)
+
+
 async def read_personal(
     uow: RegistryUnitOfWork, principal: Principal, query: ReadPersonal
 ) -> tuple[Household, dict[str, Any]]:
     """Personal data of one household for a scoped reader; the read is logged first."""
     household = await uow.households.load(principal, query.household_id)
+    if not principal.reads_personal(
+        household.area_code, await uow.households.mentored_by(principal, query.household_id)
+    ):
+        raise NotFound(f"household {query.household_id} has no personal data you may read")
     await uow.access_log.record(principal, query.household_id, "household", query.purpose)
     return household, await uow.personal.personal_view(query.household_id)
 
