@@ -266,6 +266,21 @@ async def test_mr_dam_from_verification_to_a_sustainable_household(stack: Stack)
             headers=api.headers((["mentor"], [sub]), "mentor-other", **{"X-Purpose": "curious"}),
         )
         assert r.status_code == 404
+        # so do assessment and the timeline, from the same assignment
+        for service, path in (("assessment", "assessment"), ("reporting", "timeline")):
+            await api.until(
+                lambda service=service, path=path: client.get(
+                    f"{stack.url(service)}/v1/households/{hid}/{path}",
+                    headers=api.headers((["mentor"], [sub]), "mentor-dam"),
+                ),
+                200,
+                f"the mentor's {path}",
+            )
+            r = await client.get(
+                f"{stack.url(service)}/v1/households/{hid}/{path}",
+                headers=api.headers((["mentor"], [sub]), "mentor-other"),
+            )
+            assert r.status_code == 404
 
         suggestions = await api.until(
             lambda: client.get(

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_assessment.adapters import summary_projection as projection
-from faemban_assessment.adapters.tables import assessment_area_counts, assessment_current
+from faemban_assessment.adapters.tables import assessment_area_counts, assessment_current, assessment_mentors
 from faemban_assessment.bootstrap import bootstrap
 from faemban_assessment.entrypoints.api import router
 from faemban_assessment.service_layer import handlers
@@ -23,6 +23,7 @@ from faemban_assessment.service_layer.unit_of_work import AssessmentUnitOfWork
 from faemban_domain.events.contracts import ASSESSMENT_TOPIC, PLANNING_TOPIC, REGISTRY_TOPIC
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.eventsourcing.consumer import ConsumerSpec
+from faemban_domain.platform import mentors
 from faemban_domain.platform.service import ServiceSpec
 
 
@@ -54,6 +55,13 @@ SUMMARY = ConsumerSpec(
     tables={"assessment_current": assessment_current, "assessment_area_counts": assessment_area_counts},
     event_types=frozenset({projection.ASSESSED_V1}),
 )
+MENTORS = ConsumerSpec(
+    name="assessment.mentors",
+    topics=[PLANNING_TOPIC],
+    handler=mentors.projector("assessment_mentors"),
+    tables={"assessment_mentors": assessment_mentors},
+    event_types=mentors.EVENT_TYPES,
+)
 
 SPEC = ServiceSpec(
     name="assessment",
@@ -65,6 +73,6 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).resolve().parent / "migrations",
     routers=[router],
     publishes=ASSESSMENT_TOPIC,
-    consumers=[ASSESS, SUMMARY],
+    consumers=[ASSESS, SUMMARY, MENTORS],
     components=bootstrap,
 )

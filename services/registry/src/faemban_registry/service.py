@@ -6,8 +6,8 @@ from pathlib import Path
 
 from faemban_domain.events.contracts import PLANNING_TOPIC, REGISTRY_TOPIC
 from faemban_domain.eventsourcing.consumer import ConsumerSpec
+from faemban_domain.platform import mentors
 from faemban_domain.platform.service import ServiceSpec
-from faemban_registry.adapters import mentors
 from faemban_registry.adapters.tables import household_mentors
 from faemban_registry.bootstrap import bootstrap
 from faemban_registry.entrypoints import (
@@ -22,7 +22,7 @@ from faemban_registry.entrypoints import (
 MENTORS = ConsumerSpec(
     name="registry.mentors",
     topics=[PLANNING_TOPIC],
-    handler=mentors.project_mentors,
+    handler=mentors.projector("household_mentors"),
     tables={"household_mentors": household_mentors},
     event_types=mentors.EVENT_TYPES,
 )

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from faemban_domain.platform.mentors import mentors_table
+
 metadata = sa.MetaData()
 
 assessment_current = sa.Table(
@@ -42,3 +44,7 @@ assessment_area_counts = sa.Table(
     sa.Column("measure", sa.String(80), primary_key=True),
     sa.Column("n", sa.Integer, nullable=False),
 )
+
+assessment_mentors = mentors_table(metadata, "assessment_mentors")
+"""The logins of each household's mentor team, from planning's topic: a mentor reads the
+assessment of its own team's households."""

@@ -155,11 +155,14 @@ class HouseholdQuery:
     as_of: datetime | None = None
 
 
-def _in_scope(agg: HouseholdAssessment, principal: Principal) -> HouseholdAssessment:
-    """An assessed household the caller may see (404 before any assessment, 404 outside the area)."""
+async def _in_scope(
+    uow: AssessmentUnitOfWork, agg: HouseholdAssessment, principal: Principal
+) -> HouseholdAssessment:
+    """An assessed household the caller may see (404 before any assessment, 404 outside the
+    area; a mentor sees its own team's households)."""
     if agg.facts is None or agg.last is None:
         raise NotFound(f"household {agg.id} has no assessment")
-    principal.ensure_household(agg.id, agg.facts.area_code)
+    principal.ensure_household(agg.id, agg.facts.area_code, await uow.mentored_by(principal, agg.id))
     return agg
 
 
@@ -167,7 +170,7 @@ async def current_assessment(
     uow: AssessmentUnitOfWork, principal: Principal, query: HouseholdQuery
 ) -> ev.Assessed:
     agg = await uow.assessments.get(query.household_id) or HouseholdAssessment(query.household_id)
-    last = _in_scope(agg, principal).last
+    last = (await _in_scope(uow, agg, principal)).last
     assert last is not None
     return last
 
@@ -177,7 +180,7 @@ async def history(
 ) -> list[dict[str, Any]]:
     """Every assessment of the household, oldest first (one read of its stream)."""
     agg, assessed = await uow.assessments.history(query.household_id)
-    _in_scope(agg, principal)
+    await _in_scope(uow, agg, principal)
     return assessed
 
 
@@ -215,6 +218,8 @@ async def attest_sufficiency(
         raise InvalidInput([FieldError("reason", "say why the household is sufficient")])
     role = next(r for r in ("province_officer", "district_officer", "admin") if r in principal.roles)
     agg = await uow.assessments.get(command.household_id) or HouseholdAssessment(command.household_id)
-    _in_scope(agg, principal).attest_sufficiency(command.at, command.reason.strip(), role, rules_for)
+    (await _in_scope(uow, agg, principal)).attest_sufficiency(
+        command.at, command.reason.strip(), role, rules_for
+    )
     assert agg.last is not None
     return agg.last

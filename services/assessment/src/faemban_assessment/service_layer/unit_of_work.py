@@ -5,6 +5,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_assessment.adapters.event_store import Assessments
+from faemban_assessment.adapters.tables import assessment_mentors
+from faemban_domain.platform import mentors
+from faemban_domain.platform.auth import Principal
 from faemban_domain.platform.unit_of_work import UnitOfWork
 
 
@@ -12,6 +15,12 @@ class AssessmentUnitOfWork(UnitOfWork):
     def __init__(self, conn: AsyncConnection) -> None:
         super().__init__(conn)
         self.assessments = Assessments(conn)
+
+    async def mentored_by(self, principal: Principal, household_id: str) -> bool:
+        """Is the caller a mentor of the household's team (planning's assignment)?"""
+        return "mentor" in principal.roles and await mentors.is_mentor_of(
+            self.conn, assessment_mentors, household_id, principal.sub
+        )
 
     async def flush(self) -> None:
         """Every changed assessment in one statement (all or none)."""

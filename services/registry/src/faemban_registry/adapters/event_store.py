@@ -15,8 +15,9 @@ from faemban_domain.errors import NotFound
 from faemban_domain.events.contracts import REGISTRY_TOPIC, HouseholdCertificationReturnedV2, type_of
 from faemban_domain.eventsourcing.repository import AggregateSet
 from faemban_domain.eventsourcing.store import ConcurrencyError, EventStore, RecordedEvent, contract_view
+from faemban_domain.platform import mentors
 from faemban_domain.platform.auth import Principal
-from faemban_registry.adapters import mentors
+from faemban_registry.adapters.tables import household_mentors
 from faemban_registry.domain import events as ev
 from faemban_registry.domain.household import Household
 
@@ -51,7 +52,7 @@ class Households(AggregateSet[Household]):
     async def mentored_by(self, principal: Principal, household_id: str) -> bool:
         """Is the caller a mentor of the household's team (planning's assignment)?"""
         return "mentor" in principal.roles and await mentors.is_mentor_of(
-            self.conn, household_id, principal.sub
+            self.conn, household_mentors, household_id, principal.sub
         )
 
     async def exists(self, household_id: str) -> bool:

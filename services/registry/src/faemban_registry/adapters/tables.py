@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from faemban_domain.platform.mentors import mentors_table
+
 metadata = sa.MetaData()
 
 imports = sa.Table(
@@ -129,11 +131,6 @@ personal_data_access = sa.Table(
 )
 """Every read of personal data through the API (docs/domain.md, "Personal data": who, what, when, why)."""
 
-household_mentors = sa.Table(
-    "household_mentors",
-    metadata,
-    sa.Column("household_id", sa.String(40), primary_key=True),
-    sa.Column("subject", sa.String(200), primary_key=True),
-)
+household_mentors = mentors_table(metadata, "household_mentors")
 """The logins of each household's mentor team, from planning's topic: a mentor reads (and,
 with a purpose, the personal data of) the households of its own team only."""

@@ -56,7 +56,8 @@ async def household_timeline(household_id: HouseholdKey, principal: Viewer, runt
     area_code = next((r["area_code"] for r in reversed(rows) if r["area_code"]), None)
     if area_code is None:
         raise NotFound(f"household {household_id} has no area yet")
-    principal.ensure_household(household_id, area_code)
+    mentor = "mentor" in principal.roles and principal.sub in households.mentors_of(rows)
+    principal.ensure_household(household_id, area_code, mentor)
     return Timeline(
         household_id=household_id,
         events=[

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain import areas
+from faemban_domain.events import contracts as c
 from faemban_reporting.adapters.tables import register_households, timeline_events
 
 
@@ -38,3 +39,19 @@ async def household_counts(
         )
     ).all()
     return [(code, households, int(members or 0)) for code, households, members in rows]
+
+
+ASSIGNED = c.type_of(c.MentorHouseholdAssignedV1)
+RELEASED = c.type_of(c.MentorHouseholdReleasedV1)
+
+
+def mentors_of(rows: Sequence[sa.RowMapping]) -> frozenset[str]:
+    """The logins of the household's mentor team now, from its own timeline (the last
+    assignment names them; a release empties it): a mentor reads its team's households."""
+    current: frozenset[str] = frozenset()
+    for r in rows:
+        if r["event_type"] == ASSIGNED:
+            current = frozenset(r["data"].get("mentor_subjects") or ())
+        elif r["event_type"] == RELEASED:
+            current = frozenset()
+    return current
