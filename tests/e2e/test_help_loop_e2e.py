@@ -729,6 +729,19 @@ async def test_mrs_samorn_a_welfare_household_helped_through_the_province(stack:
         assert "plan.item-budgeted.v1" in kinds and "case.extended.v1" in kinds
         assert "งบซ่อมบ้าน" not in str(events)
         assert report["area"] == "4802"
+        exported = await client.get(
+            f"{stack.url('reporting')}/v1/reports/escalations",
+            params={"area": "4802", "level": "subdistrict", "format": "csv"},
+            headers=api.headers((["analyst"], ["48"])),
+        )
+        assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
+        assert "ระดับจังหวัด: แก้ไขแล้ว" in exported.content.decode("utf-8-sig")
+        workbook = await client.get(
+            f"{stack.url('reporting')}/v1/reports/escalations",
+            params={"area": "4802", "level": "subdistrict", "format": "xlsx"},
+            headers=api.headers((["analyst"], ["48"])),
+        )
+        assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
 
 
 async def test_the_help_loop_refuses_what_the_rules_forbid(stack: Stack) -> None:

@@ -1,9 +1,16 @@
-"""CSV and XLSX renderings of a summary under the Thai headers of seed 001."""
+"""CSV and XLSX renderings of the reports under Thai headers (seed tables' where they exist).
+
+Every text cell is neutralised against formula injection: in CSV a cell that begins with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe, so a
+spreadsheet shows it as text instead of evaluating it; in XLSX every text cell is typed as
+a string (never a formula). Numbers stay numbers in XLSX.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from typing import Any
 
 from faemban_domain.indicators import DIMENSIONS
@@ -14,6 +21,46 @@ from faemban_reporting.domain.register_summary import (
     THAI_HEADERS,
     TOTAL_LABEL,
 )
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+Table = Sequence[Sequence[Any]]
+
+
+def safe_cell(value: Any) -> Any:
+    """A text cell that could be read as a formula, made plain text; other values as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def table_csv(table: Table) -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf).writerows([[safe_cell(v) for v in row] for row in table])
+    return buf.getvalue().encode("utf-8-sig")  # BOM: Thai Excel opens it as UTF-8
+
+
+def table_xlsx(sheets: dict[str, Table]) -> bytes:
+    """One sheet per table; the first row and a last "รวม" row in bold."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, table in sheets.items():
+        ws = wb.create_sheet(title[:31])
+        for row in table:
+            ws.append(list(row))
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text, even "=…": openpyxl would write a formula
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        if ws.max_row > 1 and TOTAL_LABEL in [c.value for c in ws[ws.max_row]]:
+            for cell in ws[ws.max_row]:
+                cell.font = Font(bold=True)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 def _flat(entry: dict[str, Any]) -> list[int]:
@@ -34,24 +81,42 @@ def summary_table(summary: dict[str, Any]) -> list[list[Any]]:
 
 
 def to_csv(summary: dict[str, Any]) -> bytes:
-    buf = io.StringIO()
-    csv.writer(buf).writerows(summary_table(summary))
-    return buf.getvalue().encode("utf-8-sig")  # BOM: Thai Excel opens it as UTF-8
+    return table_csv(summary_table(summary))
 
 
 def to_xlsx(summary: dict[str, Any]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    return table_xlsx({"ทะเบียนงบหน้า": summary_table(summary)})
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "ทะเบียนงบหน้า"
-    for row in summary_table(summary):
-        ws.append(row)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for cell in ws[ws.max_row]:
-        cell.font = Font(bold=True)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+
+CASE_LEVEL_TH = {"subdistrict": "ตำบล", "district": "อำเภอ", "province": "จังหวัด", "national": "ส่วนกลาง"}
+CASE_STATE_TH = {"open": "รอดำเนินการ", "accepted": "รับเรื่องแล้ว", "resolved": "แก้ไขแล้ว", "returned": "ส่งคืน"}
+"""No seed table gives these headers: Thai words of the forms' vocabulary (ระดับ, ส่งคืน, …)."""
+
+
+def escalations_table(report: dict[str, Any]) -> list[list[Any]]:
+    """Per area: for each case level its counts by state and the oldest unresolved case's days,
+    then the cases, the resolved and the share resolved at subdistrict or district."""
+    levels = list(CASE_LEVEL_TH)
+    header = [ROW_NO_HEADER, LEVEL_HEADER[report["level"]], "รหัสพื้นที่"]
+    for lvl in levels:
+        header += [f"ระดับ{CASE_LEVEL_TH[lvl]}: {CASE_STATE_TH[s]}" for s in CASE_STATE_TH]
+        header.append(f"ระดับ{CASE_LEVEL_TH[lvl]}: ค้างนานสุด (วัน)")
+    header += ["จำนวนเรื่องทั้งหมด", "แก้ไขแล้ว", "แก้ไขได้ในระดับตำบลหรืออำเภอ", "สัดส่วนแก้ไขในพื้นที่"]
+
+    def cells(entry: dict[str, Any]) -> list[Any]:
+        out: list[Any] = []
+        for lvl in levels:
+            counts = entry["case_levels"][lvl]
+            out += [counts[s] for s in CASE_STATE_TH] + [counts["oldest_open_days"]]
+        return out + [
+            entry["cases"],
+            entry["resolved"],
+            entry["resolved_at_subdistrict_or_district"],
+            entry["share_resolved_locally"],
+        ]
+
+    body = [
+        [i, row["area_name_th"], row["area_code"], *cells(row)]
+        for i, row in enumerate(report["rows"], start=1)
+    ]
+    return [header, *body, ["", TOTAL_LABEL, report["area"], *cells(report["total"])]]

@@ -15,7 +15,7 @@ from faemban_domain.platform.area_query import checked_area, checked_code, visib
 from faemban_domain.platform.auth import AGGREGATE_ROLES, HOUSEHOLD_READERS, Principal, require_roles
 from faemban_domain.platform.inputs import CEYear, HouseholdKey
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
-from faemban_reporting.adapters.exports import to_csv, to_xlsx
+from faemban_reporting.adapters.exports import escalations_table, table_csv, table_xlsx, to_csv, to_xlsx
 from faemban_reporting.service_layer.queries import households
 from faemban_reporting.service_layer.queries.escalations import escalations
 from faemban_reporting.service_layer.queries.register_summary import register_summary
@@ -251,16 +251,31 @@ async def verification_progress_report(
         return await verification_progress(conn, area, level, visible, survey_year, datetime.now(UTC))
 
 
-@router.get("/v1/reports/escalations")
+@router.get("/v1/reports/escalations", responses={200: {"content": {"text/csv": {}, XLSX: {}}}})
 async def escalations_report(
     principal: Analyst,
     runtime: Runtime,
     area: Annotated[str, Query(min_length=2, max_length=6, description="province, district or subdistrict")],
     level: Annotated[areas.AreaLevel, Query()] = "district",
+    format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json",
 ) -> Any:
     """Escalation queues per sub-area and case level: open, accepted, resolved, returned, the oldest
     unresolved case's days at its level, and the share of cases resolved at subdistrict or district."""
     area = checked_area(area, level)
     visible = visible_within(principal, area)
     async with runtime.reading() as conn:
-        return await escalations(conn, area, level, visible, datetime.now(UTC))
+        report = await escalations(conn, area, level, visible, datetime.now(UTC))
+    name = f"escalations-{area}-{level}"
+    if format == "csv":
+        return Response(
+            table_csv(escalations_table(report)),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    if format == "xlsx":
+        return Response(
+            table_xlsx({"การส่งต่อเรื่อง": escalations_table(report)}),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        )
+    return report
