@@ -117,9 +117,10 @@ KnownYear = Annotated[int, Field(ge=YEAR_FLOOR, le=YEAR_CEILING), AfterValidator
 """A CE year a request names: within the catalogue's years ± 1."""
 
 
-def _zoned(value: datetime) -> datetime:
+def zoned(value: datetime) -> datetime:
+    """A moment with its zone: stores that drop it (SQLite) hold UTC, so a naive one is UTC."""
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-Instant = Annotated[datetime, AfterValidator(_zoned)]
+Instant = Annotated[datetime, AfterValidator(zoned)]
 """A moment, always with its zone: stores that drop it (SQLite) hold UTC, so it is UTC."""

@@ -51,6 +51,22 @@ class Publication:
 PublicView = Callable[[RecordedEvent], Publication | None]
 
 
+def kept_home(
+    *private: str, ref: str | None = None, when: str | None = None
+) -> Callable[[RecordedEvent], dict[str, Any]]:
+    """A ``contract_view`` shape: the event's data without its ``private`` fields (a person's
+    words, a member), and ``ref`` naming them by the id of the event that keeps them — when
+    the field ``when`` holds something, if given (else None)."""
+
+    def shape(event: RecordedEvent) -> dict[str, Any]:
+        data = {k: v for k, v in event.data.items() if k not in private}
+        if ref is not None:
+            data[ref] = event.event_id if when is None or event.data.get(when) else None
+        return data
+
+    return shape
+
+
 def contract_view(
     public_types: Mapping[str, str],
     shapes: Mapping[str, Callable[[RecordedEvent], dict[str, Any]]] | None = None,

@@ -69,8 +69,12 @@ class Principal:
     def is_admin(self) -> bool:
         return "admin" in self.roles
 
+    def holds(self, area_code: str) -> bool:
+        """One of the caller's granted areas holds ``area_code`` (admin's "all" is not a grant)."""
+        return any(area_code.startswith(a) for a in self.areas)
+
     def covers(self, area_code: str) -> bool:
-        return self.is_admin or any(area_code.startswith(a) for a in self.areas)
+        return self.is_admin or self.holds(area_code)
 
     def ensure_area(self, area_code: str) -> None:
         """An area the caller named (a filter, a new household's area) must be in scope."""
@@ -83,7 +87,7 @@ class Principal:
 
     def _works_in(self, area_code: str) -> bool:
         """A field role granted an area holding ``area_code`` (admin's "all" is not field work)."""
-        return bool(self.roles & FIELD_ROLES) and any(area_code.startswith(a) for a in self.areas)
+        return bool(self.roles & FIELD_ROLES) and self.holds(area_code)
 
     def sees_household(self, area_code: str, assigned: bool = False) -> bool:
         """May the caller see this household at all (without its personal fields)?"""

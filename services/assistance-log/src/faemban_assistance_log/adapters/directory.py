@@ -25,17 +25,13 @@ from faemban_domain.events import contracts as c
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.events.payload import payload
 from faemban_domain.eventsourcing.sql import dialect_insert
+from faemban_domain.platform import mentors
 
 HOUSEHOLD_TYPES = frozenset({c.type_of(c.HouseholdRegisteredV1), c.type_of(c.HouseholdMovedV1)})
-ASSIGNMENT_TYPES = frozenset(
-    c.type_of(m)
-    for m in (
-        c.PlanCreatedV1,
-        c.PlanItemBudgetedV1,
-        c.MentorHouseholdAssignedV1,
-        c.MentorHouseholdReleasedV1,
-    )
+ASSIGNMENT_TYPES = (
+    frozenset({c.type_of(c.PlanCreatedV1), c.type_of(c.PlanItemBudgetedV1)}) | mentors.EVENT_TYPES
 )
+_project_mentors = mentors.projector("assistance_mentors")
 
 
 async def project_household(conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, sa.Table]) -> None:
@@ -59,17 +55,10 @@ async def project_household(conn: AsyncConnection, event: CloudEvent, tables: Ma
 async def project_assignment(
     conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, sa.Table]
 ) -> None:
-    mentors = tables["assistance_mentors"]
+    if event.type in mentors.EVENT_TYPES:
+        await _project_mentors(conn, event, tables)
+        return
     match payload(event):
-        case c.MentorHouseholdAssignedV1() as d:
-            await conn.execute(mentors.delete().where(mentors.c.household_id == d.household_id))
-            rows = [{"household_id": d.household_id, "subject": s} for s in d.mentor_subjects]
-            if rows:
-                await conn.execute(mentors.insert(), rows)
-            return
-        case c.MentorHouseholdReleasedV1() as d:
-            await conn.execute(mentors.delete().where(mentors.c.household_id == d.household_id))
-            return
         case c.PlanCreatedV1() as d:
             agencies = {i.lead_agency for i in d.items}
         case c.PlanItemBudgetedV1() as d:
@@ -93,11 +82,7 @@ class Directory:
         return await self.conn.scalar(sa.select(t.c.area_code).where(t.c.household_id == household_id))
 
     async def is_mentor_of(self, household_id: str, subject: str) -> bool:
-        t = assistance_mentors
-        found: Any = await self.conn.scalar(
-            sa.select(sa.func.count()).where(t.c.household_id == household_id, t.c.subject == subject)
-        )
-        return bool(found)
+        return await mentors.is_mentor_of(self.conn, assistance_mentors, household_id, subject)
 
     async def is_assigned(self, household_id: str, agency: str | None) -> bool:
         if agency is None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_assistance_log.domain import events as ev
@@ -15,27 +13,17 @@ from faemban_domain.events.contracts import (
     type_of,
 )
 from faemban_domain.eventsourcing.repository import AggregateSet
-from faemban_domain.eventsourcing.store import EventStore, RecordedEvent, contract_view
+from faemban_domain.eventsourcing.store import EventStore, contract_view, kept_home
 
 LOGGED = ev.ENTRY_EVENTS.name_of_class(ev.Logged)
 VOIDED = ev.ENTRY_EVENTS.name_of_class(ev.Voided)
 _PRIVATE = frozenset(set(ev.Logged.model_fields) - set(AssistanceLoggedV1.model_fields))
 
 
-def _logged(event: RecordedEvent) -> dict[str, Any]:
-    """The note, the member and the exact amount's text stay in the logbook."""
-    return {k: v for k, v in event.data.items() if k not in _PRIVATE}
-
-
-def _voided(event: RecordedEvent) -> dict[str, Any]:
-    """The reason is the recorder's own words: the event names it by the void's event id."""
-    data = {k: v for k, v in event.data.items() if k not in ("reason", "voided_at")}
-    return {**data, "reason_ref": event.event_id}
-
-
 public_view = contract_view(
     {LOGGED: type_of(AssistanceLoggedV1), VOIDED: type_of(AssistanceVoidedV1)},
-    {LOGGED: _logged, VOIDED: _voided},
+    # the note, the member and the exact amount's text stay in the logbook; a void's reason too
+    {LOGGED: kept_home(*_PRIVATE), VOIDED: kept_home("reason", "voided_at", ref="reason_ref")},
 )
 store = EventStore(source="faemban/assistance-log", topic=ASSISTANCE_TOPIC, public_view=public_view)
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from faemban_domain.platform.mentors import mentors_table
+
 metadata = sa.MetaData()
 
 assistance_entries = sa.Table(
@@ -63,12 +65,7 @@ assistance_households = sa.Table(
     sa.Column("last_sequence", sa.BigInteger, nullable=False),
 )
 
-assistance_mentors = sa.Table(
-    "assistance_mentors",
-    metadata,
-    sa.Column("household_id", sa.String(40), primary_key=True),
-    sa.Column("subject", sa.String(200), primary_key=True),
-)
+assistance_mentors = mentors_table(metadata, "assistance_mentors")
 
 assistance_assignments = sa.Table(
     "assistance_assignments",

@@ -60,14 +60,10 @@ class OneEntry:
     entry_id: str
 
 
-def _in_area(principal: Principal, area_code: str) -> bool:
-    return any(area_code.startswith(a) for a in principal.areas)
-
-
 async def _ensure_may_record(
     uow: LogbookUnitOfWork, principal: Principal, household_id: str, area_code: str, agency: str
 ) -> None:
-    if not _in_area(principal, area_code):
+    if not principal.holds(area_code):
         raise OutOfScope(area_code, principal.areas)
     if principal.roles & FIELD_ROLES:
         return
@@ -144,9 +140,9 @@ async def one_entry(uow: LogbookUnitOfWork, principal: Principal, query: OneEntr
 
 
 async def _sees(uow: LogbookUnitOfWork, principal: Principal, household_id: str, area_code: str) -> bool:
-    if principal.is_admin or principal.roles & FIELD_ROLES and _in_area(principal, area_code):
+    if principal.is_admin or principal.roles & FIELD_ROLES and principal.holds(area_code):
         return True
-    if not _in_area(principal, area_code):
+    if not principal.holds(area_code):
         return False
     if "mentor" in principal.roles and await uow.directory.is_mentor_of(household_id, principal.sub):
         return True
@@ -158,7 +154,7 @@ async def _visible_row(uow: LogbookUnitOfWork, principal: Principal, entry_id: s
     if row is None or not (
         await _sees(uow, principal, row["household_id"], row["area_code"])
         or principal.agency == row["agency"]
-        and _in_area(principal, row["area_code"])
+        and principal.holds(row["area_code"])
     ):
         raise NotFound(f"assistance entry {entry_id} is not recorded")
     return _shown(principal, row)
@@ -169,7 +165,7 @@ def _shown(principal: Principal, row: dict[str, Any]) -> dict[str, Any]:
     family in its area (a mentor reaches here only for its team's households) and for the
     agency that wrote them."""
     own = principal.agency is not None and principal.agency == row["agency"]
-    if not (own or principal.roles & WORKS_WITH_FAMILY and _in_area(principal, row["area_code"])):
+    if not (own or principal.roles & WORKS_WITH_FAMILY and principal.holds(row["area_code"])):
         row = {**row, "note": None, "void_reason": None, "problem_text": None}
     return row
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain.events import contracts as c
 from faemban_domain.eventsourcing.repository import AggregateSet
-from faemban_domain.eventsourcing.store import EventStore, RecordedEvent, contract_view
+from faemban_domain.eventsourcing.store import EventStore, RecordedEvent, contract_view, kept_home
 from faemban_planning.domain import events as ev
 from faemban_planning.domain.case import Case
 from faemban_planning.domain.plan import HouseholdPlan
@@ -23,46 +23,25 @@ from faemban_planning.domain.team import MentorTeam
 _name = {**ev.TEAM_EVENTS.names, **ev.PLAN_EVENTS.names, **ev.CASE_EVENTS.names}
 
 
-def _drop(*private: str, ref: str | None = None) -> Callable[[RecordedEvent], dict[str, Any]]:
-    """The public data: without the private fields, the reason as ``ref`` → this event's id."""
-
-    def shape(event: RecordedEvent) -> dict[str, Any]:
-        data = {k: v for k, v in event.data.items() if k not in private}
-        if ref is not None:
-            data[ref] = event.event_id
-        return data
-
-    return shape
-
-
 PUBLISHED: dict[type, tuple[type, Callable[[RecordedEvent], dict[str, Any]] | None]] = {
     ev.HouseholdAssigned: (c.MentorHouseholdAssignedV1, None),
     ev.HouseholdReleased: (c.MentorHouseholdReleasedV1, None),
     ev.PlanMade: (
         c.PlanCreatedV1,
-        _drop(*(set(ev.PlanMade.model_fields) - set(c.PlanCreatedV1.model_fields))),
+        kept_home(*(set(ev.PlanMade.model_fields) - set(c.PlanCreatedV1.model_fields))),
     ),
     ev.ItemUpdated: (c.PlanItemUpdatedV1, None),
     ev.ItemBudgeted: (
         c.PlanItemBudgetedV1,
-        lambda e: {
-            **{k: v for k, v in e.data.items() if k != "justification"},
-            "justification_ref": e.event_id if e.data.get("justification") else None,
-        },
+        kept_home("justification", ref="justification_ref", when="justification"),
     ),
     ev.PlanClosed: (c.PlanClosedV1, None),
-    ev.CaseOpened: (c.CaseOpenedV1, _drop("reason", "problem_texts", ref="reason_ref")),
-    ev.CaseExtended: (c.CaseExtendedV1, _drop("reason", "problem_texts", ref="reason_ref")),
-    ev.CaseEscalated: (c.CaseEscalatedV1, _drop("reason", ref="reason_ref")),
+    ev.CaseOpened: (c.CaseOpenedV1, kept_home("reason", "problem_texts", ref="reason_ref")),
+    ev.CaseExtended: (c.CaseExtendedV1, kept_home("reason", "problem_texts", ref="reason_ref")),
+    ev.CaseEscalated: (c.CaseEscalatedV1, kept_home("reason", ref="reason_ref")),
     ev.CaseAccepted: (c.CaseAcceptedV1, None),
-    ev.CaseReturned: (c.CaseReturnedV1, _drop("reason", ref="reason_ref")),
-    ev.CaseResolved: (
-        c.CaseResolvedV1,
-        lambda e: {
-            **{k: v for k, v in e.data.items() if k != "note"},
-            "note_ref": e.event_id if e.data.get("note") else None,
-        },
-    ),
+    ev.CaseReturned: (c.CaseReturnedV1, kept_home("reason", ref="reason_ref")),
+    ev.CaseResolved: (c.CaseResolvedV1, kept_home("note", ref="note_ref", when="note")),
 }
 """Private event class → (its public contract, how its data is shaped; None: as recorded)."""
 

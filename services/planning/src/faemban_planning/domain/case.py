@@ -44,7 +44,7 @@ def ensure_may_act(principal: Principal, level: CaseLevel, area_code: str) -> No
     role = ACTOR_ROLE[level]
     if role not in principal.roles:
         raise NotPermitted(f"a case at {level} level is acted on by the {role} role")
-    if role != "admin" and not any(area_code.startswith(a) for a in principal.areas):
+    if role != "admin" and not principal.holds(area_code):
         raise NotPermitted(
             f"the case's household ({area_code}) is outside your areas {list(principal.areas)}"
         )

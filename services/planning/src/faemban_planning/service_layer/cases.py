@@ -68,7 +68,7 @@ async def open_case(uow: PlanningUnitOfWork, principal: Principal, command: Open
 
 async def _case(uow: PlanningUnitOfWork, principal: Principal, case_id: str) -> Case:
     case = await uow.cases.get(case_id)
-    if case is None or not (principal.is_admin or any(case.area_code.startswith(a) for a in principal.areas)):
+    if case is None or not principal.covers(case.area_code):
         raise NotFound(f"case {case_id} is not opened")
     return case
 

@@ -57,10 +57,6 @@ class PlanQuery:
     plan_id: str
 
 
-def _in_area(principal: Principal, area_code: str) -> bool:
-    return any(area_code.startswith(a) for a in principal.areas)
-
-
 async def _mentor_team(uow: PlanningUnitOfWork, principal: Principal, household_id: str) -> str | None:
     """The household's team, if the caller is a mentor of it (their login is a member)."""
     team_id = await uow.index.team_of(household_id)
@@ -73,9 +69,9 @@ async def _ensure_sees(
 ) -> None:
     """Admin, the field roles of its area, and its own team's mentors see a household's plans;
     for anyone else it is not there (404, nothing told)."""
-    if principal.is_admin or principal.roles & FIELD_ROLES and _in_area(principal, area_code):
+    if principal.is_admin or principal.roles & FIELD_ROLES and principal.holds(area_code):
         return
-    if _in_area(principal, area_code) and await _mentor_team(uow, principal, household_id):
+    if principal.holds(area_code) and await _mentor_team(uow, principal, household_id):
         return
     raise NotFound(f"household {household_id} is not registered")
 
@@ -92,7 +88,7 @@ async def _ensure_planner(
 ) -> str:
     """The household's team id ("" if none yet), if the caller may plan for it: its team's
     mentors, or the operations team of its subdistrict."""
-    if _in_area(principal, area_code):
+    if principal.holds(area_code):
         if "ops_team" in principal.roles:
             return await uow.index.team_of(household_id) or ""
         if team_id := await _mentor_team(uow, principal, household_id):
@@ -247,4 +243,4 @@ def plan_out(plan: p.HouseholdPlan, with_words: bool) -> dict[str, Any]:
 
 def reads_words(principal: Principal, area_code: str) -> bool:
     """The 4ท record and the items' words are the family's: for the roles working with it."""
-    return bool(principal.roles & (FIELD_ROLES | {"mentor"})) and _in_area(principal, area_code)
+    return bool(principal.roles & (FIELD_ROLES | {"mentor"})) and principal.holds(area_code)

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from faemban_domain.bounds import zoned
 from faemban_domain.platform.auth import Principal
 from faemban_planning.adapters.tables import (
     household_releases,
@@ -43,10 +44,6 @@ def _under(column: Any, prefixes: list[str]) -> Any:
     return sa.or_(*(column.startswith(p) for p in prefixes)) if prefixes else sa.false()
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 async def case_queue(
     uow: PlanningUnitOfWork, principal: Principal, query: AreaList, sla_days: dict[str, int]
 ) -> list[dict[str, Any]]:
@@ -63,7 +60,7 @@ async def case_queue(
     now = datetime.now(UTC)
     out = []
     for r in rows:
-        age = (now - _aware(r["level_since"])).days
+        age = (now - zoned(r["level_since"])).days
         sla = sla_days.get(r["level"])
         out.append(
             {

@@ -7,14 +7,12 @@ personal data is) cannot leave.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain.errors import NotFound
 from faemban_domain.events.contracts import REGISTRY_TOPIC, HouseholdCertificationReturnedV2, type_of
 from faemban_domain.eventsourcing.repository import AggregateSet
-from faemban_domain.eventsourcing.store import ConcurrencyError, EventStore, RecordedEvent, contract_view
+from faemban_domain.eventsourcing.store import ConcurrencyError, EventStore, contract_view, kept_home
 from faemban_domain.platform import mentors
 from faemban_domain.platform.auth import Principal
 from faemban_registry.adapters.tables import household_mentors
@@ -29,15 +27,10 @@ PUBLIC_TYPES = {
 """Stored name → public type: the contract model's own type, the return's v2 shape."""
 
 
-def _returned(event: RecordedEvent) -> dict[str, Any]:
-    """The reason is the district's or province's own words: it stays in the registry and
-    the event names it by the id of the event that recorded it (``reason_ref``)."""
-    data = {k: v for k, v in event.data.items() if k != "reason"}
-    return {**data, "reason_ref": event.event_id}
-
-
 public_view = contract_view(
-    PUBLIC_TYPES, {ev.HOUSEHOLD_EVENTS.name_of_class(ev.CertificationReturned): _returned}
+    PUBLIC_TYPES,
+    # the reason is the district's or province's own words: it stays in the registry
+    {ev.HOUSEHOLD_EVENTS.name_of_class(ev.CertificationReturned): kept_home("reason", ref="reason_ref")},
 )
 
 store = EventStore(source="faemban/registry", topic=REGISTRY_TOPIC, public_view=public_view)

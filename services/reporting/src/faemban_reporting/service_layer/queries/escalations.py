@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain import areas
+from faemban_domain.bounds import zoned
 from faemban_reporting.adapters.tables import escalation_cases
 
 CASE_LEVELS = ("subdistrict", "district", "province", "national")
 STATES = ("open", "accepted", "resolved", "returned")
 LOCAL = ("subdistrict", "district")
 """Policy: solve at the district whenever possible; the share resolved here is the KPI."""
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _empty() -> dict[str, Any]:
@@ -61,7 +58,7 @@ async def escalations(
             cell = target[r["level"]]
             cell[r["state"]] += int(r["n"])
             if r["oldest"] is not None:
-                age = (now - _aware(r["oldest"])).days
+                age = (now - zoned(r["oldest"])).days
                 cell["oldest_open_days"] = max(cell["oldest_open_days"] or 0, age)
     return {
         "area": area,
