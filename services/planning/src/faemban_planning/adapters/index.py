@@ -48,8 +48,9 @@ class Index:
             self.conn, mentor_teams, {**row, "appointed_at": team.appointed_at}, ["team_id"], list(row)[1:]
         )
         for e in recorded:
-            if e.type == "MentorHouseholdAssigned":
-                d = ev.HouseholdAssigned.model_validate(e.data)
+            event = ev.TEAM_EVENTS.decode(e.type, e.data)
+            if isinstance(event, ev.HouseholdAssigned):
+                d = event
                 await upsert(
                     self.conn,
                     team_assignments,
@@ -66,8 +67,8 @@ class Index:
                 await self.conn.execute(
                     household_releases.delete().where(household_releases.c.household_id == d.household_id)
                 )
-            elif e.type == "MentorHouseholdReleased":
-                r = ev.HouseholdReleased.model_validate(e.data)
+            elif isinstance(event, ev.HouseholdReleased):
+                r = event
                 await self.conn.execute(
                     team_assignments.delete().where(
                         team_assignments.c.household_id == r.household_id,

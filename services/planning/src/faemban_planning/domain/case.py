@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import BaseModel
+
 from faemban_domain.errors import FieldError, InvalidInput, NotPermitted, StateConflict
 from faemban_domain.events.contracts import CaseLevel, CaseState
 from faemban_domain.eventsourcing.aggregate import Aggregate, on_event
@@ -34,9 +36,26 @@ class Move:
     action: str
     from_level: CaseLevel | None
     to_level: CaseLevel
-    actor: str
-    at: datetime
     reason: str | None
+    assistance_ids: list[str] | None = None
+
+
+def move_of(event: BaseModel) -> Move:
+    """What a case event did, as its history shows it (the reason is the actor's words)."""
+    match event:
+        case ev.CaseOpened():
+            return Move("open", None, event.level, event.reason)
+        case ev.CaseExtended():
+            return Move("extend", event.level, event.level, event.reason)
+        case ev.CaseEscalated():
+            return Move("escalate", event.from_level, event.to_level, event.reason)
+        case ev.CaseAccepted():
+            return Move("accept", event.level, event.level, None)
+        case ev.CaseReturned():
+            return Move("return", event.from_level, event.to_level, event.reason)
+        case ev.CaseResolved():
+            return Move("resolve", event.level, event.level, event.note or None, list(event.assistance_ids))
+    raise TypeError(f"{type(event).__name__} is not a case event")
 
 
 def ensure_may_act(principal: Principal, level: CaseLevel, area_code: str) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from faemban_domain.errors import NotFound
 from faemban_domain.platform.auth import FIELD_ROLES, Principal
 from faemban_domain.platform.inputs import problem_out
-from faemban_planning.domain.case import Case, ensure_may_act
+from faemban_planning.domain.case import Case, ensure_may_act, move_of
 from faemban_planning.service_layer.unit_of_work import PlanningUnitOfWork
 
 
@@ -103,16 +103,6 @@ async def resolve_case(uow: PlanningUnitOfWork, principal: Principal, command: R
     return case
 
 
-ACTIONS = {
-    "CaseOpened": "open",
-    "CaseExtended": "extend",
-    "CaseEscalated": "escalate",
-    "CaseAccepted": "accept",
-    "CaseReturned": "return",
-    "CaseResolved": "resolve",
-}
-
-
 async def case_view(uow: PlanningUnitOfWork, principal: Principal, query: CaseQuery) -> dict[str, Any]:
     await _case(uow, principal, query.case_id)
     found = await uow.cases.history(query.case_id)
@@ -120,22 +110,19 @@ async def case_view(uow: PlanningUnitOfWork, principal: Principal, query: CaseQu
     case, events = found
     words = bool(principal.roles & FIELD_ROLES)
     history = []
-    level = None
     for e in events:
-        d = e.data
-        to_level = d.get("to_level") or d.get("level") or level
+        move = move_of(Case.events.decode(e.type, e.data))
         history.append(
             {
-                "action": ACTIONS[e.type],
-                "from_level": d.get("from_level", level if e.type != "CaseOpened" else None),
-                "to_level": to_level,
+                "action": move.action,
+                "from_level": move.from_level,
+                "to_level": move.to_level,
                 "actor": (e.metadata or {}).get("actor"),
                 "at": e.recorded_at,
-                "reason": (d.get("reason") or d.get("note") or None) if words else None,
-                "assistance_ids": d.get("assistance_ids"),
+                "reason": move.reason if words else None,
+                "assistance_ids": move.assistance_ids,
             }
         )
-        level = to_level
     return {**case_out(case, words), "history": history}
 
 
