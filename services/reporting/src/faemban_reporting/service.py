@@ -7,7 +7,7 @@ from pathlib import Path
 from faemban_domain.events.contracts import PLANNING_TOPIC, REGISTRY_TOPIC, TOPICS
 from faemban_domain.eventsourcing.consumer import ConsumerSpec
 from faemban_domain.platform.service import ServiceSpec
-from faemban_reporting.adapters import escalation_projection, progress_projection
+from faemban_reporting.adapters import escalation_projection, kpi_projection, progress_projection
 from faemban_reporting.adapters.projections import (
     FIELD_STATUS,
     MOVED,
@@ -19,6 +19,15 @@ from faemban_reporting.adapters.projections import (
 )
 from faemban_reporting.adapters.tables import (
     escalation_cases,
+    kpi_assessments,
+    kpi_assistance,
+    kpi_case_moves,
+    kpi_certifications,
+    kpi_failing,
+    kpi_households,
+    kpi_plans,
+    kpi_team_households,
+    kpi_verifications,
     register_households,
     register_village_totals,
     timeline_events,
@@ -56,6 +65,27 @@ ESCALATIONS = ConsumerSpec(
     tables={"escalation_cases": escalation_cases},
     event_types=escalation_projection.EVENT_TYPES,
 )
+KPIS = ConsumerSpec(
+    name="reporting.kpis",
+    topics=kpi_projection.TOPICS,
+    handler=kpi_projection.project_kpis,
+    batch_handler=kpi_projection.project_kpis_batch,
+    tables={
+        t.name: t
+        for t in (
+            kpi_households,
+            kpi_verifications,
+            kpi_certifications,
+            kpi_assessments,
+            kpi_failing,
+            kpi_assistance,
+            kpi_plans,
+            kpi_team_households,
+            kpi_case_moves,
+        )
+    },
+    event_types=kpi_projection.EVENT_TYPES,
+)
 
 SPEC = ServiceSpec(
     name="reporting",
@@ -63,5 +93,5 @@ SPEC = ServiceSpec(
     description="**reporting** — read models projected from events: summaries, timelines, KPIs, exports.",
     migrations=Path(__file__).resolve().parent / "migrations",
     routers=[router],
-    consumers=[TIMELINE, REGISTER, PROGRESS, ESCALATIONS],
+    consumers=[TIMELINE, REGISTER, PROGRESS, ESCALATIONS, KPIS],
 )

@@ -13,7 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from faemban_assessment.domain.measures import contributions, exact_score, priority_key
+from faemban_assessment.domain.measures import contributions, priority_key
+from faemban_domain.alkire_foster import exact_score
 from faemban_domain.events.contracts import IndicatorAssessedV1, type_of
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.events.payload import payload

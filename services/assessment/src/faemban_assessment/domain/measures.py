@@ -9,24 +9,17 @@ follow from how many households have each exact score c.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 from faemban_domain import indicators
+from faemban_domain.alkire_foster import alkire_foster, exact_score
 
 HOUSEHOLDS = "households"
 SCORE_PREFIX = "c:"
 INDICATOR_PREFIX = "indicator:"
 DIMENSION_PREFIX = "dimension:"
 OUTCOMES = ("none", "survive", "sufficient", "sustainable")
-AF_DENOMINATOR_LIMIT = 1_000_000
-"""Scores are sums of configured weights split 1–4 ways; their exact fractions have small denominators."""
-
-
-def exact_score(af_score: float) -> Fraction:
-    """The exact score behind a published float (the event carries c as a JSON number)."""
-    return Fraction(af_score).limit_denominator(AF_DENOMINATOR_LIMIT)
 
 
 def contributions(a: Mapping[str, Any]) -> list[str]:
@@ -37,28 +30,6 @@ def contributions(a: Mapping[str, Any]) -> list[str]:
     out += [f"{DIMENSION_PREFIX}{d}" for d in a["deprived_dimensions"]]
     out.append(f"{SCORE_PREFIX}{exact_score(a['af_score'])}")
     return out
-
-
-@dataclass(frozen=True, slots=True)
-class AlkireFoster:
-    k: Fraction | None
-    poor: int
-    """Households with c ≥ k (c > 0 when k is None: any failing indicator)."""
-    H: float
-    A: float
-    M0: float
-
-
-def alkire_foster(scores: Mapping[Fraction, int], households: int, k: Fraction | None) -> AlkireFoster:
-    """H = share of households with c ≥ k, A = mean c among them, M0 = H × A."""
-    poor = {c: n for c, n in scores.items() if n and (c > 0 if k is None else c >= k)}
-    count = sum(poor.values())
-    if not households or not count:
-        return AlkireFoster(k, count, 0.0, 0.0, 0.0)
-    total = sum(c * n for c, n in poor.items())
-    h = Fraction(count, households)
-    a = total / count
-    return AlkireFoster(k, count, float(h), float(a), float(h * a))
 
 
 def scores_of(counters: Mapping[str, int]) -> dict[Fraction, int]:
@@ -84,13 +55,7 @@ def area_measures(counters: Mapping[str, int], k: Fraction | None) -> dict[str, 
         "tpmap_poor_latest": counters.get("tpmap_poor_latest", 0),
         "indicators": {c: counters.get(f"{INDICATOR_PREFIX}{c}", 0) for c in codes},
         "dimensions": {d: counters.get(f"{DIMENSION_PREFIX}{d}", 0) for d in indicators.DIMENSIONS},
-        "alkire_foster": {
-            "k": None if k is None else str(k),
-            "poor": af.poor,
-            "H": af.H,
-            "A": af.A,
-            "M0": af.M0,
-        },
+        "alkire_foster": af.as_dict(),
         "vulnerability_levels": {str(level): counters.get(f"level:{level}", 0) for level in range(4)},
         "outcomes": {o: counters.get(f"outcome:{o}", 0) for o in OUTCOMES},
     }

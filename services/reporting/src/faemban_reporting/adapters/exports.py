@@ -13,7 +13,8 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from faemban_domain.indicators import DIMENSIONS
+from faemban_domain.indicators import DIMENSIONS, dimensions, rule_sets
+from faemban_reporting.domain.kpis import LABELS_TH, RATIOS
 from faemban_reporting.domain.register_summary import (
     LEVEL_HEADER,
     MEASURES,
@@ -120,3 +121,79 @@ def escalations_table(report: dict[str, Any]) -> list[list[Any]]:
         for i, row in enumerate(report["rows"], start=1)
     ]
     return [header, *body, ["", TOTAL_LABEL, report["area"], *cells(report["total"])]]
+
+
+KPI_HEADER = ["ตัวชี้วัด", "KPI", "ตัวตั้ง", "ตัวหาร", "ร้อยละ", "ค่าเป้าหมาย (ร้อยละ)", "ผลการประเมิน"]
+MET_TH = {True: "ผ่าน", False: "ไม่ผ่าน", None: ""}
+OUTCOME_TH = {"survive": "อยู่รอด", "sufficient": "พอเพียง", "sustainable": "ยั่งยืน"}
+
+
+def _kpi_lines(entry: dict[str, Any]) -> list[list[Any]]:
+    """One line per KPI: shares with numerator, denominator, percentage, target and met;
+    counts (team load, outcome ladder, vulnerability levels) as a number per line."""
+    lines: list[list[Any]] = []
+    for name in RATIOS:
+        k = entry[name]
+        pct = k["percentage"]
+        lines.append(
+            [LABELS_TH[name], name, k["numerator"], k["denominator"], pct, k["target"], MET_TH[k["met"]]]
+        )
+    load = entry["mentor_team_load"]
+    for part in ("teams", "households", "min", "median", "max", "teams_over_max"):
+        lines.append([f"{LABELS_TH['mentor_team_load']}: {part}", f"mentor_team_load.{part}", load[part]])
+    for outcome, n in entry["outcomes"].items():
+        lines.append([f"ผลการพัฒนา: {OUTCOME_TH[outcome]}", f"outcomes.{outcome}", n])
+    for lvl, n in entry["vulnerability_levels"].items():
+        lines.append([f"{LABELS_TH['vulnerability_levels']} {lvl}", f"vulnerability_levels.{lvl}", n])
+    return lines
+
+
+def kpis_table(report: dict[str, Any]) -> list[list[Any]]:
+    """Long form: for each area (then the total) a line per KPI."""
+    header = [LEVEL_HEADER[report["level"]], "รหัสพื้นที่", *KPI_HEADER]
+    body: list[list[Any]] = []
+    for row in report["rows"]:
+        body += [[row["area_name_th"], row["area_code"], *line] for line in _kpi_lines(row)]
+    body += [[TOTAL_LABEL, report["area"], *line] for line in _kpi_lines(report["total"])]
+    return [header, *body]
+
+
+def mpi_table(report: dict[str, Any]) -> list[list[Any]]:
+    """Per area: households and persons — assessed, MPI poor, critical, each dimension, each
+    indicator (its จปฐ. label) — then H, A, M0."""
+    total = report["total"]
+    dims = list(DIMENSIONS)
+    inds = list(total["indicators"])
+    labels = indicator_labels()
+    header = [ROW_NO_HEADER, LEVEL_HEADER[report["level"]], "รหัสพื้นที่", "ครัวเรือน", "คน"]
+    header += ["ครัวเรือนยากจน MPI", "คนยากจน MPI", "ครัวเรือนวิกฤต", "คนในครัวเรือนวิกฤต"]
+    for d in dims:
+        header += [f"ครัวเรือนตกเกณฑ์ด้าน{DIMENSION_TH[d]}", f"คนตกเกณฑ์ด้าน{DIMENSION_TH[d]}"]
+    for code in inds:
+        label = labels.get(code, code)
+        header += [f"ครัวเรือนตกเกณฑ์ {label} ({code})", f"คนตกเกณฑ์ {label} ({code})"]
+    header += ["H", "A", "M0"]
+
+    def cells(e: dict[str, Any]) -> list[Any]:
+        out: list[Any] = [e["households"], e["persons"]]
+        out += [e["mpi_poor"]["households"], e["mpi_poor"]["persons"]]
+        out += [e["critical"]["households"], e["critical"]["persons"]]
+        for d in dims:
+            out += [e["dimensions"][d]["households"], e["dimensions"][d]["persons"]]
+        for code in inds:
+            out += [e["indicators"][code]["households"], e["indicators"][code]["persons"]]
+        af = e["alkire_foster"]
+        return out + [af["H"], af["A"], af["M0"]]
+
+    body = [
+        [i, row["area_name_th"], row["area_code"], *cells(row)]
+        for i, row in enumerate(report["rows"], start=1)
+    ]
+    return [header, *body, ["", TOTAL_LABEL, report["area"], *cells(total)]]
+
+
+DIMENSION_TH = {d.code: d.label_th for d in dimensions()}
+
+
+def indicator_labels() -> dict[str, str]:
+    return {i.code: i.label_th for rules in rule_sets() for i in rules.indicators}

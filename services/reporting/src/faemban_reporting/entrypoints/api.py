@@ -10,16 +10,29 @@ from pydantic import BaseModel, Field
 
 from faemban_domain import areas
 from faemban_domain.bounds import Instant
+from faemban_domain.campaign import BANGKOK
 from faemban_domain.errors import FieldError, InvalidInput, NotFound
 from faemban_domain.platform.area_query import checked_area, checked_code, visible_within
 from faemban_domain.platform.auth import AGGREGATE_ROLES, HOUSEHOLD_READERS, Principal, require_roles
-from faemban_domain.platform.inputs import CEYear, HouseholdKey
+from faemban_domain.platform.inputs import CUTOFF_FORMAT, CEYear, HouseholdKey, parse_cutoff
 from faemban_domain.platform.service import ServiceRuntime, runtime_of
-from faemban_reporting.adapters.exports import escalations_table, table_csv, table_xlsx, to_csv, to_xlsx
+from faemban_reporting.adapters.exports import (
+    escalations_table,
+    kpis_table,
+    mpi_table,
+    table_csv,
+    table_xlsx,
+    to_csv,
+    to_xlsx,
+)
+from faemban_reporting.domain.kpis import targets_for
 from faemban_reporting.service_layer.queries import households
 from faemban_reporting.service_layer.queries.escalations import escalations
+from faemban_reporting.service_layer.queries.kpis import kpis, latest_survey_year
+from faemban_reporting.service_layer.queries.mpi import mpi
 from faemban_reporting.service_layer.queries.register_summary import register_summary
 from faemban_reporting.service_layer.queries.verification_progress import verification_progress
+from faemban_reporting.settings import reporting_settings
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -249,6 +262,119 @@ async def verification_progress_report(
     visible = visible_within(principal, area)
     async with runtime.reading() as conn:
         return await verification_progress(conn, area, level, visible, survey_year, datetime.now(UTC))
+
+
+Format = Annotated[Literal["json", "csv", "xlsx"], Query()]
+AsOf = Annotated[
+    str | None,
+    Query(
+        max_length=35,
+        description="YYYY-MM-DD (the end of that Thai day) or an ISO time with offset; default now",
+    ),
+]
+
+
+def as_of_moment(raw: str | None, now: datetime) -> datetime:
+    """A report's "as of": the end of a Thai calendar day, or an exact moment with its offset."""
+    if raw is None:
+        return now
+    text = raw.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            moment = datetime.combine(day, datetime.max.time(), BANGKOK)
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(
+            [FieldError("as_of", "must be YYYY-MM-DD or an ISO date-time with offset")]
+        ) from None
+    if moment.tzinfo is None:
+        raise InvalidInput([FieldError("as_of", "give the offset (e.g. +07:00 or Z)")])
+    if not 2000 <= moment.year <= 2200:
+        raise InvalidInput([FieldError("as_of", "must be between the years 2000 and 2200")])
+    return moment
+
+
+def exported(name: str, sheet: str, table: list[list[Any]], format: str, report: Any) -> Any:
+    """The report as JSON, or its table as CSV or XLSX (Thai headers)."""
+    if format == "csv":
+        return Response(
+            table_csv(table),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    if format == "xlsx":
+        return Response(
+            table_xlsx({sheet: table}),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        )
+    return report
+
+
+@router.get("/v1/reports/kpis", responses={200: {"content": {"text/csv": {}, XLSX: {}}}})
+async def kpis_report(
+    principal: Analyst,
+    runtime: Runtime,
+    area: Annotated[str, Query(min_length=2, max_length=6, description="province, district or subdistrict")],
+    level: Annotated[areas.AreaLevel, Query()] = "district",
+    as_of: AsOf = None,
+    survey_year: Annotated[
+        CEYear | None,
+        Query(
+            description="CE or BE: the campaign whose deadline and targets apply; default the latest verified"
+        ),
+    ] = None,
+    format: Format = "json",
+) -> Any:
+    """The KPIs per sub-area and in total, each share with numerator, denominator, percentage,
+    target and met — today, or as the record stood at ``as_of``."""
+    area = checked_area(area, level)
+    visible = visible_within(principal, area)
+    moment = as_of_moment(as_of, datetime.now(UTC))
+    settings = reporting_settings()
+    async with runtime.reading() as conn:
+        year = survey_year or await latest_survey_year(conn, moment)
+        report = await kpis(
+            conn,
+            area,
+            level,
+            visible,
+            year,
+            moment,
+            targets_for(year, settings.kpi_targets),
+            settings.team_max_households,
+        )
+    return exported(f"kpis-{area}-{level}", "ตัวชี้วัด", kpis_table(report), format, report)
+
+
+@router.get("/v1/reports/mpi", responses={200: {"content": {"text/csv": {}, XLSX: {}}}})
+async def mpi_report(
+    principal: Analyst,
+    runtime: Runtime,
+    area: Annotated[str, Query(min_length=2, max_length=6, description="province, district or subdistrict")],
+    level: Annotated[areas.AreaLevel, Query()] = "district",
+    k: Annotated[
+        str | None,
+        Query(
+            max_length=13, description=f"AF cutoff, {CUTOFF_FORMAT}; default: any failing indicator (c > 0)"
+        ),
+    ] = None,
+    as_of: AsOf = None,
+    format: Format = "json",
+) -> Any:
+    """Households and persons failing each indicator and dimension, MPI poor, critical, H, A, M0."""
+    area = checked_area(area, level)
+    visible = visible_within(principal, area)
+    try:
+        cutoff = parse_cutoff(k) if k is not None else None
+    except ValueError as exc:
+        raise InvalidInput([FieldError("k", str(exc))]) from None
+    moment = as_of_moment(as_of, datetime.now(UTC)) if as_of is not None else None
+    async with runtime.reading() as conn:
+        report = await mpi(conn, area, level, visible, cutoff, moment)
+    return exported(f"mpi-{area}-{level}", "MPI", mpi_table(report), format, report)
 
 
 @router.get("/v1/reports/escalations", responses={200: {"content": {"text/csv": {}, XLSX: {}}}})
