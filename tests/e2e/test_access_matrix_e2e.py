@@ -79,6 +79,8 @@ TABLE: dict[tuple[str, str], tuple[set[str], str]] = {
     ("GET", "/v1/reports/household-counts"): (EVERYONE, "area"),
     ("GET", "/v1/reports/verification-progress"): (EVERYONE, "area"),
     ("GET", "/v1/reports/escalations"): (EVERYONE, "area"),
+    ("GET", "/v1/reports/kpis"): (EVERYONE, "area"),
+    ("GET", "/v1/reports/mpi"): (EVERYONE, "area"),
     # planning: the district appoints teams and decides budgets; mentors plan for their own households
     ("POST", "/v1/mentor-teams"): ({"district_officer"}, "own"),
     ("GET", "/v1/mentor-teams"): (FIELD | {"admin"}, "area"),
