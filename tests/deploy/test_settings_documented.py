@@ -12,6 +12,7 @@ from faemban_cli.settings import CliSettings
 from faemban_domain.platform.settings import CatalogueSettings, DatabaseSettings, PlatformSettings
 from faemban_planning.settings import PlanningSettings
 from faemban_registry.settings import RegistrySettings
+from faemban_reporting.settings import ReportingSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS: tuple[type[BaseSettings], ...] = (
@@ -21,6 +22,7 @@ SETTINGS: tuple[type[BaseSettings], ...] = (
     RegistrySettings,
     PlanningSettings,
     AssistanceLogSettings,
+    ReportingSettings,
     CliSettings,
 )
 

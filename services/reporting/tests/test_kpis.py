@@ -4,13 +4,17 @@ past moment; a redelivered event changes nothing twice."""
 
 from __future__ import annotations
 
+import io
 import random
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from pydantic import BaseModel
 
 from faemban_domain import agencies
@@ -18,10 +22,13 @@ from faemban_domain.events import contracts as c
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.platform.db import make_engine
 from faemban_reporting.adapters import kpi_projection as kp
+from faemban_reporting.adapters.exports import monthly_sections, monthly_title, table_xlsx
+from faemban_reporting.adapters.pdf import render_pdf, thai_font
 from faemban_reporting.adapters.tables import metadata
 from faemban_reporting.domain.kpis import DEFAULT_TARGETS
 from faemban_reporting.service import KPIS
 from faemban_reporting.service_layer.queries.kpis import kpis
+from faemban_reporting.service_layer.queries.monthly import Month, monthly
 from faemban_reporting.service_layer.queries.mpi import mpi
 
 T0 = datetime(2024, 11, 1, 3, tzinfo=UTC)
@@ -419,3 +426,115 @@ async def test_mpi_drill_down_counts_households_and_persons_per_indicator(loaded
         assert row["mpi_poor"] == {"households": len(poor), "persons": sum(h.members for h in poor)}
         assert row["alkire_foster"]["poor"] == len(poor)
     assert got["total"]["households"] == len(assessed_houses)
+
+
+async def test_monthly_report_counts_the_month_and_up_to_its_end(loaded: Any) -> None:
+    engine, houses = loaded
+    month = Month(2024, 12)
+    now = datetime(2025, 6, 1, tzinfo=UTC)
+    async with engine.connect() as conn:
+        got = await monthly(conn, "34", "district", None, month, now, 2024, DEFAULT_TARGETS, 15)
+    start, end = month.start, month.end
+    assert start == datetime(2024, 11, 30, 17, tzinfo=UTC)  # 1 December 00:00 in Bangkok
+    firsts = [h.verified[0][0] for h in houses if h.verified]
+    assert got["verification"]["month"]["verified"] == sum(1 for t in firsts if start <= t < end)
+    assert got["verification"]["cumulative"]["verified"] == sum(1 for t in firsts if t < end)
+    plans = [h.plan_at for h in houses if h.plan_at]
+    assert got["plans"]["month"]["made"] == sum(1 for t in plans if start <= t < end)
+    entries = [e for h in houses for e in h.entries if e[2] < end and (e[3] is None or e[3] >= end)]
+    assert got["assistance"]["total"]["cumulative"]["entries"] == len(entries)
+    assert got["assistance"]["total"]["month"]["entries"] == sum(1 for e in entries if e[2] >= start)
+    resolved = [h.resolved for h in houses if h.resolved and h.resolved[1] < end]
+    by_level = {c["level"]: c for c in got["cases"]}
+    for level in ("subdistrict", "district", "province"):
+        assert by_level[level]["cumulative"]["resolved"] == sum(1 for r in resolved if r and r[0] == level)
+    assert got["kpis"]["as_of"] == end - timedelta(microseconds=1)
+
+    sections = monthly_sections(got)
+    assert list(sections) == ["การตรวจสอบและแผน", "การให้ความช่วยเหลือ", "เรื่องส่งต่อ", "ตัวชี้วัด"]
+    book = load_workbook(io.BytesIO(table_xlsx(sections)))
+    assert book.sheetnames == list(sections)
+    assert book["การให้ความช่วยเหลือ"].cell(book["การให้ความช่วยเหลือ"].max_row, 6).value == len(entries)
+
+
+def test_the_monthly_pdf_embeds_a_thai_font_and_its_text_reads_back(tmp_path: Path) -> None:
+    """pdftotext finds the Thai headers (so the glyphs map back to Thai characters) and pdftoppm
+    draws the page."""
+    report = {
+        "verification": {"households": 3, "month": {"verified": 1}, "cumulative": {"verified": 2}},
+        "plans": {"month": {"made": 0}, "cumulative": {"made": 1}},
+        "assistance": {
+            "rows": [
+                {
+                    "agency": "moi.cdd",
+                    "agency_name_th": "กรมการพัฒนาชุมชน (พช.)",
+                    "kind": "training",
+                    "month": {"entries": 2, "amount_baht": 450.5},
+                    "cumulative": {"entries": 3, "amount_baht": 900.0},
+                }
+            ],
+            "total": {
+                "month": {"entries": 2, "amount_baht": 450.5},
+                "cumulative": {"entries": 3, "amount_baht": 900.0},
+            },
+        },
+        "cases": [
+            {
+                "level": lvl,
+                "month": dict.fromkeys(("opened", "escalated", "resolved"), 0),
+                "cumulative": dict.fromkeys(("opened", "escalated", "resolved"), 1),
+            }
+            for lvl in ("subdistrict", "district", "province", "national")
+        ],
+        "kpis": {"level": "district", "area": "34", "rows": [], "total": _empty_kpis()},
+        "month": "2021-03",
+        "area": "34",
+        "area_name_th": "อุบลราชธานี",
+    }
+    pdf = render_pdf(monthly_title(report), "ข้อมูล ณ สิ้นเดือน", monthly_sections(report), thai_font(None))
+    assert pdf.startswith(b"%PDF")
+    path = tmp_path / "monthly.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    text = "".join(text.split())  # pdftotext spaces out shaped clusters; the characters stay in order
+    for words in ("รายงานความก้าวหน้าประจำเดือน", "อุบลราชธานี", "การให้ความช่วยเหลือ", "กรมการพัฒนาชุมชน", "ตัวชี้วัด"):
+        assert words in text, words
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(path), str(tmp_path / "page")], check=True
+    )
+    png = next(tmp_path.glob("page*.png"))
+    from PIL import Image
+
+    with Image.open(png) as image:
+        colours = image.convert("L").getextrema()
+    assert colours[0] < 100 < colours[1]  # ink on paper, not a blank page
+
+
+def _empty_kpis() -> dict[str, Any]:
+    share = {"numerator": 0, "denominator": 0, "percentage": None, "target": None, "met": None}
+    return {
+        **dict.fromkeys(
+            (
+                "verified_by_deadline",
+                "assisted",
+                "lead_agency_thrice",
+                "income_rose_and_passes",
+                "plan_coverage",
+                "cases_resolved_locally",
+            ),
+            share,
+        ),
+        "mentor_team_load": {
+            "teams": 0,
+            "households": 0,
+            "min": None,
+            "median": None,
+            "max": None,
+            "teams_over_max": 0,
+            "max_per_team": 15,
+        },
+        "outcomes": {"survive": 0, "sufficient": 0, "sustainable": 0},
+        "vulnerability_levels": {"0": 0, "1": 0, "2": 0, "3": 0},
+    }

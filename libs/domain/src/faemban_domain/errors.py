@@ -41,3 +41,8 @@ class OutOfScope(Exception):
 class NotPermitted(Exception):
     """The caller's role may not take this step here (403 at the edge): e.g. a case at the
     district is the district officer's, not the subdistrict team's."""
+
+
+class Unavailable(Exception):
+    """Something the server itself lacks stops this answer (503 at the edge), e.g. no Thai font
+    installed for PDF reports; the caller's input was fine."""

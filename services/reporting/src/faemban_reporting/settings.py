@@ -16,6 +16,8 @@ class ReportingSettings(BaseSettings):
     kpi_targets: dict[str, dict[str, float | None]] = Field(default_factory=dict)
     """KPI targets (percent) per survey year over the defaults, as JSON:
     ``{"2024": {"income_rose_and_passes": 85}}`` (docs/domain.md, "KPIs")."""
+    thai_font: str | None = None
+    """A Thai TrueType font (.ttf) for PDF reports; default the first of Debian's tlwg fonts found."""
     team_max_households: int = Field(default=15, ge=1, le=100)
     """A mentor team with more households than this counts as over its load."""
 

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from faemban_domain.errors import InvalidInput, NotFound, NotPermitted, OutOfScope, StateConflict
+from faemban_domain.errors import InvalidInput, NotFound, NotPermitted, OutOfScope, StateConflict, Unavailable
 from faemban_domain.eventsourcing.store import ConcurrencyError
 
 PROBLEM_JSON = "application/problem+json"
@@ -141,6 +141,16 @@ def install_problem_handlers(app: FastAPI) -> None:
             "Not permitted",
             str(exc),
             type_="https://faemban.th/problems/role",
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(Unavailable)
+    async def _unavailable(request: Request, exc: Unavailable) -> JSONResponse:
+        return problem_response(
+            503,
+            "Unavailable on this server",
+            str(exc),
+            type_="https://faemban.th/problems/unavailable",
             instance=request.url.path,
         )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from faemban_domain.indicators import DIMENSIONS, dimensions, rule_sets
@@ -40,7 +40,7 @@ def table_csv(table: Table) -> bytes:
     return buf.getvalue().encode("utf-8-sig")  # BOM: Thai Excel opens it as UTF-8
 
 
-def table_xlsx(sheets: dict[str, Table]) -> bytes:
+def table_xlsx(sheets: Mapping[str, Table]) -> bytes:
     """One sheet per table; the first row and a last "รวม" row in bold."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -197,3 +197,106 @@ DIMENSION_TH = {d.code: d.label_th for d in dimensions()}
 
 def indicator_labels() -> dict[str, str]:
     return {i.code: i.label_th for rules in rule_sets() for i in rules.indicators}
+
+
+KIND_TH = {
+    "goods": "สิ่งของ",
+    "money": "เงิน",
+    "service": "บริการ",
+    "training": "ฝึกอบรม",
+    "job_placement": "จัดหางาน",
+    "referral": "ส่งต่อ",
+    "housing_repair": "ซ่อมแซมที่อยู่อาศัย",
+    "welfare_registration": "ลงทะเบียนสวัสดิการ",
+    "allowance": "เบี้ยยังชีพ",
+    "counselling": "ให้คำปรึกษา",
+    "other": "อื่น ๆ",
+}
+MONTH, CUMULATIVE = "เดือนนี้", "สะสม"
+
+
+def monthly_sections(report: dict[str, Any]) -> dict[str, list[list[Any]]]:
+    """The monthly progress report as named tables: one XLSX sheet (or CSV block, or PDF table) each."""
+    ver, plans = report["verification"], report["plans"]
+    verification = [
+        ["รายการ", MONTH, CUMULATIVE],
+        ["ครัวเรือนเป้าหมาย", None, ver["households"]],
+        ["ครัวเรือนที่ตรวจสอบแล้ว", ver["month"]["verified"], ver["cumulative"]["verified"]],
+        ["แผนพัฒนาครัวเรือนที่จัดทำ", plans["month"]["made"], plans["cumulative"]["made"]],
+    ]
+    assistance: list[list[Any]] = [
+        [
+            "หน่วยงาน",
+            "รหัสหน่วยงาน",
+            "ประเภทความช่วยเหลือ",
+            f"จำนวนครั้ง ({MONTH})",
+            f"จำนวนเงิน (บาท) ({MONTH})",
+            f"จำนวนครั้ง ({CUMULATIVE})",
+            f"จำนวนเงิน (บาท) ({CUMULATIVE})",
+        ]
+    ]
+    for r in report["assistance"]["rows"]:
+        assistance.append(
+            [
+                r["agency_name_th"],
+                r["agency"],
+                KIND_TH.get(r["kind"], r["kind"]),
+                r["month"]["entries"],
+                r["month"]["amount_baht"],
+                r["cumulative"]["entries"],
+                r["cumulative"]["amount_baht"],
+            ]
+        )
+    t = report["assistance"]["total"]
+    assistance.append(
+        [
+            TOTAL_LABEL,
+            "",
+            "",
+            t["month"]["entries"],
+            t["month"]["amount_baht"],
+            t["cumulative"]["entries"],
+            t["cumulative"]["amount_baht"],
+        ]
+    )
+    actions = {"opened": "รับเรื่องใหม่", "escalated": "ส่งต่อขึ้นมา", "resolved": "แก้ไขแล้ว"}
+    cases: list[list[Any]] = [
+        [
+            "ระดับ",
+            *(f"{th} ({MONTH})" for th in actions.values()),
+            *(f"{th} ({CUMULATIVE})" for th in actions.values()),
+        ]
+    ]
+    for c in report["cases"]:
+        cases.append(
+            [
+                CASE_LEVEL_TH[c["level"]],
+                *(c["month"][a] for a in actions),
+                *(c["cumulative"][a] for a in actions),
+            ]
+        )
+    cases.append(
+        [
+            TOTAL_LABEL,
+            *(sum(c["month"][a] for c in report["cases"]) for a in actions),
+            *(sum(c["cumulative"][a] for c in report["cases"]) for a in actions),
+        ]
+    )
+    return {
+        "การตรวจสอบและแผน": verification,
+        "การให้ความช่วยเหลือ": assistance,
+        "เรื่องส่งต่อ": cases,
+        "ตัวชี้วัด": kpis_table(report["kpis"]),
+    }
+
+
+def monthly_title(report: dict[str, Any]) -> str:
+    return f"รายงานความก้าวหน้าประจำเดือน {report['month']} {report['area_name_th']} ({report['area']})"
+
+
+def sections_csv(title: str, sections: dict[str, list[list[Any]]]) -> bytes:
+    """Several tables in one CSV: a title line, then each section's name, table and a blank line."""
+    lines: list[list[Any]] = [[title], []]
+    for name, table in sections.items():
+        lines += [[name], *table, []]
+    return table_csv(lines)

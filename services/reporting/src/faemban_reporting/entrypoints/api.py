@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
@@ -19,16 +20,21 @@ from faemban_domain.platform.service import ServiceRuntime, runtime_of
 from faemban_reporting.adapters.exports import (
     escalations_table,
     kpis_table,
+    monthly_sections,
+    monthly_title,
     mpi_table,
+    sections_csv,
     table_csv,
     table_xlsx,
     to_csv,
     to_xlsx,
 )
+from faemban_reporting.adapters.pdf import render_pdf, thai_font
 from faemban_reporting.domain.kpis import targets_for
 from faemban_reporting.service_layer.queries import households
 from faemban_reporting.service_layer.queries.escalations import escalations
 from faemban_reporting.service_layer.queries.kpis import kpis, latest_survey_year
+from faemban_reporting.service_layer.queries.monthly import Month, monthly
 from faemban_reporting.service_layer.queries.mpi import mpi
 from faemban_reporting.service_layer.queries.register_summary import register_summary
 from faemban_reporting.service_layer.queries.verification_progress import verification_progress
@@ -375,6 +381,66 @@ async def mpi_report(
     async with runtime.reading() as conn:
         report = await mpi(conn, area, level, visible, cutoff, moment)
     return exported(f"mpi-{area}-{level}", "MPI", mpi_table(report), format, report)
+
+
+@router.get(
+    "/v1/reports/monthly",
+    responses={200: {"content": {"text/csv": {}, XLSX: {}, "application/pdf": {}}}},
+)
+async def monthly_report(
+    principal: Analyst,
+    runtime: Runtime,
+    area: Annotated[str, Query(min_length=2, max_length=6, description="province, district or subdistrict")],
+    month: Annotated[str, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM (CE)")],
+    level: Annotated[areas.AreaLevel, Query(description="the KPI section's rows")] = "district",
+    survey_year: Annotated[CEYear | None, Query(description="CE or BE; default the latest verified")] = None,
+    format: Annotated[Literal["json", "csv", "xlsx", "pdf"], Query()] = "json",
+) -> Any:
+    """The monthly progress report (due on the 15th): for the month and cumulatively — households
+    verified, plans made, assistance by agency and kind with amounts, cases opened / escalated /
+    resolved per level — and the KPIs at the month's end. XLSX: a sheet per section."""
+    area = checked_area(area, level)
+    visible = visible_within(principal, area)
+    now = datetime.now(UTC)
+    period = Month(int(month[:4]), int(month[5:]))
+    if not 2000 <= period.year <= 2200:
+        raise InvalidInput([FieldError("month", "must be between the years 2000 and 2200")])
+    if period.start > now:
+        raise InvalidInput([FieldError("month", f"{month} has not begun")])
+    font = thai_font(reporting_settings().thai_font) if format == "pdf" else None
+    settings = reporting_settings()
+    async with runtime.reading() as conn:
+        year = survey_year or await latest_survey_year(conn, min(period.end, now))
+        report = await monthly(
+            conn,
+            area,
+            level,
+            visible,
+            period,
+            now,
+            year,
+            targets_for(year, settings.kpi_targets),
+            settings.team_max_households,
+        )
+    if format == "json":
+        return report
+    name = f"monthly-{area}-{month}"
+    sections = monthly_sections(report)
+    title = monthly_title(report)
+    if format == "csv":
+        body = await asyncio.to_thread(sections_csv, title, sections)
+        media = "text/csv; charset=utf-8"
+    elif format == "xlsx":
+        body = await asyncio.to_thread(table_xlsx, sections)
+        media = XLSX
+    else:
+        assert font is not None
+        subtitle = f"ข้อมูล ณ {report['as_of']:%Y-%m-%d %H:%M} UTC · ปีสำรวจ {year + 543}"
+        body = await asyncio.to_thread(render_pdf, title, subtitle, sections, font)
+        media = "application/pdf"
+    return Response(
+        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}.{format}"'}
+    )
 
 
 @router.get("/v1/reports/escalations", responses={200: {"content": {"text/csv": {}, XLSX: {}}}})
