@@ -22,11 +22,13 @@ $(STAMP): $(PYPROJECTS) deploy/constraints.txt
 	  apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -c deploy/constraints.txt $(addprefix -e ,$(PACKAGES)) $(DEV_TOOLS)
+	@deploy/local/vendor-leaflet.sh || echo "warning: Leaflet not vendored (npm unreachable?): /map will answer 503"
 	@touch $(STAMP)
 
 ## run: all five services in one process on http://127.0.0.1:8000 (SQLite under var/, in-process log);
 ## DEMO=1 also loads a generated register of Ubon Ratchathani (15,689 households)
 run: install
+	@deploy/local/report-tools.sh fonts || echo "warning: no Thai font installed: PDF reports will answer 503"
 	$(BIN)/faemban run $(if $(DEMO),--demo)
 
 ## run-distributed: local PostgreSQL + Kafka and one process per service (ports 8001-8005)
@@ -45,6 +47,7 @@ test: install
 	@set -e; \
 	if [ -z "$$KAFKA_BOOTSTRAP_SERVERS" ] || [ -z "$$FAEMBAN_TEST_POSTGRES_URL" ]; then \
 	  deploy/local/infra.sh up --fresh; eval "$$(deploy/local/infra.sh env)"; started=1; fi; \
+	deploy/local/report-tools.sh; \
 	status=0; $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) || status=$$?; \
 	if [ -n "$$CI" ] && [ -n "$$started" ]; then deploy/local/infra.sh down; fi; \
 	exit $$status

@@ -64,8 +64,8 @@ class Stack:
         private, _ = ensure_dev_keypair(self.var_dir)
         return mint_token(private, roles=roles, areas=areas, sub=sub)
 
-    def auth(self, roles: list[str], areas: list[str]) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(roles, areas)}"}
+    def auth(self, roles: list[str], areas: list[str], sub: str = "e2e") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(roles, areas, sub)}"}
 
     def _units(self) -> dict[str, list[str]]:
         if self.kind == "embedded":

@@ -81,6 +81,9 @@ TABLE: dict[tuple[str, str], tuple[set[str], str]] = {
     ("GET", "/v1/reports/escalations"): (EVERYONE, "area"),
     ("GET", "/v1/reports/kpis"): (EVERYONE, "area"),
     ("GET", "/v1/reports/mpi"): (EVERYONE, "area"),
+    ("GET", "/v1/reports/monthly"): (EVERYONE, "area"),
+    ("GET", "/v1/reports/map"): (PERSONAL, "area"),
+    ("GET", "/v1/reports/map/villages"): (EVERYONE, "area"),
     # planning: the district appoints teams and decides budgets; mentors plan for their own households
     ("POST", "/v1/mentor-teams"): ({"district_officer"}, "own"),
     ("GET", "/v1/mentor-teams"): (FIELD | {"admin"}, "area"),
@@ -161,6 +164,8 @@ def _request(method: str, path: str, hid: str, area: str) -> dict[str, Any]:
     params: dict[str, Any] = {}
     if path.startswith(("/v1/assessments/summary", "/v1/reports/")):
         params = {"area": area, "level": "district"}
+        if path.endswith("/monthly"):
+            params["month"] = date.today().strftime("%Y-%m")
     elif path in ("/v1/assessments/priority", *AREA_LISTS):
         params = {"area": area}
     body: Any = {} if method in ("POST", "PUT") else None
@@ -253,6 +258,8 @@ def _service_of(path: str) -> str:
         return "planning"
     if path.startswith("/v1/assistance") or path.endswith("/assistance"):
         return "assistance-log"
+    if path.startswith("/v1/reports/map"):
+        return "registry"  # the pins' holder serves the map
     if path.startswith(("/v1/reports", "/v1/households/{household_id}/timeline")):
         return "reporting"
     return "registry"

@@ -22,6 +22,7 @@ class Registry:
     transactions: Transactions[RegistryUnitOfWork]
     imports: ImportJobs
     blobs: BlobStore
+    map_min_households: int = 5
 
 
 def transactions(runtime: ServiceRuntime, blobs: BlobStore) -> Transactions[RegistryUnitOfWork]:
@@ -44,4 +45,4 @@ async def bootstrap(runtime: ServiceRuntime) -> Registry:
         runtime, runtime.settings.var_dir / "registry-imports", keep_uploads=settings.keep_uploads
     )
     await jobs.resume_unfinished()
-    return Registry(transactions(runtime, blobs), jobs, blobs)
+    return Registry(transactions(runtime, blobs), jobs, blobs, settings.map_min_households)

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from faemban_domain.events.contracts import PLANNING_TOPIC, REGISTRY_TOPIC
+from faemban_domain.events.contracts import ASSESSMENT_TOPIC, PLANNING_TOPIC, REGISTRY_TOPIC
 from faemban_domain.eventsourcing.consumer import ConsumerSpec
 from faemban_domain.platform import mentors
 from faemban_domain.platform.service import ServiceSpec
-from faemban_registry.adapters.tables import household_mentors
+from faemban_registry.adapters import household_map
+from faemban_registry.adapters.tables import household_critical, household_mentors
 from faemban_registry.bootstrap import bootstrap
 from faemban_registry.entrypoints import (
     access_log_api,
     certification_api,
     households_api,
     imports_api,
+    map_api,
     members_api,
     photos_api,
 )
@@ -27,6 +29,14 @@ MENTORS = ConsumerSpec(
     event_types=mentors.EVENT_TYPES,
 )
 """Planning's mentor assignments: who may read a household as its mentor."""
+CRITICAL = ConsumerSpec(
+    name="registry.critical",
+    topics=[ASSESSMENT_TOPIC],
+    handler=household_map.project_critical,
+    tables={"household_critical": household_critical},
+    event_types=frozenset({household_map.ASSESSED}),
+)
+"""Assessment's critical flag of each household, for the map's pins."""
 
 SPEC = ServiceSpec(
     name="registry",
@@ -40,8 +50,9 @@ SPEC = ServiceSpec(
         certification_api.router,
         photos_api.router,
         access_log_api.router,
+        map_api.router,
     ],
     publishes=REGISTRY_TOPIC,
-    consumers=[MENTORS],
+    consumers=[MENTORS, CRITICAL],
     components=bootstrap,
 )

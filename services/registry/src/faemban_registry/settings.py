@@ -11,6 +11,9 @@ class RegistrySettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="FAEMBAN_REGISTRY_", extra="ignore")
 
+    map_min_households: int = Field(default=5, ge=2, le=1000)
+    """A village's point on the aggregate map is shown only when at least this many households are
+    pinned there (fewer: counts without a point, so no single household's pin can be inferred)."""
     keep_uploads: bool = False
     """Keep an uploaded register after its import ended (it holds names, citizen ids, pins)."""
     blob_store: str | None = None

@@ -6,6 +6,7 @@ that cannot be logged is not served.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,6 +35,25 @@ class AccessLog:
                 purpose=(purpose or "").strip()[:300] or None,
                 request_id=context.correlation_id.get(),
             )
+        )
+
+    async def record_many(
+        self, principal: Principal, household_ids: Sequence[str], what: str, purpose: str | None
+    ) -> None:
+        """One row per household whose personal data one request read (e.g. a map's pins)."""
+        if not household_ids:
+            return
+        at = datetime.now(UTC)
+        common = {
+            "at": at,
+            "subject": principal.sub,
+            "roles": sorted(principal.roles),
+            "what": what,
+            "purpose": (purpose or "").strip()[:300] or None,
+            "request_id": context.correlation_id.get(),
+        }
+        await self.conn.execute(
+            personal_data_access.insert(), [{**common, "household_id": hid} for hid in household_ids]
         )
 
     async def query(

@@ -26,6 +26,7 @@ def row_of(household: Household) -> dict[str, Any]:
         "status": household.status,
         "survey_year": household.survey_year,
         "version": household.version,
+        "household_type": household.verification.household_type if household.verification else None,
     }
 
 

@@ -98,6 +98,7 @@ household_index = sa.Table(
     sa.Column("status", sa.String(12), nullable=False),
     sa.Column("survey_year", sa.Integer, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("household_type", sa.String(20), nullable=True),
 )
 """Where each household stands, kept in the transaction of its events, so a
 district can certify "the verified households of a subdistrict" by query;
@@ -134,3 +135,13 @@ personal_data_access = sa.Table(
 household_mentors = mentors_table(metadata, "household_mentors")
 """The logins of each household's mentor team, from planning's topic: a mentor reads (and,
 with a purpose, the personal data of) the households of its own team only."""
+
+household_critical = sa.Table(
+    "household_critical",
+    metadata,
+    sa.Column("household_id", sa.String(64), primary_key=True),
+    sa.Column("critical", sa.Boolean, nullable=False),
+    sa.Column("last_sequence", sa.Integer, nullable=False),
+)
+"""Whether assessment last found the household critical (≥ 3 of 5 dimensions deprived), from its
+topic: the household map colours pins by it without a second copy of the rule."""

@@ -1,0 +1,112 @@
+"""Pins for the household map (docs/domain.md, "Personal data"; docs/interfaces.md, "Shape 8").
+
+Pins are personal data: they never leave the registry, and each household's pin read is in the
+access log. The village layer carries no single household: a village's point is the mean of its
+pins, withheld (geometry null) when fewer than ``min_households`` households are pinned there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from faemban_domain.events import contracts as c
+from faemban_domain.events.envelope import CloudEvent
+from faemban_domain.events.payload import payload
+from faemban_domain.eventsourcing.sql import dialect_insert
+from faemban_registry.adapters.tables import (
+    household_critical,
+    household_index,
+    household_mentors,
+    household_personal,
+)
+
+ASSESSED = c.type_of(c.IndicatorAssessedV1)
+
+
+def _within(
+    column: sa.ColumnElement[str], area: str, visible: Sequence[str] | None
+) -> sa.ColumnElement[bool]:
+    cond = column.startswith(area)
+    if visible is not None:
+        cond = sa.and_(cond, sa.or_(*(column.startswith(v) for v in visible)))
+    return cond
+
+
+def _pinned() -> sa.Select[Any]:
+    i, p, k = household_index, household_personal, household_critical
+    return (
+        sa.select(
+            i.c.household_id,
+            i.c.area_code,
+            i.c.household_type,
+            sa.func.coalesce(k.c.critical, False).label("critical"),
+            p.c.lat,
+            p.c.lon,
+        )
+        .select_from(
+            i.join(p, p.c.household_id == i.c.household_id).outerjoin(k, k.c.household_id == i.c.household_id)
+        )
+        .where(p.c.lat.is_not(None), p.c.lon.is_not(None))
+    )
+
+
+async def household_pins(
+    conn: AsyncConnection, area: str, visible: Sequence[str] | None, mentor: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """Pinned households of the area (of the mentor's teams only when ``mentor`` is given)."""
+    i = household_index
+    stmt = _pinned().where(_within(i.c.area_code, area, visible))
+    if mentor is not None:
+        m = household_mentors
+        stmt = stmt.where(sa.exists().where(m.c.household_id == i.c.household_id, m.c.subject == mentor))
+    rows = await conn.execute(stmt.order_by(i.c.household_id).limit(limit + 1))
+    return [dict(r) for r in rows.mappings()]
+
+
+async def village_points(
+    conn: AsyncConnection, area: str, visible: Sequence[str] | None
+) -> list[dict[str, Any]]:
+    """Per village: how many households are pinned, by type and critical, and the mean pin."""
+    pins = _pinned().where(_within(household_index.c.area_code, area, visible)).subquery()
+
+    def typed(kind: str | None) -> sa.ColumnElement[Any]:
+        cond = pins.c.household_type.is_(None) if kind is None else pins.c.household_type == kind
+        return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
+
+    rows = await conn.execute(
+        sa.select(
+            pins.c.area_code,
+            sa.func.count().label("households"),
+            typed("develop").label("develop"),
+            typed("welfare").label("welfare"),
+            typed(None).label("unverified"),
+            sa.func.coalesce(sa.func.sum(sa.case((pins.c.critical, 1), else_=0)), 0).label("critical"),
+            sa.func.avg(pins.c.lat).label("lat"),
+            sa.func.avg(pins.c.lon).label("lon"),
+        )
+        .group_by(pins.c.area_code)
+        .order_by(pins.c.area_code)
+    )
+    return [dict(r) for r in rows.mappings()]
+
+
+async def project_critical(conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, sa.Table]) -> None:
+    """Assessment's latest verdict on the household (an older or repeated event changes nothing)."""
+    data = payload(event)
+    assert isinstance(data, c.IndicatorAssessedV1)
+    seq = int(event.sequence) if event.sequence and event.sequence.isdigit() else 0
+    t = tables["household_critical"]
+    insert = dialect_insert(conn, t).values(
+        household_id=data.household_id, critical=data.critical, last_sequence=seq
+    )
+    await conn.execute(
+        insert.on_conflict_do_update(
+            index_elements=["household_id"],
+            set_={"critical": insert.excluded.critical, "last_sequence": insert.excluded.last_sequence},
+            where=t.c.last_sequence < insert.excluded.last_sequence,
+        )
+    )
