@@ -3,19 +3,23 @@ KPIs from known verifications, assistance, plans, teams and cases — now and as
 stood at a past moment — and the MPI drill-down equal to assessment's own summary.
 
 Province 53 (Uttaradit): district 5301 (subdistrict 530101) and district 5302 (530201) for the
-KPIs; province 54 (Phrae) for the MPI drill-down.
+KPIs; province 54 (Phrae) for the MPI drill-down; province 56 (Phayao) for the monthly report.
 """
 
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 from openpyxl import load_workbook
 
+from faemban_domain.campaign import BANGKOK
 from faemban_domain.testing import eventually
 
 from .conftest import Stack
@@ -331,3 +335,150 @@ async def test_mpi_drill_down_equals_the_assessment_summary_at_every_level(stack
         assert total["indicators"]["income.average_income"] == {"households": 3, "persons": 9}
         assert total["indicators"]["living.housing_security"] == {"households": 1, "persons": 3}
         assert total["dimensions"]["living"] == {"households": 1, "persons": 3}
+
+
+def _pdf_text_and_pages(pdf: Path) -> tuple[str, int]:
+    """The PDF's text as pdftotext reads it (whitespace dropped: it spaces out shaped Thai
+    clusters) and how many pages pdftoppm drew."""
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    prefix = pdf.with_suffix("")
+    subprocess.run(["pdftoppm", "-png", "-r", "30", str(pdf), str(prefix)], capture_output=True, check=True)
+    return "".join(text.split()), len(list(pdf.parent.glob(f"{prefix.name}*.png")))
+
+
+def _faemban(*args: str) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).with_name("faemban")
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=120)
+
+
+async def test_the_monthly_report_written_by_the_command_as_xlsx_and_pdf(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """Province 56 (Phayao), this month: three households, two verified, one plan, three logbook
+    entries (one voided), one case opened at the subdistrict, escalated and resolved at the district."""
+    sub = "560101"
+    month = datetime.now(BANGKOK).strftime("%Y-%m")
+    async with httpx.AsyncClient(timeout=30) as client:
+        api = Api(stack, client)
+        ids = [f"MR-{uuid.uuid4().hex[:8]}" for _ in range(3)]
+        for hid in ids:
+            body = household(
+                household_id=hid,
+                area_code=f"{sub}01",
+                cohort_year=2567,
+                members=5,
+                tpmap_failing_indicators=FLAGS,
+            )
+            await api.call("POST", "registry", "/v1/households", _ops(sub), body, expect=201)
+        for hid in ids[:2]:
+            await api.call(
+                "POST",
+                "registry",
+                f"/v1/households/{hid}/verification",
+                _ops(sub),
+                _verification("develop", DAM_MEMBERS),
+            )
+        await api.call(
+            "POST",
+            "registry",
+            "/v1/certifications/district",
+            _district(sub),
+            {"subdistrict_code": sub, "survey_year": 2024},
+        )
+        await api.call(
+            "POST",
+            "registry",
+            "/v1/certifications/province",
+            (["province_officer"], ["56"]),
+            {"district_code": sub[:4], "survey_year": 2024},
+        )
+        await team_for(api, sub, ids[0], mentor="m-mr", skills=["income", "living"])
+        await _plan(api, ids[0], "m-mr", sub)
+        entries = []
+        for n, (agency, kind, amount) in enumerate(
+            (("moi.cdd", "training", "100.50"), ("moi.cdd", "training", "200"), ("moph", "goods", "50"))
+        ):
+            entries.append(
+                await log(
+                    api,
+                    _ops(sub),
+                    ids[1 if n == 2 else 0],
+                    key=f"mr-{ids[0]}-{n}",
+                    problem={"dimension": "income"},
+                    agency=agency,
+                    giver_kind="state",
+                    kind=kind,
+                    amount_baht=amount,
+                )
+            )
+        await api.call(
+            "POST",
+            "assistance-log",
+            f"/v1/assistance/{entries[1]['assistance_id']}/void",
+            _ops(sub),
+            {"reason": "ซ้ำ"},
+        )
+        case = await api.call(
+            "POST",
+            "planning",
+            "/v1/cases",
+            _ops(sub),
+            {"household_id": ids[1], "problems": [{"dimension": "income"}], "reason": "เกินศักยภาพตำบล"},
+            expect=201,
+        )
+        await api.call(
+            "POST", "planning", f"/v1/cases/{case['case_id']}/escalate", _ops(sub), {"reason": "ส่งอำเภอ"}
+        )
+        await api.post_until(
+            "planning",
+            f"/v1/cases/{case['case_id']}/resolve",
+            _district(sub),
+            {"assistance_ids": [entries[2]["assistance_id"]], "note": "ช่วยแล้ว"},
+        )
+
+        async def complete() -> bool:
+            r = await client.get(
+                f"{stack.url('reporting')}/v1/reports/monthly",
+                params={"area": "56", "month": month},
+                headers=api.headers((["analyst"], ["56"])),
+            )
+            assert r.status_code == 200, r.text
+            got = r.json()
+            return (
+                got["verification"]["month"]["verified"] == 2
+                and got["plans"]["month"]["made"] == 1
+                and got["assistance"]["total"]["month"]["entries"] == 2
+                and sum(c["month"]["resolved"] for c in got["cases"]) == 1
+            )
+
+        await eventually(complete, what="this month's facts in the monthly report")
+
+    token = stack.token(["province_officer"], ["56"])
+    xlsx = tmp_path / "report.xlsx"
+    done = _faemban(
+        "report", "monthly", "--area", "56", "--month", month, "--out", str(xlsx),
+        "--url", stack.url("reporting"), "--token", token,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    book = load_workbook(xlsx)
+    assert book.sheetnames == ["การตรวจสอบและแผน", "การให้ความช่วยเหลือ", "เรื่องส่งต่อ", "ตัวชี้วัด"]
+    checks = {row[0]: row[1:] for row in book["การตรวจสอบและแผน"].iter_rows(values_only=True)}
+    assert checks["ครัวเรือนที่ตรวจสอบแล้ว"] == (2, 2) and checks["แผนพัฒนาครัวเรือนที่จัดทำ"] == (1, 1)
+    assert checks["ครัวเรือนเป้าหมาย"] == (None, 3)
+    help_rows = list(book["การให้ความช่วยเหลือ"].iter_rows(values_only=True))
+    by_agency = {(r[1], r[2]): r[3:] for r in help_rows[1:-1]}
+    assert by_agency == {("moi.cdd", "ฝึกอบรม"): (1, 100.5, 1, 100.5), ("moph", "สิ่งของ"): (1, 50.0, 1, 50.0)}
+    assert help_rows[-1][0] == "รวม" and help_rows[-1][3:] == (2, 150.5, 2, 150.5)
+    case_rows = {r[0]: r[1:] for r in book["เรื่องส่งต่อ"].iter_rows(values_only=True)}
+    assert case_rows["ตำบล"][:3] == (1, 0, 0) and case_rows["อำเภอ"][:3] == (0, 1, 1)
+
+    pdf = tmp_path / "report.pdf"
+    done = _faemban(
+        "report", "monthly", "--area", "56", "--month", month, "--out", str(pdf),
+        "--url", stack.url("reporting"), "--token", token,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    text, pages = _pdf_text_and_pages(pdf)
+    for words in ("รายงานความก้าวหน้าประจำเดือน", "พะเยา", "การให้ความช่วยเหลือ", "เรื่องส่งต่อ", "ตัวชี้วัด"):
+        assert words in text, words
+    assert pages >= 1

@@ -1,4 +1,4 @@
-"""faemban: run the system, mint development tokens, make demo registers, import, rebuild."""
+"""faemban: run the system, mint development tokens, make demo registers, import, rebuild, write reports."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ EXAMPLES = {
     "rebuild": "faemban rebuild reporting reporting.timeline",
     "demo-data": "faemban demo-data --province 34 --households 2000 --out ubon.csv",
     "import": "faemban import ubon.csv --url http://127.0.0.1:8000",
+    "report": "faemban report monthly --area 34 --month 2021-03 --out report.xlsx",
 }
 """One example per command: in ``faemban --help`` and in each command's own help."""
 
@@ -258,6 +259,42 @@ def import_(
             console.print(f"… and {len(status['errors']) - 50:,} more")
     if status["status"] != "done":
         raise typer.Exit(1)
+
+
+report_app = typer.Typer(
+    help="Write a report to a file (.json, .csv, .xlsx or .pdf), fetched from the server.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("monthly", epilog=_example("report"))
+def report_monthly(
+    area: Annotated[str, typer.Option(help="province, district or subdistrict code")],
+    month: Annotated[str, typer.Option(help="YYYY-MM (CE)")],
+    out: Annotated[Path, typer.Option(dir_okay=False, help="the file; its suffix picks the format")],
+    level: Annotated[
+        str, typer.Option(help="the KPI section's rows: district, subdistrict or village")
+    ] = "district",
+    url: Annotated[str, typer.Option(help="the server (FAEMBAN_URL)")] = _cli.url,
+    token: Annotated[str | None, typer.Option(help="bearer token (FAEMBAN_TOKEN)")] = None,
+) -> None:
+    """The monthly progress report the province sends on the 15th (verification, plans,
+    assistance by agency and kind, cases per level, KPIs), as the server's reporting answers it."""
+    from faemban_cli.client import fetch_report
+
+    bearer = token or CliSettings().token
+    if not bearer:
+        settings = PlatformSettings()
+        private_pem, _ = ensure_dev_keypair(settings.var_dir)
+        bearer = mint_token(private_pem, roles=["province_officer"], areas=[area[:2]], sub="cli-report")
+        console.print(
+            f"(no --token/FAEMBAN_TOKEN: using a development province_officer token for {area[:2]})"
+        )
+    params = {"area": area, "month": month, "level": level}
+    size = fetch_report(url, bearer, "/v1/reports/monthly", params, out)
+    print(f"wrote {size:,} bytes to {out}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -75,3 +75,25 @@ class _Progress:
             total=total,
             completed=min(status["rows_done"], total or status["rows_done"]),
         )
+
+
+REPORT_FORMATS = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".pdf": "pdf"}
+
+
+def fetch_report(url: str, token: str, path: str, params: dict[str, str], out: Path) -> int:
+    """GET a report in the format ``out``'s suffix names and write it; returns the bytes written.
+    A refusal (problem+json) ends the command with its title and detail."""
+    fmt = REPORT_FORMATS.get(out.suffix.lower())
+    if fmt is None:
+        raise SystemExit(f"--out must end in one of {', '.join(REPORT_FORMATS)}")
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=300) as client:
+        r = client.get(path, params={**params, "format": fmt})
+    if r.status_code != 200:
+        try:
+            problem = r.json()
+            detail = f"{problem.get('title')}: {problem.get('detail')} {problem.get('errors') or ''}"
+        except ValueError:
+            detail = r.text[:500]
+        raise SystemExit(f"report refused ({r.status_code}): {detail}")
+    out.write_bytes(r.content)
+    return len(r.content)
