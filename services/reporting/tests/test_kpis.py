@@ -367,12 +367,23 @@ async def loaded(empty_database: str) -> Any:
     await engine.dispose()
 
 
-@pytest.mark.parametrize("days", [200, 45, 20])
-async def test_every_kpi_equals_the_count_from_the_generated_facts(loaded: Any, days: int) -> None:
+@pytest.mark.parametrize(
+    "moment",
+    [
+        None,  # now: the running totals
+        T0 + timedelta(days=45),  # inside a day: that day's memberships added exactly
+        T0 + timedelta(days=20, hours=10),
+        datetime(2024, 12, 31, 16, 59, 59, 999999, tzinfo=UTC),  # the end of 31 December in Bangkok
+        datetime(2025, 1, 15, 16, 59, 59, 999999, tzinfo=UTC),
+    ],
+)
+async def test_every_kpi_equals_the_count_from_the_generated_facts(
+    loaded: Any, moment: datetime | None
+) -> None:
     engine, houses = loaded
-    t = T0 + timedelta(days=days)
+    t = moment or datetime(2100, 1, 1, tzinfo=UTC)
     async with engine.connect() as conn:
-        got = await kpis(conn, "34", "district", None, 2024, t, DEFAULT_TARGETS, 15)
+        got = await kpis(conn, "34", "district", None, 2024, moment, DEFAULT_TARGETS, 15)
     want = expected(houses, t)
     rows = {r["area_code"]: r for r in got["rows"]}
     for key in (*DISTRICTS, "total"):
@@ -387,7 +398,7 @@ async def test_every_kpi_equals_the_count_from_the_generated_facts(loaded: Any, 
             "plan_coverage",
             "cases_resolved_locally",
         ):
-            assert (row[name]["numerator"], row[name]["denominator"]) == w[name], (key, name, days)
+            assert (row[name]["numerator"], row[name]["denominator"]) == w[name], (key, name, moment)
         load = row["mentor_team_load"]
         assert load["teams"] == len(w["teams"]) and load["households"] == sum(w["teams"]), key
         if w["teams"]:

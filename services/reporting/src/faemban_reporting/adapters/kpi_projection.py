@@ -17,10 +17,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain import agencies, indicators
+from faemban_domain.bounds import zoned
 from faemban_domain.events import contracts as c
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.events.payload import payload
 from faemban_domain.eventsourcing.sql import dialect_insert
+from faemban_reporting.adapters import kpi_counters
 
 _MODELS = (
     c.HouseholdRegisteredV1,
@@ -47,8 +49,6 @@ _MODELS = (
 )
 EVENT_TYPES = frozenset(c.type_of(m) for m in _MODELS)
 TOPICS = [c.REGISTRY_TOPIC, c.ASSESSMENT_TOPIC, c.PLANNING_TOPIC, c.ASSISTANCE_TOPIC]
-_LOGGED = c.type_of(c.AssistanceLoggedV1)
-_REGISTERED = c.type_of(c.HouseholdRegisteredV1)
 
 
 def income_threshold(survey_year: int) -> int:
@@ -83,7 +83,8 @@ def _household_row(event: CloudEvent, d: c.HouseholdRegisteredV1) -> dict[str, A
         "area_code": d.area_code,
         "registered_at": _at(event),
         "members": d.members,
-        "last_sequence": _seq(event),
+        "area_sequence": _seq(event),
+        "members_sequence": _seq(event),
     }
 
 
@@ -103,72 +104,29 @@ def _assistance_row(event: CloudEvent, d: c.AssistanceLoggedV1) -> dict[str, Any
     }
 
 
-async def _insert_version(
-    conn: AsyncConnection, table: sa.Table, row: Mapping[str, Any], key: str = "household_id"
-) -> None:
-    """Insert a new version of a household's state and close the current one at its time."""
-    inserted = (
-        await conn.execute(
-            dialect_insert(conn, table).values(**row).on_conflict_do_nothing().returning(table.c.sequence)
-        )
-    ).first()
-    if inserted is None:
-        return
-    await conn.execute(
-        table.update()
-        .where(
-            table.c[key] == row[key],
-            table.c.sequence < row["sequence"],
-            table.c.valid_to.is_(None),
-        )
-        .values(valid_to=row["valid_from"])
-    )
-
-
-async def _verified(conn: AsyncConnection, t: Mapping[str, sa.Table], event: CloudEvent, d: Any) -> None:
-    v = t["kpi_verifications"]
-    first = (
-        await conn.execute(
-            sa.select(v.c.first_average_income)
-            .where(v.c.household_id == d.household_id, v.c.sequence < _seq(event))
-            .order_by(v.c.sequence)
-            .limit(1)
-        )
-    ).first()
+def _verification_row(event: CloudEvent, d: Any) -> dict[str, Any]:
+    """A verification version; ``first_average_income`` and ``income_rose`` are set by
+    ``_write_versions`` from the household's earliest verification."""
     average: float | None = d.average_income
-    first_average = average if first is None else (None if first[0] is None else float(first[0]))
-    rose = first is not None and average is not None and first_average is not None and average > first_average
-    await _insert_version(
-        conn,
-        v,
-        {
-            "household_id": d.household_id,
-            "sequence": _seq(event),
-            "survey_year": d.survey_year,
-            "household_type": d.household_type,
-            "average_income": average,
-            "first_average_income": first_average,
-            "income_rose": rose,
-            "passes_threshold": average is not None and average >= income_threshold(d.survey_year),
-            "valid_from": _at(event),
-            "valid_to": None,
-        },
-    )
-    h = t["kpi_households"]
-    if d.members:
-        await conn.execute(
-            h.update()
-            .where(h.c.household_id == d.household_id, h.c.last_sequence < _seq(event))
-            .values(members=len(d.members), last_sequence=_seq(event))
-        )
-
-
-async def _assessed(conn: AsyncConnection, t: Mapping[str, sa.Table], event: CloudEvent, d: Any) -> None:
-    seq = _seq(event)
-    dims = set(d.deprived_dimensions)
-    row: dict[str, Any] = {
+    return {
         "household_id": d.household_id,
-        "sequence": seq,
+        "sequence": _seq(event),
+        "survey_year": d.survey_year,
+        "household_type": d.household_type,
+        "average_income": average,
+        "first_average_income": None,
+        "income_rose": False,
+        "passes_threshold": average is not None and average >= income_threshold(d.survey_year),
+        "valid_from": _at(event),
+        "valid_to": None,
+    }
+
+
+def _assessment_row(event: CloudEvent, d: Any) -> dict[str, Any]:
+    dims = set(d.deprived_dimensions)
+    return {
+        "household_id": d.household_id,
+        "sequence": _seq(event),
         "area_code": d.area_code,
         "survey_year": d.survey_year,
         "mpi_poor": d.mpi_poor,
@@ -180,13 +138,75 @@ async def _assessed(conn: AsyncConnection, t: Mapping[str, sa.Table], event: Clo
         "valid_from": _at(event),
         "valid_to": None,
     }
-    await _insert_version(conn, t["kpi_assessments"], row)
-    if d.failing_indicators:
-        failing = [
-            {"household_id": d.household_id, "sequence": seq, "indicator": code}
-            for code in dict.fromkeys(d.failing_indicators)
-        ]
-        await conn.execute(dialect_insert(conn, t["kpi_failing"]).on_conflict_do_nothing(), failing)
+
+
+def _certification_row(event: CloudEvent, household_id: str, certified: bool) -> dict[str, Any]:
+    return {
+        "household_id": household_id,
+        "sequence": _seq(event),
+        "certified": certified,
+        "valid_from": _at(event),
+        "valid_to": None,
+    }
+
+
+def _with_first_income(timeline: list[dict[str, Any]]) -> None:
+    """Each verification against the household's first: did the average income rise since?"""
+    first = timeline[0]
+    base = (
+        first["average_income"]
+        if first.get("first_average_income") is None
+        else first["first_average_income"]
+    )
+    base = None if base is None else float(base)
+    for i, row in enumerate(timeline):
+        row["first_average_income"] = base
+        average = row["average_income"]
+        row["income_rose"] = i > 0 and base is not None and average is not None and float(average) > base
+
+
+async def _write_versions(conn: AsyncConnection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert new versions of households' states and set every version's end to the next one's
+    start — by stream position, so versions arriving late or twice give the same rows."""
+    if not rows:
+        return
+    ids = sorted({r["household_id"] for r in rows})
+    existing: dict[str, dict[int, dict[str, Any]]] = {}
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        for row in (await conn.execute(sa.select(table).where(table.c.household_id.in_(chunk)))).mappings():
+            kept = dict(row)
+            kept["valid_from"] = zoned(kept["valid_from"])
+            kept["valid_to"] = None if kept["valid_to"] is None else zoned(kept["valid_to"])
+            existing.setdefault(row["household_id"], {})[row["sequence"]] = kept
+    fresh: dict[str, dict[int, dict[str, Any]]] = {}
+    for r in rows:
+        if r["sequence"] not in existing.get(r["household_id"], {}):
+            fresh.setdefault(r["household_id"], {}).setdefault(r["sequence"], dict(r))
+    if not fresh:
+        return
+    inserts: list[dict[str, Any]] = []
+    closes: list[dict[str, Any]] = []
+    for hid in sorted(fresh):
+        old = existing.get(hid, {})
+        timeline = sorted([*old.values(), *fresh[hid].values()], key=lambda r: r["sequence"])
+        if "first_average_income" in table.c:
+            _with_first_income(timeline)
+        for i, version in enumerate(timeline):
+            end = timeline[i + 1]["valid_from"] if i + 1 < len(timeline) else None
+            if version["sequence"] in old:
+                if old[version["sequence"]]["valid_to"] != end:
+                    closes.append({"hid": hid, "seq": version["sequence"], "end": end})
+            else:
+                inserts.append({**version, "valid_to": end})
+    await conn.execute(table.insert(), inserts)
+    if closes:
+        await conn.execute(
+            table.update()
+            .where(table.c.household_id == sa.bindparam("hid"), table.c.sequence == sa.bindparam("seq"))
+            .values(valid_to=sa.bindparam("end")),
+            closes,
+        )
 
 
 def _case_move(event: CloudEvent, d: Any) -> dict[str, Any] | None:
@@ -205,39 +225,101 @@ def _case_move(event: CloudEvent, d: Any) -> dict[str, Any] | None:
 
 
 async def project_kpis(conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, sa.Table]) -> None:
+    """One event: its fact, then its household's memberships and counters (as a batch of one)."""
+    await project_kpis_batch(conn, [event], tables)
+
+
+async def project_kpis_batch(
+    conn: AsyncConnection, events: Sequence[CloudEvent], tables: Mapping[str, sa.Table]
+) -> None:
+    """A batch of events in five steps, each one statement (or a few) for the whole batch:
+    registrations; logbook entries; versions of verifications, certifications and assessments;
+    then the other events one by one in order (a void or a move always finds its row: what it
+    changes was written in an earlier step); last, each touched household's memberships.
+
+    Grouping by kind keeps every household's result as one by one: a household's state columns
+    are guarded by the stream position that last set them, and versions are ordered by it."""
     t = tables
+    households: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    versions: dict[str, list[dict[str, Any]]] = {
+        "kpi_verifications": [],
+        "kpi_certifications": [],
+        "kpi_assessments": [],
+    }
+    members: list[dict[str, Any]] = []
+    failing: list[dict[str, Any]] = []
+    rest: list[CloudEvent] = []
+    touched: set[str] = set()
+    for e in events:
+        d = payload(e)
+        touched.add(str(e.data["household_id"]))  # every event of EVENT_TYPES names its household
+        match d:
+            case c.HouseholdRegisteredV1():
+                households.append(_household_row(e, d))
+            case c.AssistanceLoggedV1():
+                entries.append(_assistance_row(e, d))
+            case c.HouseholdVerifiedV1():
+                versions["kpi_verifications"].append(_verification_row(e, d))
+                if d.members:
+                    members.append({"hid": d.household_id, "seq": _seq(e), "n": len(d.members)})
+            case c.HouseholdCertifiedV1() | c.HouseholdApprovedV1():
+                versions["kpi_certifications"].append(_certification_row(e, d.household_id, True))
+            case c.HouseholdCertificationReturnedV1() | c.HouseholdCertificationReturnedV2():
+                versions["kpi_certifications"].append(_certification_row(e, d.household_id, False))
+            case c.IndicatorAssessedV1():
+                versions["kpi_assessments"].append(_assessment_row(e, d))
+                failing += [
+                    {"household_id": d.household_id, "sequence": _seq(e), "indicator": code}
+                    for code in dict.fromkeys(d.failing_indicators)
+                ]
+            case _:
+                rest.append(e)
+    if households:
+        unique = list({r["household_id"]: r for r in households}.values())
+        await conn.execute(dialect_insert(conn, t["kpi_households"]).on_conflict_do_nothing(), unique)
+    if entries:
+        await conn.execute(dialect_insert(conn, t["kpi_assistance"]).on_conflict_do_nothing(), entries)
+    for name, rows in versions.items():
+        await _write_versions(conn, t[name], rows)
+    if failing:
+        await conn.execute(dialect_insert(conn, t["kpi_failing"]).on_conflict_do_nothing(), failing)
+    if members:
+        h = t["kpi_households"]
+        await conn.execute(
+            h.update()
+            .where(h.c.household_id == sa.bindparam("hid"), h.c.members_sequence < sa.bindparam("seq"))
+            .values(members=sa.bindparam("n"), members_sequence=sa.bindparam("seq")),
+            members,
+        )
+    for e in rest:
+        await _apply(conn, e, t)
+    await kpi_counters.recompute(conn, t, touched)
+
+
+async def _apply(conn: AsyncConnection, event: CloudEvent, t: Mapping[str, sa.Table]) -> None:
+    """The fact of one event of the kinds a batch does not group."""
     d = payload(event)
     at = _at(event)
+    seq = _seq(event)
     h = t["kpi_households"]
     match d:
-        case c.HouseholdRegisteredV1():
-            await conn.execute(
-                dialect_insert(conn, h).values(**_household_row(event, d)).on_conflict_do_nothing()
-            )
         case c.HouseholdMovedV1():
             await conn.execute(
                 h.update()
-                .where(h.c.household_id == d.household_id, h.c.last_sequence < _seq(event))
-                .values(area_code=d.area_code, last_sequence=_seq(event))
+                .where(h.c.household_id == d.household_id, h.c.area_sequence < seq)
+                .values(area_code=d.area_code, area_sequence=seq)
             )
         case c.HouseholdMemberAddedV1() | c.HouseholdMemberLeftV1():
             step = 1 if isinstance(d, c.HouseholdMemberAddedV1) else -1
             await conn.execute(
                 h.update()
-                .where(h.c.household_id == d.household_id, h.c.last_sequence < _seq(event))
+                .where(h.c.household_id == d.household_id, h.c.members_sequence < seq)
                 .values(
                     members=sa.case((h.c.members + step < 0, 0), else_=h.c.members + step),
-                    last_sequence=_seq(event),
+                    members_sequence=seq,
                 )
             )
-        case c.HouseholdVerifiedV1():
-            await _verified(conn, t, event, d)
-        case c.HouseholdCertifiedV1() | c.HouseholdApprovedV1():
-            await _certification(conn, t, event, d.household_id, certified=True)
-        case c.HouseholdCertificationReturnedV1() | c.HouseholdCertificationReturnedV2():
-            await _certification(conn, t, event, d.household_id, certified=False)
-        case c.IndicatorAssessedV1():
-            await _assessed(conn, t, event, d)
         case c.PlanCreatedV1():
             row = {"plan_id": d.plan_id, "household_id": d.household_id, "created_at": at, "closed_at": None}
             await conn.execute(dialect_insert(conn, t["kpi_plans"]).values(**row).on_conflict_do_nothing())
@@ -265,11 +347,6 @@ async def project_kpis(conn: AsyncConnection, event: CloudEvent, tables: Mapping
                 )
                 .values(released_at=at)
             )
-        case c.AssistanceLoggedV1():
-            row = _assistance_row(event, d)
-            await conn.execute(
-                dialect_insert(conn, t["kpi_assistance"]).values(**row).on_conflict_do_nothing()
-            )
         case c.AssistanceVoidedV1():
             a = t["kpi_assistance"]
             await conn.execute(
@@ -281,51 +358,3 @@ async def project_kpis(conn: AsyncConnection, event: CloudEvent, tables: Mapping
                 await conn.execute(
                     dialect_insert(conn, t["kpi_case_moves"]).values(**move).on_conflict_do_nothing()
                 )
-
-
-async def _certification(
-    conn: AsyncConnection, t: Mapping[str, sa.Table], event: CloudEvent, household_id: str, certified: bool
-) -> None:
-    row = {
-        "household_id": household_id,
-        "sequence": _seq(event),
-        "certified": certified,
-        "valid_from": _at(event),
-        "valid_to": None,
-    }
-    await _insert_version(conn, t["kpi_certifications"], row)
-
-
-async def project_kpis_batch(
-    conn: AsyncConnection, events: Sequence[CloudEvent], tables: Mapping[str, sa.Table]
-) -> None:
-    """Registrations and logbook entries — the bulk of a national load — in one statement each;
-    every other event one by one, after the rows gathered before it are written (a void or a
-    move then always finds the row it changes)."""
-    households: list[dict[str, Any]] = []
-    entries: list[dict[str, Any]] = []
-
-    async def flush() -> None:
-        if households:
-            insert = dialect_insert(conn, tables["kpi_households"]).on_conflict_do_nothing()
-            await conn.execute(insert, households)
-            households.clear()
-        if entries:
-            await conn.execute(
-                dialect_insert(conn, tables["kpi_assistance"]).on_conflict_do_nothing(), entries
-            )
-            entries.clear()
-
-    for e in events:
-        if e.type == _REGISTERED:
-            d = payload(e)
-            assert isinstance(d, c.HouseholdRegisteredV1)
-            households.append(_household_row(e, d))
-        elif e.type == _LOGGED:
-            d2 = payload(e)
-            assert isinstance(d2, c.AssistanceLoggedV1)
-            entries.append(_assistance_row(e, d2))
-        else:
-            await flush()
-            await project_kpis(conn, e, tables)
-    await flush()

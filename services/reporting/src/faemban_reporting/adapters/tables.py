@@ -110,8 +110,10 @@ kpi_households = sa.Table(
     sa.Column("area_code", sa.String(8), nullable=False, index=True),
     sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("members", sa.Integer, nullable=False),
-    sa.Column("last_sequence", sa.Integer, nullable=False),
+    sa.Column("area_sequence", sa.Integer, nullable=False),
+    sa.Column("members_sequence", sa.Integer, nullable=False),
 )
+"""The household's area and members, each guarded by the registry stream position that set it."""
 
 kpi_verifications = sa.Table(
     "kpi_verifications",
@@ -202,6 +204,7 @@ kpi_team_households = sa.Table(
     sa.Column("household_id", sa.String(80), primary_key=True),
     sa.Column("assigned_at", sa.DateTime(timezone=True), primary_key=True),
     sa.Column("released_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Index("ix_kpi_team_households_household_id", "household_id"),
 )
 
 kpi_case_moves = sa.Table(
@@ -216,3 +219,36 @@ kpi_case_moves = sa.Table(
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
 """Each move of a case (open, escalate, accept, return, resolve) and the level it leaves the case at."""
+
+kpi_memberships = sa.Table(
+    "kpi_memberships",
+    metadata,
+    sa.Column("household_id", sa.String(80), primary_key=True),
+    sa.Column("measure", sa.String(80), primary_key=True),
+    sa.Column("ordinal", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("area_code", sa.String(8), nullable=False),
+    sa.Column("valid_from", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("valid_to", sa.DateTime(timezone=True), nullable=True, index=True),
+)
+"""When each household counted in each KPI measure (``domain.kpi_memberships``), recomputed from
+its facts whenever one arrives; the counters below sum them per village."""
+
+kpi_counts = sa.Table(
+    "kpi_counts",
+    metadata,
+    sa.Column("area_code", sa.String(8), primary_key=True),
+    sa.Column("measure", sa.String(80), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("n", sa.Integer, nullable=False),
+)
+"""Per village, measure and Thai calendar day: memberships begun minus memberships ended that
+day. A measure at the end of a day is the sum up to that day."""
+
+kpi_totals = sa.Table(
+    "kpi_totals",
+    metadata,
+    sa.Column("area_code", sa.String(8), primary_key=True),
+    sa.Column("measure", sa.String(80), primary_key=True),
+    sa.Column("n", sa.Integer, nullable=False),
+)
+"""Per village and measure: the memberships that hold now (the sum of every day's count)."""

@@ -348,7 +348,7 @@ async def kpis_report(
             level,
             visible,
             year,
-            moment,
+            None if as_of is None else moment,
             targets_for(year, settings.kpi_targets),
             settings.team_max_households,
         )

@@ -20,7 +20,8 @@ def upgrade() -> None:
         sa.Column("area_code", sa.String(8), nullable=False),
         sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("members", sa.Integer, nullable=False),
-        sa.Column("last_sequence", sa.Integer, nullable=False),
+        sa.Column("area_sequence", sa.Integer, nullable=False),
+        sa.Column("members_sequence", sa.Integer, nullable=False),
     )
     op.create_index("ix_kpi_households_area_code", "kpi_households", ["area_code"])
     op.create_table(
@@ -100,6 +101,7 @@ def upgrade() -> None:
         sa.Column("assigned_at", sa.DateTime(timezone=True), primary_key=True),
         sa.Column("released_at", sa.DateTime(timezone=True), nullable=True),
     )
+    op.create_index("ix_kpi_team_households_household_id", "kpi_team_households", ["household_id"])
     op.create_table(
         "kpi_case_moves",
         sa.Column("case_id", sa.String(64), primary_key=True),
@@ -111,9 +113,36 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_kpi_case_moves_household_id", "kpi_case_moves", ["household_id"])
+    op.create_table(
+        "kpi_memberships",
+        sa.Column("household_id", sa.String(80), primary_key=True),
+        sa.Column("measure", sa.String(80), primary_key=True),
+        sa.Column("ordinal", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("area_code", sa.String(8), nullable=False),
+        sa.Column("valid_from", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("valid_to", sa.DateTime(timezone=True), nullable=True),
+    )
+    op.create_index("ix_kpi_memberships_valid_from", "kpi_memberships", ["valid_from"])
+    op.create_index("ix_kpi_memberships_valid_to", "kpi_memberships", ["valid_to"])
+    op.create_table(
+        "kpi_counts",
+        sa.Column("area_code", sa.String(8), primary_key=True),
+        sa.Column("measure", sa.String(80), primary_key=True),
+        sa.Column("day", sa.Date, primary_key=True),
+        sa.Column("n", sa.Integer, nullable=False),
+    )
+    op.create_table(
+        "kpi_totals",
+        sa.Column("area_code", sa.String(8), primary_key=True),
+        sa.Column("measure", sa.String(80), primary_key=True),
+        sa.Column("n", sa.Integer, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("kpi_totals")
+    op.drop_table("kpi_counts")
+    op.drop_table("kpi_memberships")
     op.drop_table("kpi_case_moves")
     op.drop_table("kpi_team_households")
     op.drop_table("kpi_plans")

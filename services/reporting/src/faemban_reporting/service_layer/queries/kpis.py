@@ -1,15 +1,16 @@
 """KPIs per area at a moment (docs/interfaces.md, "Shape 8"; docs/domain.md, "KPIs").
 
-Every count reads the KPI read model's facts known at ``as_of`` (a fact's time ≤ ``as_of``; a
-state's version valid then), so the same query answers today and any past moment.
-A household's facts count in the area where it lives now.
+Every count is a sum of the KPI counters (``adapters.kpi_counters``): now from the running
+totals, a past day from the daily counters, a moment inside a day with that day's memberships
+added exactly — the same read model for today and any past moment, in time proportional to
+villages × measures, not households. A household's facts count in the area where it lives now.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,18 +18,28 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain import areas, campaign
 from faemban_reporting.adapters.tables import (
-    kpi_assessments,
     kpi_assistance,
-    kpi_case_moves,
-    kpi_certifications,
-    kpi_households,
-    kpi_plans,
-    kpi_team_households,
+    kpi_counts,
+    kpi_memberships,
+    kpi_totals,
     kpi_verifications,
 )
+from faemban_reporting.domain.kpi_memberships import (
+    ASSISTED,
+    CERTIFIED,
+    DEVELOP,
+    INCOME_ROSE,
+    LEAD_THRICE,
+    PLANNED,
+    REGISTERED,
+    VERIFIED,
+    outcome,
+    resolved_at,
+    verified_in,
+)
+from faemban_reporting.domain.kpi_memberships import level as vulnerability
 from faemban_reporting.domain.kpis import LEVELS, OUTCOMES, RATIOS, TeamLoad, ratio
 
-h = kpi_households
 LOCAL_LEVELS = ("subdistrict", "district")
 
 
@@ -68,12 +79,70 @@ async def latest_survey_year(conn: AsyncConnection, as_of: datetime) -> int:
     return int(year) if year is not None else as_of.astimezone(campaign.BANGKOK).year
 
 
-def _count_if(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
-    return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(), campaign.BANGKOK).astimezone(UTC)
 
 
-async def _grouped(conn: AsyncConnection, stmt: sa.Select[Any]) -> dict[str, tuple[int, ...]]:
-    return {row[0]: tuple(int(v or 0) for v in row[1:]) for row in await conn.execute(stmt)}
+def _ends_a_day(moment: datetime) -> bool:
+    """Is ``moment`` the last instant of a Thai calendar day (as a date "as of" means)?"""
+    local = moment.astimezone(campaign.BANGKOK)
+    return (local + timedelta(microseconds=1)).date() != local.date()
+
+
+async def measures_at(
+    conn: AsyncConnection,
+    area: str,
+    level: areas.AreaLevel,
+    visible: Sequence[str] | None,
+    moment: datetime | None,
+    measures: Sequence[str] | None = None,
+) -> dict[str, Counter[str]]:
+    """Per sub-area, how many memberships of each measure held at ``moment`` (None: now).
+
+    Now is the running totals; the end of a Thai day is the daily counters up to that day; any
+    other moment adds the memberships that began or ended earlier that same day.
+    """
+    out: dict[str, Counter[str]] = defaultdict(Counter)
+    length = areas.LEVEL_LENGTH[level]
+
+    def pick(table: sa.Table) -> sa.ColumnElement[bool]:
+        cond = within(table.c.area_code, area, visible)
+        return cond if measures is None else sa.and_(cond, table.c.measure.in_(measures))
+
+    if moment is None:
+        t = kpi_totals
+        key = sa.func.substr(t.c.area_code, 1, length).label("code")
+        rows = await conn.execute(
+            sa.select(key, t.c.measure, sa.func.sum(t.c.n)).where(pick(t)).group_by(key, t.c.measure)
+        )
+        for code, measure, n in rows:
+            out[code][measure] += int(n or 0)
+        return out
+    moment = moment.astimezone(UTC)
+    day = moment.astimezone(campaign.BANGKOK).date()
+    whole_day = _ends_a_day(moment)
+    c = kpi_counts
+    key = sa.func.substr(c.c.area_code, 1, length).label("code")
+    rows = await conn.execute(
+        sa.select(key, c.c.measure, sa.func.sum(c.c.n))
+        .where(pick(c), c.c.day <= day if whole_day else c.c.day < day)
+        .group_by(key, c.c.measure)
+    )
+    for code, measure, n in rows:
+        out[code][measure] += int(n or 0)
+    if not whole_day:
+        m = kpi_memberships
+        key = sa.func.substr(m.c.area_code, 1, length).label("code")
+        since = _day_start(day)
+        for column, sign in ((m.c.valid_from, 1), (m.c.valid_to, -1)):
+            rows = await conn.execute(
+                sa.select(key, m.c.measure, sa.func.count())
+                .where(pick(m), column >= since, column <= moment)
+                .group_by(key, m.c.measure)
+            )
+            for code, measure, n in rows:
+                out[code][measure] += sign * int(n)
+    return out
 
 
 async def kpis(
@@ -82,154 +151,59 @@ async def kpis(
     level: areas.AreaLevel,
     visible: Sequence[str] | None,
     survey_year: int,
-    as_of: datetime,
+    as_of: datetime | None,
     targets: Mapping[str, float | None],
     team_max: int,
 ) -> dict[str, Any]:
-    as_of = as_of.astimezone(UTC)  # stored times are UTC (SQLite keeps no offset)
-    key = sa.func.substr(h.c.area_code, 1, areas.LEVEL_LENGTH[level]).label("code")
-    scope = within(h.c.area_code, area, visible)
-    v, a, cert, p = kpi_verifications, kpi_assistance, kpi_certifications, kpi_plans
-    mine = h.c.household_id
-
-    cutoff = min(as_of, deadline_end(survey_year))
-    verified_in_time = sa.exists().where(
-        v.c.household_id == mine, v.c.survey_year == survey_year, v.c.valid_from <= cutoff
-    )
-    registered = await _grouped(
-        conn,
-        sa.select(key, sa.func.count(), _count_if(verified_in_time))
-        .where(scope, h.c.registered_at <= as_of)
-        .group_by(key),
-    )
-
-    verified = sa.exists().where(v.c.household_id == mine, v.c.valid_from <= as_of)
-    assisted = sa.exists().where(a.c.household_id == mine, standing_at(as_of))
-    by_lead = (
-        sa.select(sa.func.count())
-        .where(a.c.household_id == mine, a.c.by_lead_agency, standing_at(as_of))
-        .scalar_subquery()
-    )
-    helped = await _grouped(
-        conn,
-        sa.select(
-            key,
-            _count_if(verified),
-            _count_if(sa.and_(verified, assisted)),
-            _count_if(sa.and_(verified, by_lead >= 3)),
+    """The KPIs per sub-area and in total at ``as_of`` (None: now), from the counters."""
+    now = await measures_at(conn, area, level, visible, as_of)
+    deadline = deadline_end(survey_year)
+    on_time = verified_in(survey_year)
+    if as_of is None or as_of.astimezone(UTC) >= deadline:
+        by_deadline = await measures_at(
+            conn, area, level, visible, deadline - timedelta(microseconds=1), [on_time]
         )
-        .where(scope, h.c.registered_at <= as_of)
-        .group_by(key),
-    )
+    else:
+        by_deadline = now
 
-    income = await _grouped(
-        conn,
-        sa.select(key, sa.func.count(), _count_if(sa.and_(v.c.income_rose, v.c.passes_threshold)))
-        .select_from(h.join(v, v.c.household_id == mine))
-        .where(scope, valid_at(v, as_of), v.c.household_type == "develop")
-        .group_by(key),
-    )
-
-    has_plan = sa.exists().where(p.c.household_id == mine, p.c.created_at <= as_of)
-    plans = await _grouped(
-        conn,
-        sa.select(key, sa.func.count(), _count_if(has_plan))
-        .select_from(h.join(cert, cert.c.household_id == mine))
-        .where(scope, valid_at(cert, as_of), cert.c.certified)
-        .group_by(key),
-    )
-
-    m = kpi_case_moves
-    cases = await _grouped(
-        conn,
-        sa.select(key, sa.func.count(), _count_if(m.c.to_level.in_(LOCAL_LEVELS)))
-        .select_from(h.join(m, m.c.household_id == mine))
-        .where(scope, m.c.action == "resolve", m.c.at <= as_of)
-        .group_by(key),
-    )
-
-    s = kpi_assessments
-    ladder: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(OUTCOMES, 0))
-    vulnerability: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(LEVELS, 0))
-    rows = await conn.execute(
-        sa.select(key, s.c.outcome, s.c.vulnerability_level, sa.func.count())
-        .select_from(h.join(s, s.c.household_id == mine))
-        .where(scope, valid_at(s, as_of))
-        .group_by(key, s.c.outcome, s.c.vulnerability_level)
-    )
-    for code, outcome, vlevel, n in rows:
-        if outcome in OUTCOMES:
-            ladder[code][outcome] += int(n)
-        vulnerability[code][str(vlevel)] += int(n)
-
-    t = kpi_team_households
-    per_team: dict[str, dict[str, int]] = defaultdict(dict)
-    all_teams: dict[str, int] = defaultdict(int)
-    rows = await conn.execute(
-        sa.select(key, t.c.team_id, sa.func.count())
-        .select_from(h.join(t, t.c.household_id == mine))
-        .where(
-            scope,
-            t.c.assigned_at <= as_of,
-            sa.or_(t.c.released_at.is_(None), t.c.released_at > as_of),
-        )
-        .group_by(key, t.c.team_id)
-    )
-    for code, team, n in rows:
-        per_team[code][team] = int(n)
-        all_teams[team] += int(n)
-
-    def measures(
-        counts: Mapping[str, tuple[int, ...]],
-        load: Mapping[str, int],
-        outcomes: Mapping[str, int],
-        levels: Mapping[str, int],
-    ) -> dict[str, Any]:
-        reg = counts.get("registered", (0, 0))
-        hel = counts.get("helped", (0, 0, 0))
-        inc = counts.get("income", (0, 0))
-        pla = counts.get("plans", (0, 0))
-        cas = counts.get("cases", (0, 0))
+    def measures(counts: Counter[str], on_time_count: int) -> dict[str, Any]:
+        resolved = sum(n for m, n in counts.items() if m.startswith("resolved:"))
+        local = sum(counts[resolved_at(lvl)] for lvl in LOCAL_LEVELS)
         shares = {
-            "verified_by_deadline": (reg[1], reg[0]),
-            "assisted": (hel[1], hel[0]),
-            "lead_agency_thrice": (hel[2], hel[0]),
-            "income_rose_and_passes": (inc[1], inc[0]),
-            "plan_coverage": (pla[1], pla[0]),
-            "cases_resolved_locally": (cas[1], cas[0]),
+            "verified_by_deadline": (on_time_count, counts[REGISTERED]),
+            "assisted": (counts[ASSISTED], counts[VERIFIED]),
+            "lead_agency_thrice": (counts[LEAD_THRICE], counts[VERIFIED]),
+            "income_rose_and_passes": (counts[INCOME_ROSE], counts[DEVELOP]),
+            "plan_coverage": (counts[PLANNED], counts[CERTIFIED]),
+            "cases_resolved_locally": (local, resolved),
         }
+        teams = [n for m, n in counts.items() if m.startswith("team:")]
         return {
-            "households": reg[0],
+            "households": counts[REGISTERED],
             **{name: ratio(*shares[name], targets.get(name)) for name in RATIOS},
-            "mentor_team_load": vars_of(TeamLoad.of(list(load.values()), team_max)),
-            "outcomes": dict(outcomes),
-            "vulnerability_levels": dict(levels),
+            "mentor_team_load": vars_of(TeamLoad.of(teams, team_max)),
+            "outcomes": {o: counts[outcome(o)] for o in OUTCOMES},
+            "vulnerability_levels": {lv: counts[vulnerability(int(lv))] for lv in LEVELS},
         }
 
-    sources = {"registered": registered, "helped": helped, "income": income, "plans": plans, "cases": cases}
-    codes = sorted(set().union(*sources.values(), ladder, vulnerability, per_team))
     out_rows = []
-    for code in codes:
+    total: Counter[str] = Counter()
+    total_on_time = 0
+    for code in sorted(now):
+        counts = now[code]
+        if not any(counts.values()):
+            continue
         info = areas.area(code)
+        on_time_count = by_deadline.get(code, Counter())[on_time]
         out_rows.append(
             {
                 "area_code": code,
                 "area_name_th": info.name_th if info else code,
-                **measures(
-                    {name: src[code] for name, src in sources.items() if code in src},
-                    per_team.get(code, {}),
-                    ladder.get(code, dict.fromkeys(OUTCOMES, 0)),
-                    vulnerability.get(code, dict.fromkeys(LEVELS, 0)),
-                ),
+                **measures(counts, on_time_count),
             }
         )
-    totals = {name: tuple(map(sum, zip(*src.values(), strict=True))) for name, src in sources.items() if src}
-    total = measures(
-        totals,
-        all_teams,
-        {o: sum(x[o] for x in ladder.values()) for o in OUTCOMES},
-        {lv: sum(x[lv] for x in vulnerability.values()) for lv in LEVELS},
-    )
+        total.update(counts)
+        total_on_time += on_time_count
     return {
         "area": area,
         "level": level,
@@ -237,7 +211,7 @@ async def kpis(
         "as_of": as_of,
         "verify_by": campaign.calendar(survey_year).verify_by,
         "rows": out_rows,
-        "total": total,
+        "total": measures(total, total_on_time),
     }
 
 

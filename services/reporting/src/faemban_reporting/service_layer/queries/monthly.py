@@ -147,7 +147,8 @@ async def monthly(
         cases[lvl]["month"][CASE_ACTIONS[action]] = int(n_month)
         cases[lvl]["cumulative"][CASE_ACTIONS[action]] = int(n_all)
 
-    indicators = await kpis(conn, area, level, visible, survey_year, as_of, targets, team_max)
+    at_end = None if end > now else as_of  # the current month: as things stand now
+    indicators = await kpis(conn, area, level, visible, survey_year, at_end, targets, team_max)
     info = areas.area(area)
     return {
         "area": area,
