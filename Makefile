@@ -78,7 +78,8 @@ bench: install
 	$(BIN)/python bench/platform_bench.py $(BENCH_ARGS); \
 	$(BIN)/python bench/import_bench.py $(IMPORT_BENCH_ARGS); \
 	$(BIN)/python bench/assessment_bench.py $(ASSESSMENT_BENCH_ARGS); \
-	$(BIN)/python bench/assistance_bench.py $(ASSISTANCE_BENCH_ARGS)
+	$(BIN)/python bench/assistance_bench.py $(ASSISTANCE_BENCH_ARGS); \
+	$(BIN)/python bench/kpi_bench.py $(KPI_BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -64,3 +64,37 @@ def test_the_escalation_table_has_thai_headers_and_a_total() -> None:
     assert table[1][:3] == [1, "เมืองนครพนม", "4801"] and table[-1][1] == "รวม"
     assert table[1][table[0].index("ระดับอำเภอ: ค้างนานสุด (วัน)")] == 4
     assert table[1][-1] == 1.0 and len({len(r) for r in table}) == 1
+
+
+def test_verification_progress_exports_with_thai_headers_and_numbers() -> None:
+    from faemban_reporting.adapters.exports import PROGRESS_COLUMNS, progress_table
+
+    measures: dict[str, Any] = {
+        "households": 5,
+        "to_verify": 2,
+        "returned": 1,
+        "verified": 3,
+        "by_category": {
+            "all_correct": 1,
+            "partly_correct": 1,
+            "entirely_wrong": 0,
+            "no_problem_found": 1,
+            "new_household": 0,
+        },
+        "certified": 2,
+        "approved": 1,
+        "late": {"verified": 0, "certified": 1, "approved": 0},
+        "overdue": None,
+    }
+    report = {
+        "area": "34",
+        "level": "district",
+        "rows": [{"area_code": "3401", "area_name_th": '=HYPERLINK("x")', **measures}],
+        "total": measures,
+    }
+    table = progress_table(report)
+    assert table[0][3:] == [th for _, th in PROGRESS_COLUMNS] and table[0][1] == "อำเภอ"
+    assert table[1][3:8] == [5, 2, 1, 3, 1] and table[1][-3:] == [None, None, None]
+    assert table[-1][1] == "รวม"
+    rows = list(csv.reader(io.StringIO(table_csv(table).decode("utf-8-sig"))))
+    assert rows[1][1].startswith("'=")

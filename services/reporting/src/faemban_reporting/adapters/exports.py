@@ -300,3 +300,54 @@ def sections_csv(title: str, sections: dict[str, list[list[Any]]]) -> bytes:
     for name, table in sections.items():
         lines += [[name], *table, []]
     return table_csv(lines)
+
+
+PROGRESS_COLUMNS = (
+    ("households", "ครัวเรือนทั้งหมด"),
+    ("to_verify", "รอตรวจสอบ"),
+    ("returned", "ส่งกลับให้ตรวจสอบใหม่"),
+    ("verified", "ตรวจสอบแล้ว"),
+    ("by_category.all_correct", "ข้อมูลถูกต้องทั้งหมด"),
+    ("by_category.partly_correct", "ข้อมูลถูกต้องบางส่วน"),
+    ("by_category.entirely_wrong", "ข้อมูลไม่ถูกต้องทั้งหมด"),
+    ("by_category.no_problem_found", "ไม่พบปัญหา"),
+    ("by_category.new_household", "ครัวเรือนใหม่ (ศจพ.2)"),
+    ("certified", "อำเภอรับรองแล้ว"),
+    ("approved", "จังหวัดอนุมัติแล้ว"),
+    ("late.verified", "ตรวจสอบหลังกำหนด"),
+    ("late.certified", "รับรองหลังกำหนด"),
+    ("late.approved", "อนุมัติหลังกำหนด"),
+    ("overdue.verify", "เกินกำหนดตรวจสอบ"),
+    ("overdue.district", "เกินกำหนดอำเภอรับรอง"),
+    ("overdue.province", "เกินกำหนดจังหวัดอนุมัติ"),
+)
+"""ศจพ.1's words for the verification categories; plain Thai for the rest (no seed table)."""
+
+
+def _dig(entry: Any, path: str) -> Any:
+    for part in path.split("."):
+        if entry is None:
+            return None
+        entry = entry[part] if isinstance(entry, dict) else getattr(entry, part)
+    return entry
+
+
+def progress_table(report: Any) -> list[list[Any]]:
+    """Verification progress per sub-area and in total."""
+    header = [
+        ROW_NO_HEADER,
+        LEVEL_HEADER[_dig(report, "level")],
+        "รหัสพื้นที่",
+        *(th for _, th in PROGRESS_COLUMNS),
+    ]
+    rows = _dig(report, "rows")
+    body = [
+        [i, _dig(r, "area_name_th"), _dig(r, "area_code"), *(_dig(r, key) for key, _ in PROGRESS_COLUMNS)]
+        for i, r in enumerate(rows, start=1)
+    ]
+    total = _dig(report, "total")
+    return [
+        header,
+        *body,
+        ["", TOTAL_LABEL, _dig(report, "area"), *(_dig(total, k) for k, _ in PROGRESS_COLUMNS)],
+    ]

@@ -23,6 +23,7 @@ from faemban_reporting.adapters.exports import (
     monthly_sections,
     monthly_title,
     mpi_table,
+    progress_table,
     sections_csv,
     table_csv,
     table_xlsx,
@@ -253,7 +254,14 @@ class VerificationProgress(BaseModel):
     total: ProgressMeasures
 
 
-@router.get("/v1/reports/verification-progress", response_model=VerificationProgress)
+Format = Annotated[Literal["json", "csv", "xlsx"], Query()]
+
+
+@router.get(
+    "/v1/reports/verification-progress",
+    response_model=VerificationProgress,
+    responses={200: {"content": {"text/csv": {}, XLSX: {}}}},
+)
 async def verification_progress_report(
     principal: Analyst,
     runtime: Runtime,
@@ -262,15 +270,19 @@ async def verification_progress_report(
     survey_year: Annotated[
         CEYear | None, Query(description="CE or BE; gives campaign dates and overdue")
     ] = None,
+    format: Format = "json",
 ) -> Any:
     """Per sub-area: to verify, verified by category, certified, approved, returned, late and overdue."""
     area = checked_area(area, level)
     visible = visible_within(principal, area)
     async with runtime.reading() as conn:
-        return await verification_progress(conn, area, level, visible, survey_year, datetime.now(UTC))
+        report = await verification_progress(conn, area, level, visible, survey_year, datetime.now(UTC))
+    if format == "json":
+        return report
+    table = progress_table(VerificationProgress.model_validate(report).model_dump())
+    return exported(f"verification-progress-{area}-{level}", "ความก้าวหน้าการตรวจสอบ", table, format, report)
 
 
-Format = Annotated[Literal["json", "csv", "xlsx"], Query()]
 AsOf = Annotated[
     str | None,
     Query(
