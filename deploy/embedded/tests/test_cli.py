@@ -18,6 +18,7 @@ def test_help_lists_every_command_with_an_example() -> None:
     result = runner.invoke(app, ["--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
     commands = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
+    commands |= {g.name for g in app.registered_groups if g.name}
     assert commands == set(EXAMPLES)
     for name, example in EXAMPLES.items():
         assert name in result.output and example in result.output

@@ -265,6 +265,7 @@ report_app = typer.Typer(
     help="Write a report to a file (.json, .csv, .xlsx or .pdf), fetched from the server.",
     no_args_is_help=True,
     rich_markup_mode="rich",
+    epilog=_example("report"),
 )
 app.add_typer(report_app, name="report")
 

@@ -33,6 +33,7 @@ CRITICAL = ConsumerSpec(
     name="registry.critical",
     topics=[ASSESSMENT_TOPIC],
     handler=household_map.project_critical,
+    batch_handler=household_map.project_critical_batch,
     tables={"household_critical": household_critical},
     event_types=frozenset({household_map.ASSESSED}),
 )

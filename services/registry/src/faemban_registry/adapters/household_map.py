@@ -96,17 +96,31 @@ async def village_points(
 
 async def project_critical(conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, sa.Table]) -> None:
     """Assessment's latest verdict on the household (an older or repeated event changes nothing)."""
-    data = payload(event)
-    assert isinstance(data, c.IndicatorAssessedV1)
-    seq = int(event.sequence) if event.sequence and event.sequence.isdigit() else 0
+    await project_critical_batch(conn, [event], tables)
+
+
+async def project_critical_batch(
+    conn: AsyncConnection, events: Sequence[CloudEvent], tables: Mapping[str, sa.Table]
+) -> None:
+    """One upsert for the batch (the latest assessment of each household in it): a long batch
+    must not hold the registry's database for one statement per event."""
+    latest: dict[str, dict[str, Any]] = {}
+    for event in events:
+        data = payload(event)
+        assert isinstance(data, c.IndicatorAssessedV1)
+        seq = int(event.sequence) if event.sequence and event.sequence.isdigit() else 0
+        row = {"household_id": data.household_id, "critical": data.critical, "last_sequence": seq}
+        if data.household_id not in latest or latest[data.household_id]["last_sequence"] < seq:
+            latest[data.household_id] = row
+    if not latest:
+        return
     t = tables["household_critical"]
-    insert = dialect_insert(conn, t).values(
-        household_id=data.household_id, critical=data.critical, last_sequence=seq
-    )
+    insert = dialect_insert(conn, t)
     await conn.execute(
         insert.on_conflict_do_update(
             index_elements=["household_id"],
             set_={"critical": insert.excluded.critical, "last_sequence": insert.excluded.last_sequence},
             where=t.c.last_sequence < insert.excluded.last_sequence,
-        )
+        ),
+        list(latest.values()),
     )
