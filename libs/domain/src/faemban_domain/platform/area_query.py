@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
 from faemban_domain import areas
 from faemban_domain.errors import FieldError, InvalidInput
 from faemban_domain.platform.auth import Principal
@@ -34,3 +38,11 @@ def visible_within(principal: Principal, area: str) -> list[str] | None:
     if not inside:
         principal.ensure_area(area)
     return inside
+
+
+def within(column: sa.ColumnElement[str], area: str, visible: Sequence[str] | None) -> sa.ColumnElement[bool]:
+    """Rows of ``area`` that the caller may see: ``visible`` as ``visible_within`` gave it."""
+    cond = column.startswith(area)
+    if visible is not None:
+        cond = sa.and_(cond, sa.or_(*(column.startswith(v) for v in visible)))
+    return cond

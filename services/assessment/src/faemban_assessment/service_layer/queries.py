@@ -12,15 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from faemban_assessment.adapters.tables import assessment_area_counts, assessment_current
 from faemban_assessment.domain.measures import HOUSEHOLDS, area_measures
 from faemban_domain import areas
-
-
-def _within(
-    column: sa.ColumnElement[str], area: str, visible: Sequence[str] | None
-) -> sa.ColumnElement[bool]:
-    cond = column.startswith(area)
-    if visible is not None:
-        cond = sa.and_(cond, sa.or_(*(column.startswith(v) for v in visible)))
-    return cond
+from faemban_domain.platform.area_query import within
 
 
 async def summary(
@@ -34,7 +26,7 @@ async def summary(
     key = sa.func.substr(t.c.area_code, 1, areas.LEVEL_LENGTH[level]).label("k")
     rows = await conn.execute(
         sa.select(key, t.c.measure, sa.func.sum(t.c.n))
-        .where(_within(t.c.area_code, area, visible))
+        .where(within(t.c.area_code, area, visible))
         .group_by(key, t.c.measure)
     )
     by_area: dict[str, dict[str, int]] = {}
@@ -63,7 +55,7 @@ async def priority(
     cursor: str | None,
 ) -> dict[str, Any]:
     t = assessment_current
-    stmt = sa.select(t).where(_within(t.c.area_code, area, visible))
+    stmt = sa.select(t).where(within(t.c.area_code, area, visible))
     if cursor:
         stmt = stmt.where(t.c.priority_key > cursor)
     rows = (await conn.execute(stmt.order_by(t.c.priority_key).limit(limit + 1))).mappings().all()

@@ -17,6 +17,7 @@ from faemban_domain.events import contracts as c
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.events.payload import payload
 from faemban_domain.eventsourcing.sql import dialect_insert
+from faemban_domain.platform.area_query import within
 from faemban_registry.adapters.tables import (
     household_critical,
     household_index,
@@ -25,15 +26,6 @@ from faemban_registry.adapters.tables import (
 )
 
 ASSESSED = c.type_of(c.IndicatorAssessedV1)
-
-
-def _within(
-    column: sa.ColumnElement[str], area: str, visible: Sequence[str] | None
-) -> sa.ColumnElement[bool]:
-    cond = column.startswith(area)
-    if visible is not None:
-        cond = sa.and_(cond, sa.or_(*(column.startswith(v) for v in visible)))
-    return cond
 
 
 def _pinned() -> sa.Select[Any]:
@@ -59,7 +51,7 @@ async def household_pins(
 ) -> list[dict[str, Any]]:
     """Pinned households of the area (of the mentor's teams only when ``mentor`` is given)."""
     i = household_index
-    stmt = _pinned().where(_within(i.c.area_code, area, visible))
+    stmt = _pinned().where(within(i.c.area_code, area, visible))
     if mentor is not None:
         m = household_mentors
         stmt = stmt.where(sa.exists().where(m.c.household_id == i.c.household_id, m.c.subject == mentor))
@@ -71,7 +63,7 @@ async def village_points(
     conn: AsyncConnection, area: str, visible: Sequence[str] | None
 ) -> list[dict[str, Any]]:
     """Per village: how many households are pinned, by type and critical, and the mean pin."""
-    pins = _pinned().where(_within(household_index.c.area_code, area, visible)).subquery()
+    pins = _pinned().where(within(household_index.c.area_code, area, visible)).subquery()
 
     def typed(kind: str | None) -> sa.ColumnElement[Any]:
         cond = pins.c.household_type.is_(None) if kind is None else pins.c.household_type == kind

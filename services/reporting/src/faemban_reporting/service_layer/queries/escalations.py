@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain import areas
 from faemban_domain.bounds import zoned
+from faemban_domain.platform.area_query import within
 from faemban_reporting.adapters.tables import escalation_cases
 
 CASE_LEVELS = ("subdistrict", "district", "province", "national")
@@ -47,9 +48,7 @@ async def escalations(
         t.c.state,
         sa.func.count().label("n"),
         sa.func.min(sa.case((t.c.state != "resolved", t.c.level_since), else_=None)).label("oldest"),
-    ).where(t.c.area_code.startswith(area))
-    if visible is not None:
-        stmt = stmt.where(sa.or_(*(t.c.area_code.startswith(p) for p in visible)))
+    ).where(within(t.c.area_code, area, visible))
     rows = (await conn.execute(stmt.group_by(key, t.c.level, t.c.state))).mappings().all()
     by_area: dict[str, dict[str, Any]] = {}
     total = _empty()

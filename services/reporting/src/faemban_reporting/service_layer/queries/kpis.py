@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain import areas, campaign
+from faemban_domain.platform.area_query import within
 from faemban_reporting.adapters.tables import (
     kpi_assistance,
     kpi_counts,
@@ -41,13 +42,6 @@ from faemban_reporting.domain.kpi_memberships import level as vulnerability
 from faemban_reporting.domain.kpis import LEVELS, OUTCOMES, RATIOS, TeamLoad, ratio
 
 LOCAL_LEVELS = ("subdistrict", "district")
-
-
-def within(column: sa.ColumnElement[str], area: str, visible: Sequence[str] | None) -> sa.ColumnElement[bool]:
-    cond = column.startswith(area)
-    if visible is not None:
-        cond = sa.and_(cond, sa.or_(*(column.startswith(v) for v in visible)))
-    return cond
 
 
 def valid_at(table: sa.Table, at: datetime) -> sa.ColumnElement[bool]:

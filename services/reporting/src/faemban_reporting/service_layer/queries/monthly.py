@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain import agencies, areas, campaign
+from faemban_domain.platform.area_query import within
 from faemban_reporting.adapters.tables import (
     kpi_assistance,
     kpi_case_moves,
@@ -26,7 +27,7 @@ from faemban_reporting.adapters.tables import (
     kpi_plans,
     kpi_verifications,
 )
-from faemban_reporting.service_layer.queries.kpis import kpis, standing_at, within
+from faemban_reporting.service_layer.queries.kpis import kpis, standing_at
 
 CASE_LEVELS = ("subdistrict", "district", "province", "national")
 CASE_ACTIONS = {"open": "opened", "escalate": "escalated", "resolve": "resolved"}

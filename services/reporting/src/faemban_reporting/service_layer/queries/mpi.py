@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain import areas, indicators
 from faemban_domain.alkire_foster import alkire_foster, exact_score
+from faemban_domain.platform.area_query import within
 from faemban_reporting.adapters.tables import kpi_assessments, kpi_failing, kpi_households
-from faemban_reporting.service_layer.queries.kpis import valid_at, within
+from faemban_reporting.service_layer.queries.kpis import valid_at
 
 s, f, h = kpi_assessments, kpi_failing, kpi_households
 

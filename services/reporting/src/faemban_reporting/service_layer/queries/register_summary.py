@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain import areas
 from faemban_domain.indicators import DIMENSIONS
+from faemban_domain.platform.area_query import within
 from faemban_reporting.adapters.tables import register_village_totals
 from faemban_reporting.domain.register_summary import MEASURES, add_up
 
@@ -36,10 +37,8 @@ async def register_summary(
     length = areas.LEVEL_LENGTH[level]
     key = sa.func.substr(t.c.area_code, 1, length).label("code")
     stmt = sa.select(key, *(sa.func.sum(t.c[m]).label(m) for m in MEASURES)).where(
-        t.c.area_code.startswith(area)
+        within(t.c.area_code, area, visible)
     )
-    if visible is not None:
-        stmt = stmt.where(sa.or_(*(t.c.area_code.startswith(p) for p in visible)))
     if cohort_year is not None:
         stmt = stmt.where(t.c.cohort_year == cohort_year)
     rows = (await conn.execute(stmt.group_by(key))).mappings().all()

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain import areas, campaign
+from faemban_domain.platform.area_query import within
 from faemban_reporting.adapters.tables import verification_households
 
 CATEGORIES = ("all_correct", "partly_correct", "entirely_wrong", "no_problem_found")
@@ -89,9 +90,7 @@ async def verification_progress(
 ) -> dict[str, Any]:
     t = verification_households
     key = sa.func.substr(t.c.area_code, 1, areas.LEVEL_LENGTH[level]).label("code")
-    stmt = sa.select(key, *_measures(t)).where(t.c.area_code.startswith(area))
-    if visible is not None:
-        stmt = stmt.where(sa.or_(*(t.c.area_code.startswith(p) for p in visible)))
+    stmt = sa.select(key, *_measures(t)).where(within(t.c.area_code, area, visible))
     if survey_year is not None:
         stmt = stmt.where(t.c.survey_year == survey_year)
     rows = (await conn.execute(stmt.group_by(key).order_by(key))).mappings().all()
