@@ -140,6 +140,24 @@ async def test_a_20000_household_register_reaches_the_summary_exactly(stack: Sta
             [[str(c) for c in row] for row in sheet.iter_rows(values_only=True)], names, total
         )
 
+        # every household also reaches the KPI read model and the MPI drill-down (the
+        # households TPMAP flagged), per district as in the register: the whole stack digests
+        # the import before the next test
+        async def kpis_and_mpi_complete() -> bool:
+            analyst = stack.auth(["analyst"], ["40"])
+            params = {"area": "40", "level": "district"}
+            kpis = await client.get(
+                f"{stack.url('reporting')}/v1/reports/kpis", params=params, headers=analyst
+            )
+            mpi = await client.get(f"{stack.url('reporting')}/v1/reports/mpi", params=params, headers=analyst)
+            assert kpis.status_code == 200 and mpi.status_code == 200, (kpis.text, mpi.text)
+            by_district = {r["area_code"]: r["households"] for r in kpis.json()["rows"]}
+            return by_district == {code: m["target_households"] for code, m in per_district.items()} and (
+                mpi.json()["total"]["households"] == 20_000
+            )
+
+        await eventually(kpis_and_mpi_complete, timeout=300, what="20,000 households in the KPIs and MPI")
+
 
 def assert_table_matches(
     table: list[list[str]], names: dict[str, dict[str, int]], total: dict[str, int]

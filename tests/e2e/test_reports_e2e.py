@@ -76,7 +76,7 @@ async def _until_shares(api: Api, want: dict[str, dict[str, tuple[int, int]]], *
         return all(seen[0].get(code) == shares for code, shares in want.items())
 
     try:
-        await eventually(arrived, what="the KPIs of the generated facts")
+        await eventually(arrived, timeout=180, what="the KPIs of the generated facts")
     except AssertionError as exc:
         raise AssertionError(f"{exc}: got {seen[0]}, want {want}") from None
 
@@ -129,7 +129,7 @@ async def _plan(api: Api, hid: str, mentor: str, sub: str) -> None:
 
 
 async def test_kpis_now_and_as_of_a_past_moment_equal_the_generated_facts(stack: Stack) -> None:
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with httpx.AsyncClient(timeout=120) as client:
         api = Api(stack, client)
         ids = {name: f"RP-{name}-{uuid.uuid4().hex[:8]}" for name in ("h1", "h2", "h3", "h4", "h5", "h6")}
         subs = {"h1": S1, "h2": S1, "h3": S1, "h4": S2, "h5": S2, "h6": S2}
@@ -276,7 +276,7 @@ async def test_kpis_now_and_as_of_a_past_moment_equal_the_generated_facts(stack:
 
 
 async def test_mpi_drill_down_equals_the_assessment_summary_at_every_level(stack: Stack) -> None:
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with httpx.AsyncClient(timeout=120) as client:
         api = Api(stack, client)
         analyst: Who = (["analyst"], ["54"])
         for n, sub in enumerate(("540101", "540101", "540201")):
@@ -358,7 +358,7 @@ async def test_the_monthly_report_written_by_the_command_as_xlsx_and_pdf(
     entries (one voided), one case opened at the subdistrict, escalated and resolved at the district."""
     sub = "560101"
     month = datetime.now(BANGKOK).strftime("%Y-%m")
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with httpx.AsyncClient(timeout=120) as client:
         api = Api(stack, client)
         ids = [f"MR-{uuid.uuid4().hex[:8]}" for _ in range(3)]
         for hid in ids:
@@ -451,7 +451,7 @@ async def test_the_monthly_report_written_by_the_command_as_xlsx_and_pdf(
                 and sum(c["month"]["resolved"] for c in got["cases"]) == 1
             )
 
-        await eventually(complete, what="this month's facts in the monthly report")
+        await eventually(complete, timeout=180, what="this month's facts in the monthly report")
 
     token = stack.token(["province_officer"], ["56"])
     xlsx = tmp_path / "report.xlsx"
