@@ -25,7 +25,7 @@ from faemban_reporting.adapters import kpi_projection as kp
 from faemban_reporting.adapters.exports import monthly_sections, monthly_title, table_xlsx
 from faemban_reporting.adapters.pdf import render_pdf, thai_font
 from faemban_reporting.adapters.tables import metadata
-from faemban_reporting.domain.kpis import DEFAULT_TARGETS
+from faemban_reporting.domain.kpis import DEFAULT_TARGETS, by_lead_agency
 from faemban_reporting.service import KPIS
 from faemban_reporting.service_layer.queries.kpis import kpis
 from faemban_reporting.service_layer.queries.monthly import Month, monthly
@@ -330,7 +330,7 @@ def expected(houses: list[House], t: datetime, team_max: int = 15) -> dict[str, 
         for h in mine:
             if h.team and h.team[1] <= t and (h.team[2] is None or h.team[2] > t):
                 teams[h.team[0]] = teams.get(h.team[0], 0) + 1
-        lead = [h for h in verified if sum(1 for a, p, _, _ in standing(h) if kp.by_lead_agency(a, p)) >= 3]
+        lead = [h for h in verified if sum(1 for a, p, _, _ in standing(h) if by_lead_agency(a, p)) >= 3]
         out[key] = {
             "households": len(mine),
             "verified_by_deadline": (

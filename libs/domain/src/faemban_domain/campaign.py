@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import cache
 from typing import Literal
 
@@ -21,6 +21,16 @@ from faemban_domain.platform.settings import catalogue_settings
 Step = Literal["verify", "district", "province", "plans"]
 BANGKOK = timezone(timedelta(hours=7), "Asia/Bangkok")
 """Deadlines are Thai calendar days; Thailand keeps UTC+7 all year."""
+
+
+def thai_day(at: datetime) -> date:
+    """The Thai calendar day of an aware moment."""
+    return at.astimezone(BANGKOK).date()
+
+
+def day_start(day: date) -> datetime:
+    """00:00 of a Thai calendar day, in UTC (the zone the read models store)."""
+    return datetime.combine(day, time(), BANGKOK).astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +53,7 @@ class CampaignCalendar:
         """Late when done on a Thai calendar day after the step's date."""
         if at.tzinfo is None:
             raise ValueError("at must be timezone-aware")
-        return at.astimezone(BANGKOK).date() > self.due(step)
+        return thai_day(at) > self.due(step)
 
 
 def default_calendar(survey_year: int) -> CampaignCalendar:

@@ -297,5 +297,14 @@ def rule_set(survey_year: int, configured: str | None = None) -> RuleSet:
     return candidates[-1]
 
 
+def rules_for(survey_year: int) -> RuleSet:
+    """The rules that judge a survey year: its rule set, or the earliest one for a year before
+    every rule set (assessment and the KPIs read a household's year the same way)."""
+    try:
+        return rule_set(survey_year)
+    except LookupError:
+        return rule_sets()[0]
+
+
 def latest_rule_set(configured: str | None = None) -> RuleSet:
     return rule_sets(configured)[-1]

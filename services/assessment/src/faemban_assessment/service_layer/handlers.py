@@ -20,7 +20,7 @@ from faemban_domain.errors import FieldError, InvalidInput, NotFound
 from faemban_domain.events import contracts as c
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.events.payload import payload
-from faemban_domain.indicators import RuleSet
+from faemban_domain.indicators import rules_for
 from faemban_domain.platform.auth import Principal
 from faemban_domain.platform.unit_of_work import Transactions
 
@@ -38,14 +38,6 @@ CONSUMED = frozenset(
         c.PlanClosedV1,
     )
 )
-
-
-def rules_for(survey_year: int) -> RuleSet:
-    """The year's rules; a year before every rule set is assessed by the earliest one."""
-    try:
-        return indicators.rule_set(survey_year)
-    except LookupError:
-        return indicators.rule_sets()[0]
 
 
 def apply_registry_event(agg: HouseholdAssessment, event: CloudEvent) -> None:

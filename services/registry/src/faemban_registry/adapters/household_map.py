@@ -100,7 +100,7 @@ async def project_critical_batch(
     for event in events:
         data = payload(event)
         assert isinstance(data, c.IndicatorAssessedV1)
-        seq = int(event.sequence) if event.sequence and event.sequence.isdigit() else 0
+        seq = int(event.sequence or 0)
         row = {"household_id": data.household_id, "critical": data.critical, "last_sequence": seq}
         if data.household_id not in latest or latest[data.household_id]["last_sequence"] < seq:
             latest[data.household_id] = row

@@ -81,14 +81,6 @@ def summary_table(summary: dict[str, Any]) -> list[list[Any]]:
     return [header, *body, ["", TOTAL_LABEL, *_flat(summary["total"])]]
 
 
-def to_csv(summary: dict[str, Any]) -> bytes:
-    return table_csv(summary_table(summary))
-
-
-def to_xlsx(summary: dict[str, Any]) -> bytes:
-    return table_xlsx({"ทะเบียนงบหน้า": summary_table(summary)})
-
-
 CASE_LEVEL_TH = {"subdistrict": "ตำบล", "district": "อำเภอ", "province": "จังหวัด", "national": "ส่วนกลาง"}
 CASE_STATE_TH = {"open": "รอดำเนินการ", "accepted": "รับเรื่องแล้ว", "resolved": "แก้ไขแล้ว", "returned": "ส่งคืน"}
 """No seed table gives these headers: Thai words of the forms' vocabulary (ระดับ, ส่งคืน, …)."""
@@ -324,30 +316,21 @@ PROGRESS_COLUMNS = (
 """ศจพ.1's words for the verification categories; plain Thai for the rest (no seed table)."""
 
 
-def _dig(entry: Any, path: str) -> Any:
+def _dig(entry: dict[str, Any] | None, path: str) -> Any:
+    """A nested value by dotted path (None below a missing part, e.g. ``overdue`` without a year)."""
     for part in path.split("."):
         if entry is None:
             return None
-        entry = entry[part] if isinstance(entry, dict) else getattr(entry, part)
+        entry = entry[part]
     return entry
 
 
-def progress_table(report: Any) -> list[list[Any]]:
+def progress_table(report: dict[str, Any]) -> list[list[Any]]:
     """Verification progress per sub-area and in total."""
-    header = [
-        ROW_NO_HEADER,
-        LEVEL_HEADER[_dig(report, "level")],
-        "รหัสพื้นที่",
-        *(th for _, th in PROGRESS_COLUMNS),
-    ]
-    rows = _dig(report, "rows")
+    header = [ROW_NO_HEADER, LEVEL_HEADER[report["level"]], "รหัสพื้นที่", *(th for _, th in PROGRESS_COLUMNS)]
     body = [
-        [i, _dig(r, "area_name_th"), _dig(r, "area_code"), *(_dig(r, key) for key, _ in PROGRESS_COLUMNS)]
-        for i, r in enumerate(rows, start=1)
+        [i, r["area_name_th"], r["area_code"], *(_dig(r, key) for key, _ in PROGRESS_COLUMNS)]
+        for i, r in enumerate(report["rows"], start=1)
     ]
-    total = _dig(report, "total")
-    return [
-        header,
-        *body,
-        ["", TOTAL_LABEL, _dig(report, "area"), *(_dig(total, k) for k, _ in PROGRESS_COLUMNS)],
-    ]
+    total = [_dig(report["total"], key) for key, _ in PROGRESS_COLUMNS]
+    return [header, *body, ["", TOTAL_LABEL, report["area"], *total]]

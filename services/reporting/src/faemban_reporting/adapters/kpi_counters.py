@@ -10,24 +10,20 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain.bounds import zoned
-from faemban_domain.campaign import BANGKOK
+from faemban_domain.campaign import thai_day
 from faemban_domain.eventsourcing.sql import dialect_insert
 from faemban_reporting.domain.kpi_memberships import HouseholdFacts, Version, memberships
 
 CHUNK = 500
 Row = tuple[str, int, str, datetime, datetime | None]
 """(measure, ordinal, area_code, valid_from, valid_to) of one household."""
-
-
-def thai_day(at: datetime) -> date:
-    return zoned(at).astimezone(BANGKOK).date()
 
 
 def _opt(at: datetime | None) -> datetime | None:
@@ -106,11 +102,11 @@ def _rows(area: str, facts: HouseholdFacts) -> set[Row]:
 
 def _contributions(rows: Iterable[Row], sign: int, days: Counter[Any], now: Counter[Any]) -> None:
     for measure, _, area, start, end in rows:
-        days[(area, measure, thai_day(start))] += sign
+        days[(area, measure, thai_day(zoned(start)))] += sign
         if end is None:
             now[(area, measure)] += sign
         else:
-            days[(area, measure, thai_day(end))] -= sign
+            days[(area, measure, thai_day(zoned(end)))] -= sign
 
 
 async def recompute(conn: AsyncConnection, t: Mapping[str, sa.Table], household_ids: Iterable[str]) -> None:

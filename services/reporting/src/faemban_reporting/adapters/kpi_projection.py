@@ -1,10 +1,10 @@
-"""The KPI read model (docs/domain.md, "KPIs"): the facts of the four topics, each with its time.
+"""The KPI read model (docs/domain.md, "KPIs"; ADR 0017): the facts of the four topics, each
+with its time, then each touched household's memberships and counters (``kpi_counters``).
 
 Every row records when its fact entered the record (the event's time), and states that change
-are versions valid from one event until the next; a KPI "as of" a past moment is therefore a
-query over the same rows, never a replay. Rows are keyed by their source stream's position
-(``sequence``) or the entity's id and inserted with ON CONFLICT DO NOTHING, so a redelivered
-event or a rebuild changes nothing twice; only an inserted version closes the one before it.
+are versions valid from one event until the next, ordered by their stream position. Rows are
+keyed by that position or the entity's id and inserted with ON CONFLICT DO NOTHING, so a
+redelivered, late or rebuilt event changes nothing twice.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from faemban_domain import agencies, indicators
+from faemban_domain import indicators
 from faemban_domain.bounds import zoned
 from faemban_domain.events import contracts as c
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.events.payload import payload
 from faemban_domain.eventsourcing.sql import dialect_insert
 from faemban_reporting.adapters import kpi_counters
+from faemban_reporting.domain.kpis import by_lead_agency, income_rose, passes_income_line
 
 _MODELS = (
     c.HouseholdRegisteredV1,
@@ -51,30 +52,13 @@ EVENT_TYPES = frozenset(c.type_of(m) for m in _MODELS)
 TOPICS = [c.REGISTRY_TOPIC, c.ASSESSMENT_TOPIC, c.PLANNING_TOPIC, c.ASSISTANCE_TOPIC]
 
 
-def income_threshold(survey_year: int) -> int:
-    """The survey year's income line (the latest rules' for a year without its own)."""
-    try:
-        return indicators.rule_set(survey_year).income_threshold_baht
-    except LookupError:
-        return indicators.latest_rule_set().income_threshold_baht
-
-
-def by_lead_agency(agency: str, problem: str) -> bool:
-    """An entry counts for "≥ 3 by the lead agency" when its agency leads the dimension of the
-    problem it addresses (docs/domain.md, "Lead agencies")."""
-    try:
-        return agency in agencies.leads_of(agencies.problem_area(problem))
-    except KeyError:
-        return False
-
-
 def _at(event: CloudEvent) -> datetime:
     """The time the fact entered the record, in UTC (SQLite keeps no offset: one zone for all rows)."""
     return event.time.astimezone(UTC)
 
 
 def _seq(event: CloudEvent) -> int:
-    return int(event.sequence) if event.sequence and event.sequence.isdigit() else 0
+    return int(event.sequence or 0)
 
 
 def _household_row(event: CloudEvent, d: c.HouseholdRegisteredV1) -> dict[str, Any]:
@@ -116,7 +100,7 @@ def _verification_row(event: CloudEvent, d: Any) -> dict[str, Any]:
         "average_income": average,
         "first_average_income": None,
         "income_rose": False,
-        "passes_threshold": average is not None and average >= income_threshold(d.survey_year),
+        "passes_threshold": passes_income_line(average, d.survey_year),
         "valid_from": _at(event),
         "valid_to": None,
     }
@@ -152,17 +136,10 @@ def _certification_row(event: CloudEvent, household_id: str, certified: bool) ->
 
 def _with_first_income(timeline: list[dict[str, Any]]) -> None:
     """Each verification against the household's first: did the average income rise since?"""
-    first = timeline[0]
-    base = (
-        first["average_income"]
-        if first.get("first_average_income") is None
-        else first["first_average_income"]
-    )
-    base = None if base is None else float(base)
+    first = timeline[0]["average_income"]
     for i, row in enumerate(timeline):
-        row["first_average_income"] = base
-        average = row["average_income"]
-        row["income_rose"] = i > 0 and base is not None and average is not None and float(average) > base
+        row["first_average_income"] = first
+        row["income_rose"] = i > 0 and income_rose(first, row["average_income"])
 
 
 async def _write_versions(conn: AsyncConnection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:

@@ -56,10 +56,7 @@ async def project_timeline_batch(
 
 
 def failing_dimensions(codes: list[str], survey_year: int) -> list[str]:
-    try:
-        rules = indicators.rule_set(survey_year)
-    except LookupError:
-        rules = indicators.latest_rule_set()
+    rules = indicators.rules_for(survey_year)
     dims = {rules.indicator(c).dimension for c in codes if c in rules.codes}
     return [d for d in indicators.DIMENSIONS if d in dims]
 

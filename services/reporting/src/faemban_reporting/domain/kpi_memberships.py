@@ -25,6 +25,8 @@ INCOME_ROSE = "income_rose"
 CERTIFIED = "certified"
 PLANNED = "planned"
 LEAD_ENTRIES_NEEDED = 3
+RESOLVED = "resolved:"
+TEAM = "team:"
 
 
 def verified_in(survey_year: int) -> str:
@@ -33,11 +35,11 @@ def verified_in(survey_year: int) -> str:
 
 
 def resolved_at(level: str) -> str:
-    return f"resolved:{level}"
+    return f"{RESOLVED}{level}"
 
 
 def team(team_id: str) -> str:
-    return f"team:{team_id}"
+    return f"{TEAM}{team_id}"
 
 
 def outcome(name: str) -> str:

@@ -11,7 +11,10 @@ from __future__ import annotations
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
+
+from faemban_domain import agencies, indicators
 
 RATIOS = (
     "verified_by_deadline",
@@ -47,6 +50,27 @@ LABELS_TH: dict[str, str] = {
 """Seed 001's words for the two KPIs it names (10.1, 10.2); the others in plain Thai."""
 
 OUTCOMES = ("survive", "sufficient", "sustainable")
+
+
+def by_lead_agency(agency: str, problem: str) -> bool:
+    """An entry counts for "≥ 3 by the lead agency" when its agency leads the dimension of the
+    problem it addresses (docs/domain.md, "Lead agencies")."""
+    try:
+        return agency in agencies.leads_of(agencies.problem_area(problem))
+    except KeyError:
+        return False
+
+
+def passes_income_line(average: float | None, survey_year: int) -> bool:
+    """At or above the income threshold of the verification's survey year."""
+    return average is not None and average >= indicators.rules_for(survey_year).income_threshold_baht
+
+
+def income_rose(first: float | Decimal | None, now: float | Decimal | None) -> bool:
+    """Above the first verification's average (a first without incomes never counts as risen)."""
+    return first is not None and now is not None and float(now) > float(first)
+
+
 LEVELS = ("0", "1", "2", "3")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from faemban_domain import areas
 from faemban_domain.bounds import Instant
-from faemban_domain.campaign import BANGKOK
+from faemban_domain.campaign import day_start
 from faemban_domain.errors import FieldError, InvalidInput, NotFound
 from faemban_domain.platform.area_query import checked_area, checked_code, visible_within
 from faemban_domain.platform.auth import AGGREGATE_ROLES, HOUSEHOLD_READERS, Principal, require_roles
@@ -25,10 +25,9 @@ from faemban_reporting.adapters.exports import (
     mpi_table,
     progress_table,
     sections_csv,
+    summary_table,
     table_csv,
     table_xlsx,
-    to_csv,
-    to_xlsx,
 )
 from faemban_reporting.adapters.pdf import render_pdf, thai_font
 from faemban_reporting.domain.kpis import targets_for
@@ -145,19 +144,9 @@ async def register_summary_report(
     visible = visible_within(principal, area)
     async with runtime.reading() as conn:
         summary = await register_summary(conn, area, level, visible, cohort_year)
-    if format == "csv":
-        return Response(
-            to_csv(summary),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="register-summary-{area}-{level}.csv"'},
-        )
-    if format == "xlsx":
-        return Response(
-            to_xlsx(summary),
-            media_type=XLSX,
-            headers={"Content-Disposition": f'attachment; filename="register-summary-{area}-{level}.xlsx"'},
-        )
-    return summary
+    return exported(
+        f"register-summary-{area}-{level}", "ทะเบียนงบหน้า", summary_table(summary), format, summary
+    )
 
 
 class AreaCount(BaseModel):
@@ -277,10 +266,13 @@ async def verification_progress_report(
     visible = visible_within(principal, area)
     async with runtime.reading() as conn:
         report = await verification_progress(conn, area, level, visible, survey_year, datetime.now(UTC))
-    if format == "json":
-        return report
-    table = progress_table(VerificationProgress.model_validate(report).model_dump())
-    return exported(f"verification-progress-{area}-{level}", "ความก้าวหน้าการตรวจสอบ", table, format, report)
+    return exported(
+        f"verification-progress-{area}-{level}",
+        "ความก้าวหน้าการตรวจสอบ",
+        progress_table(report),
+        format,
+        report,
+    )
 
 
 AsOf = Annotated[
@@ -299,8 +291,8 @@ def as_of_moment(raw: str | None, now: datetime) -> datetime:
     text = raw.strip()
     try:
         if len(text) == 10:
-            day = date.fromisoformat(text)
-            moment = datetime.combine(day, datetime.max.time(), BANGKOK)
+            next_day = date.fromisoformat(text) + timedelta(days=1)
+            moment = day_start(next_day) - timedelta(microseconds=1)
         else:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -469,17 +461,4 @@ async def escalations_report(
     visible = visible_within(principal, area)
     async with runtime.reading() as conn:
         report = await escalations(conn, area, level, visible, datetime.now(UTC))
-    name = f"escalations-{area}-{level}"
-    if format == "csv":
-        return Response(
-            table_csv(escalations_table(report)),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
-    if format == "xlsx":
-        return Response(
-            table_xlsx({"การส่งต่อเรื่อง": escalations_table(report)}),
-            media_type=XLSX,
-            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-        )
-    return report
+    return exported(f"escalations-{area}-{level}", "การส่งต่อเรื่อง", escalations_table(report), format, report)

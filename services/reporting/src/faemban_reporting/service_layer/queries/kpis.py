@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,6 +34,8 @@ from faemban_reporting.domain.kpi_memberships import (
     LEAD_THRICE,
     PLANNED,
     REGISTERED,
+    RESOLVED,
+    TEAM,
     VERIFIED,
     outcome,
     resolved_at,
@@ -57,8 +60,7 @@ def standing_at(at: datetime) -> sa.ColumnElement[bool]:
 
 def deadline_end(survey_year: int) -> datetime:
     """The end of the survey year's verification day (a Thai calendar day)."""
-    day = campaign.calendar(survey_year).verify_by
-    return datetime.combine(day + timedelta(days=1), time(), campaign.BANGKOK).astimezone(UTC)
+    return campaign.day_start(campaign.calendar(survey_year).verify_by + timedelta(days=1))
 
 
 async def latest_survey_year(conn: AsyncConnection, as_of: datetime) -> int:
@@ -70,17 +72,12 @@ async def latest_survey_year(conn: AsyncConnection, as_of: datetime) -> int:
             sa.select(sa.func.max(v.c.survey_year)).where(v.c.valid_from <= as_of.astimezone(UTC))
         )
     ).scalar()
-    return int(year) if year is not None else as_of.astimezone(campaign.BANGKOK).year
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(), campaign.BANGKOK).astimezone(UTC)
+    return int(year) if year is not None else campaign.thai_day(as_of).year
 
 
 def _ends_a_day(moment: datetime) -> bool:
     """Is ``moment`` the last instant of a Thai calendar day (as a date "as of" means)?"""
-    local = moment.astimezone(campaign.BANGKOK)
-    return (local + timedelta(microseconds=1)).date() != local.date()
+    return campaign.thai_day(moment + timedelta(microseconds=1)) != campaign.thai_day(moment)
 
 
 async def measures_at(
@@ -113,7 +110,7 @@ async def measures_at(
             out[code][measure] += int(n or 0)
         return out
     moment = moment.astimezone(UTC)
-    day = moment.astimezone(campaign.BANGKOK).date()
+    day = campaign.thai_day(moment)
     whole_day = _ends_a_day(moment)
     c = kpi_counts
     key = sa.func.substr(c.c.area_code, 1, length).label("code")
@@ -127,7 +124,7 @@ async def measures_at(
     if not whole_day:
         m = kpi_memberships
         key = sa.func.substr(m.c.area_code, 1, length).label("code")
-        since = _day_start(day)
+        since = campaign.day_start(day)
         for column, sign in ((m.c.valid_from, 1), (m.c.valid_to, -1)):
             rows = await conn.execute(
                 sa.select(key, m.c.measure, sa.func.count())
@@ -161,7 +158,7 @@ async def kpis(
         by_deadline = now
 
     def measures(counts: Counter[str], on_time_count: int) -> dict[str, Any]:
-        resolved = sum(n for m, n in counts.items() if m.startswith("resolved:"))
+        resolved = sum(n for m, n in counts.items() if m.startswith(RESOLVED))
         local = sum(counts[resolved_at(lvl)] for lvl in LOCAL_LEVELS)
         shares = {
             "verified_by_deadline": (on_time_count, counts[REGISTERED]),
@@ -171,11 +168,11 @@ async def kpis(
             "plan_coverage": (counts[PLANNED], counts[CERTIFIED]),
             "cases_resolved_locally": (local, resolved),
         }
-        teams = [n for m, n in counts.items() if m.startswith("team:")]
+        teams = [n for m, n in counts.items() if m.startswith(TEAM)]
         return {
             "households": counts[REGISTERED],
             **{name: ratio(*shares[name], targets.get(name)) for name in RATIOS},
-            "mentor_team_load": vars_of(TeamLoad.of(teams, team_max)),
+            "mentor_team_load": asdict(TeamLoad.of(teams, team_max)),
             "outcomes": {o: counts[outcome(o)] for o in OUTCOMES},
             "vulnerability_levels": {lv: counts[vulnerability(int(lv))] for lv in LEVELS},
         }
@@ -206,16 +203,4 @@ async def kpis(
         "verify_by": campaign.calendar(survey_year).verify_by,
         "rows": out_rows,
         "total": measures(total, total_on_time),
-    }
-
-
-def vars_of(load: TeamLoad) -> dict[str, Any]:
-    return {
-        "teams": load.teams,
-        "households": load.households,
-        "min": load.min,
-        "median": load.median,
-        "max": load.max,
-        "teams_over_max": load.teams_over_max,
-        "max_per_team": load.max_per_team,
     }

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,9 +27,9 @@ from faemban_reporting.adapters.tables import (
     kpi_plans,
     kpi_verifications,
 )
+from faemban_reporting.service_layer.queries.escalations import CASE_LEVELS
 from faemban_reporting.service_layer.queries.kpis import kpis, standing_at
 
-CASE_LEVELS = ("subdistrict", "district", "province", "national")
 CASE_ACTIONS = {"open": "opened", "escalate": "escalated", "resolve": "resolved"}
 
 
@@ -41,7 +41,7 @@ class Month:
     @property
     def start(self) -> datetime:
         """00:00 of the month's first Thai day, in UTC."""
-        return datetime.combine(date(self.year, self.month, 1), time(), campaign.BANGKOK).astimezone(UTC)
+        return campaign.day_start(date(self.year, self.month, 1))
 
     @property
     def end(self) -> datetime:
