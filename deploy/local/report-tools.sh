@@ -2,7 +2,7 @@
 # What the reports need from the machine, installed from Debian when missing:
 #   a Thai TrueType font for PDF reports (fonts-tlwg-garuda-ttf), poppler-utils (pdftotext and
 #   pdftoppm, which the tests use to read the PDFs back), chromium (the map page's browser test),
-#   and the vendored map library (Leaflet from npm, under .cache/, served at /map).
+#   npm, and the map library (Leaflet from npm, copied into the registry's static folder for /map).
 # Usage: deploy/local/report-tools.sh [all|fonts|leaflet]   (all by default; `make test` runs it)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
