@@ -1,14 +1,16 @@
-"""P1 — TPMAP register import on the distributed stack, beside bare COPY.
+"""P1/P4 — TPMAP register import on the distributed stack, beside bare COPY.
 
-    make bench-import                                   # 100,000 and 1,000,000 households
-    .venv/bin/python bench/import_bench.py --sizes 100000
+    .venv/bin/python bench/import_bench.py --sizes 100000 1000000
+    .venv/bin/python bench/import_bench.py --sizes 1000000 --assessment-processes 2
 
 For each size, in the same run on the same machine:
 - generate the register (deterministic, not timed; cached in .cache/bench);
-- start registry and reporting as separate processes on fresh PostgreSQL
-  databases and empty Kafka topics;
-- time upload → import ``done`` (rows/s), and upload → the register summary
-  showing every household (time to summary);
+- start registry, assessment (N processes: one consumer group, partitions split) and
+  reporting as separate processes on fresh PostgreSQL databases and empty Kafka topics;
+- time upload → import ``done`` (rows/s), → every event on Kafka, → the register
+  summary counting every household, → the assessment summary counting every
+  household (P4: the last of these);
+- per process: CPU seconds and peak RSS (VmHWM); the machine's busy CPU seconds;
 - bare PostgreSQL: read the same CSV and COPY the same rows into an
   equivalent keyed table (COPY alone, and CSV parse + COPY).
 Prints the figures and the ratios; no pass/fail.
@@ -126,7 +128,61 @@ async def bare_copy(base: str, path: Path) -> tuple[float, float]:
     return done - parsed, done - t0
 
 
-async def one_size(n: int, base: str, bootstrap: str, var: Path) -> dict[str, float]:
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (and its waited-for children), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _machine_busy_seconds() -> float:
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (
+        int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
+    )
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _profilers(procs: dict[str, subprocess.Popen[bytes]]) -> list[subprocess.Popen[bytes]]:
+    """With BENCH_PROFILE=DIR: py-spy samples each service into DIR/NAME.txt (collapsed stacks)."""
+    out = os.environ.get("BENCH_PROFILE")
+    if not out:
+        return []
+    Path(out).mkdir(parents=True, exist_ok=True)
+    spy = Path(sys.executable).parent / "py-spy"
+    return [
+        subprocess.Popen(
+            [
+                str(spy),
+                "record",
+                "--pid",
+                str(p.pid),
+                "--format",
+                "raw",
+                "--nonblocking",
+                "-r",
+                "50",
+                "-o",
+                f"{out}/{name}.txt",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for name, p in procs.items()
+    ]
+
+
+def _kafka_pid() -> int | None:
+    out = subprocess.run(["pgrep", "-f", "kafka.Kafka"], capture_output=True, text=True).stdout.split()
+    return int(out[0]) if out else None
+
+
+async def one_size(n: int, base: str, bootstrap: str, var: Path, assessors: int) -> dict[str, float]:
     cache = ROOT / ".cache" / "bench"
     cache.mkdir(parents=True, exist_ok=True)
     path = cache / f"tpmap-34-{n}.csv"
@@ -142,13 +198,29 @@ async def one_size(n: int, base: str, bootstrap: str, var: Path) -> dict[str, fl
     }
     env["REGISTRY_DATABASE_URL"] = await fresh_db(base, "bench_registry")
     env["REPORTING_DATABASE_URL"] = await fresh_db(base, "bench_reporting")
-    procs = [
-        subprocess.Popen([str(BIN), "serve", "registry", "--port", "8101"], env=env),  # noqa: ASYNC220
-        subprocess.Popen([str(BIN), "serve", "reporting", "--port", "8105"], env=env),  # noqa: ASYNC220
-    ]
-    try:
-        for port in (8101, 8105):
+    env["ASSESSMENT_DATABASE_URL"] = await fresh_db(base, "bench_assessment")
+    ports = {
+        "registry": 8101,
+        "reporting": 8105,
+        **{f"assessment-{i + 1}": 8103 + 10 * i for i in range(assessors)},
+    }
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    for name, port in ports.items():
+        service = name.split("-")[0]
+        procs[name] = subprocess.Popen(  # noqa: ASYNC220
+            [str(BIN), "serve", service, "--port", str(port)], env=env
+        )
+        if service == "assessment":  # the first one creates the topics and migrates
             wait_ready(f"http://127.0.0.1:{port}")
+    kafka = _kafka_pid()
+    stages: dict[str, float] = {}
+    try:
+        for port in ports.values():
+            wait_ready(f"http://127.0.0.1:{port}")
+        profilers = _profilers(procs)
+        cpu0 = {name: _cpu_seconds(p.pid) for name, p in procs.items()}
+        kafka0 = _cpu_seconds(kafka) if kafka else 0.0
+        busy0 = _machine_busy_seconds()
         private, _ = ensure_dev_keypair(var)
         auth = {"Authorization": f"Bearer {mint_token(private, roles=['province_officer'], areas=['34'])}"}
         async with httpx.AsyncClient(timeout=600) as client:
@@ -167,34 +239,62 @@ async def one_size(n: int, base: str, bootstrap: str, var: Path) -> dict[str, fl
                 if status["status"] in ("done", "failed"):
                     break
                 await asyncio.sleep(0.2)
-            imported = time.perf_counter() - t0
+            stages["import"] = time.perf_counter() - t0
+            print(f"    import done        {stages['import']:8.1f} s", flush=True)
             assert status["status"] == "done", status["errors"][:3]
-            while await relayed(client) < n:  # noqa: ASYNC110 - polling another process
-                await asyncio.sleep(0.2)
-            published = time.perf_counter() - t0
-            while True:
-                s = (
-                    await client.get(
-                        "http://127.0.0.1:8105/v1/reports/register-summary",
-                        params={"area": "34"},
-                        headers=auth,
-                    )
-                ).json()
-                if s["total"]["target_households"] == n:
-                    break
-                await asyncio.sleep(0.2)
-            summarised = time.perf_counter() - t0
+            register_done = assessment_done = False
+            while not (register_done and assessment_done):
+                if "on Kafka" not in stages and await relayed(client) >= n:
+                    stages["on Kafka"] = time.perf_counter() - t0
+                    print(f"    all on Kafka       {stages['on Kafka']:8.1f} s", flush=True)
+                if not register_done:
+                    s = (
+                        await client.get(
+                            "http://127.0.0.1:8105/v1/reports/register-summary",
+                            params={"area": "34"},
+                            headers=auth,
+                        )
+                    ).json()
+                    if s["total"]["target_households"] == n:
+                        register_done = True
+                        stages["register summary"] = time.perf_counter() - t0
+                        print(f"    register summary   {stages['register summary']:8.1f} s", flush=True)
+                if not assessment_done:
+                    a = (
+                        await client.get(
+                            f"http://127.0.0.1:{ports['assessment-1']}/v1/assessments/summary",
+                            params={"area": "34", "level": "district"},
+                            headers=auth,
+                        )
+                    ).json()
+                    if a["total"]["households"] == n:
+                        assessment_done = True
+                        stages["assessment summary"] = time.perf_counter() - t0
+                        print(f"    assessment summary {stages['assessment summary']:8.1f} s", flush=True)
+                await asyncio.sleep(0.5)
+        cpu = {name: _cpu_seconds(p.pid) - cpu0[name] for name, p in procs.items()}
+        if kafka:
+            cpu["kafka"] = _cpu_seconds(kafka) - kafka0
+        busy = _machine_busy_seconds() - busy0
+        cpu["postgres + other"] = busy - sum(cpu.values())
+        rss = {name: _peak_rss_mb(p.pid) for name, p in procs.items()}
     finally:
-        for p in procs:
-            p.send_signal(signal.SIGTERM)
-        for p in procs:
+        for p in profilers:  # py-spy writes its file on SIGINT
+            p.send_signal(signal.SIGINT)
             p.wait(60)
+        for p in procs.values():
+            p.send_signal(signal.SIGTERM)
+        for p in procs.values():
+            p.wait(60)
+    print("    CPU seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in cpu.items()) + f" (machine {busy:.0f})")
+    print("    peak RSS MB: " + ", ".join(f"{k} {v:.0f}" for k, v in rss.items()), flush=True)
     copy_s, parse_copy_s = await bare_copy(base, path)
     return {
         "n": n,
-        "import_s": imported,
-        "published_s": published,
-        "summary_s": summarised,
+        "import_s": stages["import"],
+        "published_s": stages.get("on Kafka", float("nan")),
+        "summary_s": stages["register summary"],
+        "assessed_s": stages["assessment summary"],
         "copy_s": copy_s,
         "parse_copy_s": parse_copy_s,
     }
@@ -209,23 +309,25 @@ async def relayed(client: httpx.AsyncClient) -> float:
     return 0.0
 
 
-async def main(sizes: list[int]) -> None:
+async def main(sizes: list[int], assessors: int) -> None:
     servers = BenchSettings()
     base, bootstrap = servers.postgres_base, servers.kafka_bootstrap_servers
     var = ROOT / ".cache" / "bench" / "var"
     results = []
     for n in sizes:
-        print(f"P1 with {n:,} households ...", flush=True)
-        results.append(await one_size(n, base, bootstrap, var))
+        print(f"P4 with {n:,} households, {assessors} assessment process(es) ...", flush=True)
+        results.append(await one_size(n, base, bootstrap, var, assessors))
     print(
-        "\nP1 — TPMAP register import, distributed stack (PostgreSQL 15 + Kafka 4.1.1 on loopback, 2 cores)\n"
+        "\nP4 — TPMAP register import to both summaries, distributed stack "
+        "(PostgreSQL 15 + Kafka 4.1.1 on loopback, 2 cores)\n"
     )
     header = (
         "households",
         "import",
         "rows/s",
         "on Kafka",
-        "to summary",
+        "register",
+        "assessment",
         "bare COPY/s",
         "vs COPY",
         "parse+COPY/s",
@@ -240,6 +342,7 @@ async def main(sizes: list[int]) -> None:
             f"{n / r['import_s']:,.0f}",
             f"{r['published_s']:.1f}s",
             f"{r['summary_s']:.1f}s",
+            f"{r['assessed_s']:.1f}s",
             f"{n / r['copy_s']:,.0f}",
             f"{r['copy_s'] / r['import_s']:.1%}",
             f"{n / r['parse_copy_s']:,.0f}",
@@ -248,11 +351,19 @@ async def main(sizes: list[int]) -> None:
         print(("{:>11} " * len(cells)).format(*cells))
     print(
         "\nimport = upload until the import is done; on Kafka = until the relay published every event;"
-        "\nto summary = until reporting's register summary counts every household (all from the upload)."
+        "\nregister / assessment = until reporting's register summary / assessment's summary counts every"
+        "\nhousehold (all from the upload)."
     )
+    if len(results) > 1:
+        print(
+            f"growth: P4 time({results[-1]['n']:,}) / time({results[0]['n']:,}) = "
+            f"{results[-1]['assessed_s'] / results[0]['assessed_s']:.1f}"
+        )
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
-    asyncio.run(main(parser.parse_args().sizes))
+    parser.add_argument("--assessment-processes", type=int, default=1)
+    args = parser.parse_args()
+    asyncio.run(main(args.sizes, args.assessment_processes))

@@ -8,13 +8,24 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from faemban_domain.eventsourcing.consumer import ConsumerRunner, dlq_topic
 from faemban_domain.eventsourcing.projection import rebuild_projection
 from faemban_domain.testing import Running, eventually
 
 from .conftest import Backend
-from .probe import count_seen, event, metadata, probe_handler, probe_spec, publish, record, snapshot
+from .probe import (
+    TABLES,
+    count_seen,
+    event,
+    metadata,
+    probe_handler,
+    probe_spec,
+    publish,
+    record,
+    snapshot,
+)
 
 
 def _runner(backend: Backend, name: str) -> ConsumerRunner:
@@ -177,3 +188,71 @@ async def _read_all(backend: Backend, topic: str, expect: int) -> list:
 @pytest.fixture(autouse=True)
 def _no_fault_injection(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FAEMBAN_FAULT_INJECTION", raising=False)
+
+
+async def test_a_fan_out_gives_each_consumer_what_it_alone_would_get(backend: Backend) -> None:
+    """One subscription, two consumers: each keeps its own tables, inbox, offsets and dead
+    letters; one catching up from the start beside one that is ahead changes neither."""
+    md = sa.MetaData()
+    tables_b = {key: t.to_metadata(md, name=f"{t.name}_b") for key, t in TABLES.items()}
+    await backend.create_tables(metadata)
+    await backend.create_tables(md)
+
+    async def fails_on_b(conn: Any, ev: Any, tables: Any) -> None:
+        if ev.data.get("fail_b"):
+            raise ValueError("b cannot take this one")
+        await probe_handler(conn, ev, tables)
+
+    suffix = uuid.uuid4().hex[:6]
+    spec_a = probe_spec(f"probe-a-{suffix}", backend.topic)
+    spec_b = replace(probe_spec(f"probe-b-{suffix}", backend.topic), handler=fails_on_b, tables=tables_b)
+    first = [event(f"H{h}", s, value=h + s) for h in range(4) for s in range(1, 6)]
+    await publish(backend.broker, [record(backend.topic, e) for e in first])
+    alone = await _started(
+        backend, ConsumerRunner(spec_a, backend.engine, backend.broker, backend.broker.publisher())
+    )
+    try:
+        await eventually(lambda: _has(backend, len(first)), what="A alone caught up")
+    finally:
+        await _closed(alone)
+    refused = event("H9", 1, value=7, fail_b=True)
+    second = [event(f"H{h}", s, value=h * s) for h in range(4) for s in range(6, 9)] + [refused]
+    await publish(backend.broker, [record(backend.topic, e) for e in second])
+    records = [record(backend.topic, e) for e in first]
+    await publish(backend.broker, records[:3])  # redelivered, as after a relay crash
+    fan_out = ConsumerRunner(
+        [spec_a, spec_b],
+        backend.engine,
+        backend.broker,
+        backend.broker.publisher(),
+        retry_delay=0.01,
+        batch_size=9,
+        group=f"probe-fan-{suffix}",
+    )
+    running = await _started(backend, fan_out)
+    total = len(first) + len(second)
+
+    async def both_done() -> bool:
+        async with backend.engine.connect() as conn:
+            b = (await conn.execute(sa.select(sa.func.count()).select_from(tables_b["probe_seen"]))).scalar()
+        return await _has(backend, total) and b == total - 1
+
+    try:
+        await eventually(both_done, what="both consumers caught up")
+    finally:
+        await _closed(running)
+    a_seen, a_totals = await snapshot(backend.engine)
+    async with backend.engine.connect() as conn:
+        b_totals = (
+            (await conn.execute(sa.select(tables_b["probe_totals"]).order_by("household_id")))
+            .mappings()
+            .all()
+        )
+    assert len(a_seen) == total
+    expected = {f"H{h}": sum(h + s for s in range(1, 6)) + sum(h * s for s in range(6, 9)) for h in range(4)}
+    assert {t["household_id"]: t["total"] for t in a_totals} == {**expected, "H9": 7}
+    assert {t["household_id"]: t["total"] for t in b_totals} == expected
+    for t in [*a_totals, *b_totals]:
+        assert t["out_of_order"] == 0
+    dead = await _read_all(backend, dlq_topic(backend.topic), expect=1)
+    assert [dict(r.headers)["x-dlq-consumer"] for r in dead] == [spec_b.name.encode()]

@@ -160,7 +160,8 @@ class _KafkaPublisher:
             acks="all",
             linger_ms=5,
             max_batch_size=256 * 1024,
-            compression_type="lz4" if _has_lz4() else None,
+            # lz4 batches (aiokafka[lz4], a declared dependency): never a silent fallback
+            compression_type=COMPRESSION,
         )
 
     async def start(self) -> None:
@@ -178,12 +179,9 @@ class _KafkaPublisher:
             await asyncio.gather(*futures)
 
 
-def _has_lz4() -> bool:
-    try:
-        import lz4  # noqa: F401
-    except ImportError:
-        return False
-    return True
+COMPRESSION = "lz4"
+"""Every record batch the services publish is lz4-compressed (events are JSON: ~4× smaller on
+the wire and on the broker's disk for a few µs of CPU a batch)."""
 
 
 class _KafkaSubscriber:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import traceback
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -100,17 +100,35 @@ class ConsumerSpec:
 
 
 class ConsumerRunner:
+    """Runs one consumer, or several of one service as a fan-out (one subscription).
+
+    A fan-out reads each record once, parses its envelope and checks its contract once,
+    and hands it to every member consumer that subscribes to its topic, all in ONE
+    transaction per partition batch. Each member keeps its own inbox rows and its own
+    offsets (so a member can be rebuilt alone, and a member ahead of the others after a
+    rebuild skips what it has); the subscription starts each partition at the lowest
+    member position.
+    """
+
     def __init__(
         self,
-        spec: ConsumerSpec,
+        spec: ConsumerSpec | Sequence[ConsumerSpec],
         engine: AsyncEngine,
         broker: Broker,
         dlq_publisher: Publisher,
         max_attempts: int = 3,
         retry_delay: float = 0.1,
         batch_size: int = 500,
+        group: str | None = None,
     ) -> None:
-        self.spec = spec
+        self.members: list[ConsumerSpec] = [spec] if isinstance(spec, ConsumerSpec) else list(spec)
+        if not self.members:
+            raise ValueError("a consumer runner needs at least one consumer")
+        if len({m.name for m in self.members}) != len(self.members):
+            raise ValueError("consumer names must be unique within a runner")
+        self.group = group or self.members[0].name
+        """The Kafka consumer group (a single consumer: its own name)."""
+        self.topics = list(dict.fromkeys(t for m in self.members for t in m.topics))
         self.engine = engine
         self.broker = broker
         self.dlq = dlq_publisher
@@ -118,21 +136,45 @@ class ConsumerRunner:
         self.retry_delay = retry_delay
         self.batch_size = batch_size
         self.processed = 0
+        """Records done (handled, skipped, duplicate or dead-lettered), counted once each."""
         self._subscriber: Subscriber | None = None
+        self._next: dict[str, dict[TopicPartition, int]] = {m.name: {} for m in self.members}
+        """Each member's next offset per partition, as committed (loaded at assignment)."""
+
+    @property
+    def spec(self) -> ConsumerSpec:
+        """The consumer of a single-consumer runner (the first member of a fan-out)."""
+        return self.members[0]
 
     @property
     def name(self) -> str:
-        return self.spec.name
+        return self.group
+
+    def _members_of(self, topic: str) -> list[ConsumerSpec]:
+        return [m for m in self.members if topic in m.topics]
 
     async def _positions(self, tps: set[TopicPartition]) -> dict[TopicPartition, int]:
-        return await load_positions(self.engine, self.spec.name, tps)
+        """Where each assigned partition resumes: the lowest position of its members."""
+        out: dict[TopicPartition, int] = {}
+        for m in self.members:
+            mine = {tp for tp in tps if tp.topic in m.topics}
+            stored = await load_positions(self.engine, m.name, mine)
+            self._next[m.name].update(stored)
+        for tp in tps:
+            out[tp] = min(self._next[m.name][tp] for m in self._members_of(tp.topic))
+        return out
 
     async def run(self, stop: asyncio.Event) -> None:
-        await self.broker.ensure_topics([*self.spec.topics, *(dlq_topic(t) for t in self.spec.topics)])
-        sub = self.broker.subscriber(self.spec.name, self.spec.topics)
+        await self.broker.ensure_topics([*self.topics, *(dlq_topic(t) for t in self.topics)])
+        sub = self.broker.subscriber(self.group, self.topics)
         await sub.start(self._positions)
         self._subscriber = sub
-        log.info("consumer.started", consumer=self.spec.name, topics=list(self.spec.topics))
+        log.info(
+            "consumer.started",
+            consumer=self.group,
+            members=[m.name for m in self.members],
+            topics=self.topics,
+        )
         backoff = 0.5
         try:
             while not stop.is_set():
@@ -148,7 +190,7 @@ class ConsumerRunner:
                 except Exception as exc:
                     if not is_transient(exc):
                         raise
-                    log.warning("consumer.transient", consumer=self.spec.name, error=str(exc))
+                    log.warning("consumer.transient", consumer=self.group, error=str(exc))
                     for tp, records in pending:
                         sub.seek(tp, records[0].offset)
                     await asyncio.sleep(backoff)
@@ -156,30 +198,57 @@ class ConsumerRunner:
         finally:
             await sub.stop()
 
+    def _due(self, member: ConsumerSpec, records: Sequence[Record]) -> Sequence[Record]:
+        """The records this member has not committed yet (all of them unless it is ahead)."""
+        if not records:
+            return records
+        start = self._next[member.name].get(records[0].tp, 0)
+        return records if records[0].offset >= start else [r for r in records if r.offset >= start]
+
     async def process_partition_batch(self, tp: TopicPartition, records: Sequence[Record]) -> None:
-        """All records in one transaction; on a handler error fall back to one by one."""
+        """All records for every member in one transaction; on a handler error fall back to
+        one record (and one member) at a time."""
+        members = self._members_of(tp.topic)
         try:
             events = [_parse(r) for r in records]
+            by_offset = {r.offset: e for r, e in zip(records, events, strict=True)}
+            wanted = {t for m in members for t in (m.event_types or ())}
+            anything = any(m.event_types is None for m in members)
+            checked = _checked(e for e in events if anything or e.type in wanted)
+            moved: dict[str, int] = {}
             async with self.engine.begin() as conn:
-                fresh = await self._claim(conn, events)
-                await self._handle(conn, fresh)
-                await self._save_position(conn, tp, records[-1].offset + 1)
+                for m in members:
+                    due = self._due(m, records)
+                    if not due:
+                        continue
+                    fresh = await self._claim(conn, m, [by_offset[r.offset] for r in due])
+                    await self._handle(conn, m, fresh, checked)
+                    await self._save_position(conn, m, tp, records[-1].offset + 1)
+                    moved[m.name] = records[-1].offset + 1
+            for name, offset in moved.items():
+                self._next[name][tp] = offset
             self.processed += len(records)
             return
         except Exception as exc:
             if is_transient(exc):
                 raise
         for record in records:
-            await self._process_one(record)
+            for m in members:
+                if self._due(m, [record]):
+                    await self._process_one(m, record)
+            self.processed += 1
 
-    async def _claim(self, conn: AsyncConnection, events: Sequence[CloudEvent]) -> list[CloudEvent]:
-        """Write inbox rows for the batch in one statement; return the events not seen before."""
+    async def _claim(
+        self, conn: AsyncConnection, member: ConsumerSpec, events: Sequence[CloudEvent]
+    ) -> list[CloudEvent]:
+        """Write the member's inbox rows for the batch in one statement; return the events
+        it has not seen before."""
         now = datetime.now(UTC)
         unique = list({e.id: e for e in reversed(events)}.values())[::-1]
         # executemany form: compiled once and cached, batched by the driver
         stmt = dialect_insert(conn, inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
         params = [
-            {"consumer": self.spec.name, "event_id": e.id, "outcome": "processed", "processed_at": now}
+            {"consumer": member.name, "event_id": e.id, "outcome": "processed", "processed_at": now}
             for e in unique
         ]
         claimed = set((await conn.execute(stmt, params)).scalars().all())
@@ -188,47 +257,49 @@ class ConsumerRunner:
             if e.id in claimed and e.id not in seen:
                 seen.add(e.id)
                 fresh.append(e)
-        PROCESSED.labels(self.spec.name, "duplicate").inc(len(events) - len(fresh))
+        PROCESSED.labels(member.name, "duplicate").inc(len(events) - len(fresh))
         return fresh
 
-    async def _handle(self, conn: AsyncConnection, events: Sequence[CloudEvent]) -> None:
-        wanted = [e for e in events if self.spec.event_types is None or e.type in self.spec.event_types]
-        PROCESSED.labels(self.spec.name, "skipped").inc(len(events) - len(wanted))
+    async def _handle(
+        self,
+        conn: AsyncConnection,
+        member: ConsumerSpec,
+        events: Sequence[CloudEvent],
+        checked: Mapping[int, tuple[CloudEvent, BaseModel]],
+    ) -> None:
+        types = member.event_types
+        wanted = [e for e in events if types is None or e.type in types]
+        PROCESSED.labels(member.name, "skipped").inc(len(events) - len(wanted))
         if not wanted:
             return
-        parsed: dict[int, tuple[CloudEvent, BaseModel]] = {}
-        for e in wanted:
-            model = check_contract(e)
-            if model is not None:
-                parsed[id(e)] = (e, model)
         token_c = context.correlation_id.set(wanted[0].correlationid)
         token_k = context.causation_id.set(wanted[0].id)
         # events this consumer records were caused by an event, not a user: the consumer is
         # their actor (the user behind the cause is in the causing event's own store)
-        token_a = context.actor.set(f"system:{self.spec.name}")
+        token_a = context.actor.set(f"system:{member.name}")
         try:
-            with parsed_batch(parsed):
-                if self.spec.batch_handler is not None and len(wanted) > 1:
-                    await self.spec.batch_handler(conn, wanted, self.spec.tables)
+            with parsed_batch(checked):
+                if member.batch_handler is not None and len(wanted) > 1:
+                    await member.batch_handler(conn, wanted, member.tables)
                 else:
                     for e in wanted:
                         context.correlation_id.set(e.correlationid)
                         context.causation_id.set(e.id)
-                        await self.spec.handler(conn, e, self.spec.tables)
+                        await member.handler(conn, e, member.tables)
         finally:
             context.correlation_id.reset(token_c)
             context.causation_id.reset(token_k)
             context.actor.reset(token_a)
-        PROCESSED.labels(self.spec.name, "processed").inc(len(wanted))
+        PROCESSED.labels(member.name, "processed").inc(len(wanted))
 
-    async def _process_one(self, record: Record) -> None:
+    async def _process_one(self, member: ConsumerSpec, record: Record) -> None:
         last_error: BaseException | None = None
         for attempt in range(1, self.max_attempts + 1):
             try:
                 async with self.engine.begin() as conn:
-                    await self._apply(conn, record)
-                    await self._save_position(conn, record.tp, record.offset + 1)
-                self.processed += 1
+                    await self._apply(conn, member, record)
+                    await self._save_position(conn, member, record.tp, record.offset + 1)
+                self._next[member.name][record.tp] = record.offset + 1
                 return
             except PoisonEvent as exc:
                 last_error = exc
@@ -239,7 +310,7 @@ class ConsumerRunner:
                 last_error = exc
                 log.warning(
                     "consumer.handler_failed",
-                    consumer=self.spec.name,
+                    consumer=member.name,
                     topic=record.topic,
                     offset=record.offset,
                     attempt=attempt,
@@ -247,18 +318,24 @@ class ConsumerRunner:
                 )
                 await asyncio.sleep(self.retry_delay * attempt)
         assert last_error is not None
-        await self._dead_letter(record, last_error)
+        await self._dead_letter(member, record, last_error)
 
-    async def _apply(self, conn: AsyncConnection, record: Record) -> None:
+    async def _apply(self, conn: AsyncConnection, member: ConsumerSpec, record: Record) -> None:
         event = _parse(record)
-        await self._handle(conn, await self._claim(conn, [event]))
+        fresh = await self._claim(conn, member, [event])
+        types = member.event_types
+        await self._handle(
+            conn, member, fresh, _checked(e for e in fresh if types is None or e.type in types)
+        )
 
-    async def _save_position(self, conn: AsyncConnection, tp: TopicPartition, next_offset: int) -> None:
+    async def _save_position(
+        self, conn: AsyncConnection, member: ConsumerSpec, tp: TopicPartition, next_offset: int
+    ) -> None:
         await upsert(
             conn,
             consumer_offsets,
             {
-                "consumer": self.spec.name,
+                "consumer": member.name,
                 "topic": tp.topic,
                 "partition": tp.partition,
                 "next_offset": next_offset,
@@ -267,11 +344,11 @@ class ConsumerRunner:
             update=("next_offset",),
         )
 
-    async def _dead_letter(self, record: Record, error: BaseException) -> None:
+    async def _dead_letter(self, member: ConsumerSpec, record: Record, error: BaseException) -> None:
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
         headers = (
             *record.headers,
-            ("x-dlq-consumer", self.spec.name.encode()),
+            ("x-dlq-consumer", member.name.encode()),
             ("x-dlq-error", detail[:2000].encode()),
             ("x-dlq-source", f"{record.topic}/{record.partition}/{record.offset}".encode()),
         )
@@ -285,7 +362,7 @@ class ConsumerRunner:
                     conn,
                     inbox,
                     {
-                        "consumer": self.spec.name,
+                        "consumer": member.name,
                         "event_id": event_id,
                         "outcome": "dead_lettered",
                         "processed_at": datetime.now(UTC),
@@ -293,15 +370,27 @@ class ConsumerRunner:
                     key=("consumer", "event_id"),
                     update=("outcome", "processed_at"),
                 )
-            await self._save_position(conn, record.tp, record.offset + 1)
-        PROCESSED.labels(self.spec.name, "dead_lettered").inc()
+            await self._save_position(conn, member, record.tp, record.offset + 1)
+        self._next[member.name][record.tp] = record.offset + 1
+        PROCESSED.labels(member.name, "dead_lettered").inc()
         log.error(
             "consumer.dead_lettered",
-            consumer=self.spec.name,
+            consumer=member.name,
             topic=record.topic,
             offset=record.offset,
             error=detail,
         )
+
+
+def _checked(events: Iterable[CloudEvent]) -> dict[int, tuple[CloudEvent, BaseModel]]:
+    """Each public event's data as its contract model (PoisonEvent for one that breaks it),
+    keyed for ``parsed_batch``: checked once, whichever members handle it."""
+    out: dict[int, tuple[CloudEvent, BaseModel]] = {}
+    for e in events:
+        model = check_contract(e)
+        if model is not None:
+            out[id(e)] = (e, model)
+    return out
 
 
 def _parse(record: Record) -> CloudEvent:

@@ -11,10 +11,10 @@ database, so two replicas never interleave a household's events.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 
+import orjson
 import sqlalchemy as sa
 import structlog
 from prometheus_client import Counter
@@ -76,7 +76,7 @@ class OutboxRelay:
             if not rows:
                 return 0
             records = [
-                OutgoingRecord(row.topic, row.key, row.value, tuple(headers_of(json.loads(row.value))))
+                OutgoingRecord(row.topic, row.key, row.value, tuple(headers_of(orjson.loads(row.value))))
                 for row in rows
             ]
             self._fault("relay.before_publish")

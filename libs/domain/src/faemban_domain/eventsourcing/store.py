@@ -9,7 +9,6 @@ only if its state change committed (ADR 0002).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from faemban_domain.eventsourcing.records import NewEvent as NewEvent
 from faemban_domain.eventsourcing.records import RecordedEvent as RecordedEvent
 from faemban_domain.eventsourcing.sql import bulk_insert
 from faemban_domain.eventsourcing.tables import event_store, outbox
+from faemban_domain.platform.db import json_text
 
 
 class ConcurrencyError(Exception):
@@ -190,12 +190,12 @@ class EventStore:
             )
             for r in rows
         ]
-        meta_json = json.dumps(rows[0]["metadata"])
+        meta_json = json_text(rows[0]["metadata"])
         try:
             await bulk_insert(
                 conn,
                 event_store,
-                [{**r, "data": json.dumps(r["data"]), "metadata": meta_json} for r in rows],
+                [{**r, "data": json_text(r["data"]), "metadata": meta_json} for r in rows],
             )
         except asyncpg.UniqueViolationError as exc:
             raise ConcurrencyError("<batch>", 0) from exc

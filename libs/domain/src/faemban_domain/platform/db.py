@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -17,7 +18,15 @@ READ_ONLY = {"faemban_read_only": True}
 """Execution option of a connection that only reads (``ServiceRuntime.reading``)."""
 
 
+def json_text(value: Any) -> str:
+    """JSON columns are written by orjson (several times faster than ``json.dumps`` on the
+    event payloads every write path stores)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    kwargs.setdefault("json_serializer", json_text)
+    kwargs.setdefault("json_deserializer", orjson.loads)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 60}, **kwargs)
 

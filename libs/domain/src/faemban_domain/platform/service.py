@@ -102,11 +102,19 @@ class ServiceRuntime:
                 self.name, self.engine, self._publisher, fault_point=self.settings.fault_injection
             )
             self._spawn(lambda: relay.run(self._stop), "relay")
-        if run_consumers:
-            for cspec in self.spec.consumers:
-                runner = ConsumerRunner(cspec, self.engine, self.broker, self._publisher, batch_size=5000)
-                self.runners.append(runner)
-                self._spawn(partial(runner.run, self._stop), f"consumer:{cspec.name}")
+        if run_consumers and self.spec.consumers:
+            # one subscription per service fanning out to all its consumers: each record is
+            # fetched, parsed and checked once, and every projection of a batch commits together
+            runner = ConsumerRunner(
+                self.spec.consumers,
+                self.engine,
+                self.broker,
+                self._publisher,
+                batch_size=5000,
+                group=f"{self.name}.consumers",
+            )
+            self.runners.append(runner)
+            self._spawn(partial(runner.run, self._stop), f"consumers:{self.name}")
         if self.spec.components is not None:
             self.components = await self.spec.components(self)
         for hook in self.spec.on_start:

@@ -3,8 +3,8 @@ BOM, or TIS-620/cp874 (what Thai Excel writes). Yields (row number, cells)."""
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,15 +22,20 @@ def detect_kind(head: bytes) -> str:
     return "xlsx" if head.startswith(XLSX_MAGIC) else "csv"
 
 
-def _decode(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp874")  # TIS-620 plus the Windows additions
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile("the CSV is neither UTF-8 nor TIS-620/cp874 text") from exc
+def _encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) if the whole file decodes as such, else TIS-620/cp874 —
+    checked by streaming the bytes through an incremental decoder, never holding the file."""
+    for encoding in ("utf-8-sig", "cp874"):  # cp874: TIS-620 plus the Windows additions
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as fh:
+                while block := fh.read(1 << 20):
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise UnreadableFile("the CSV is neither UTF-8 nor TIS-620/cp874 text")
 
 
 def open_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
@@ -44,17 +49,25 @@ def open_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
-    text = _decode(path.read_bytes())
-    if "\x00" in text:
+    """Rows streamed from the file (memory stays flat whatever its size)."""
+    encoding = _encoding(path)
+    with path.open(encoding=encoding, newline="") as text:
+        first_line = text.readline()
+        text.seek(0)
+        delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+        lines = (_no_nul(line) for line in text)
+        try:
+            for number, cells in enumerate(csv.reader(lines, delimiter=delimiter), start=1):
+                if any(cell.strip() for cell in cells):
+                    yield number, cells
+        except csv.Error as exc:
+            raise UnreadableFile(f"not a readable CSV: {exc}") from exc
+
+
+def _no_nul(line: str) -> str:
+    if "\x00" in line:
         raise UnreadableFile("the file holds NUL bytes: not a text CSV (upload XLSX as .xlsx)")
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    try:
-        for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
-            if any(cell.strip() for cell in cells):
-                yield number, cells
-    except csv.Error as exc:
-        raise UnreadableFile(f"not a readable CSV: {exc}") from exc
+    return line
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:

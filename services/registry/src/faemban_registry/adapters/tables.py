@@ -29,6 +29,7 @@ imports = sa.Table(
     sa.Column("rows_already_registered", sa.Integer, nullable=False),
     sa.Column("errors", sa.JSON, nullable=False),
     sa.Column("errors_total", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rows_registered", sa.Integer, nullable=False, server_default="0"),
     sa.Column("requested_by", sa.String(200), nullable=False),
     sa.Column("scope", sa.JSON, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

@@ -1,12 +1,16 @@
-"""The TPMAP register import: all-or-nothing per file, in the background.
+"""The TPMAP register import: a bad file registers nothing, a good one is registered whole.
 
 1. ``submit`` stores the upload and an ``imports`` row (pending) and returns.
 2. The job counts the rows, then validates every row (collecting every
-   problem with its row and column) without writing anything.
+   problem with its row and column) without writing anything, streaming the
+   file: memory holds one row at a time and an 8-byte digest per household id.
 3. Any rejected row → status ``failed`` with the full list; nothing written.
-   Otherwise every new household is registered in ONE transaction (events,
-   outbox rows, personal data, the import's status): a crash leaves nothing
-   half-written, and the job is resumed from the stored file at start-up.
+   Otherwise the file is read again and registered in chunks of ``CHUNK`` rows,
+   each chunk ONE transaction (events, outbox rows, personal data, index, and
+   the import's resume point ``rows_registered``), so the relay and every
+   consumer work while the import runs. A stop or crash resumes the job from
+   its stored file at start-up after the last committed chunk: the import
+   always ends with every row of the validated file registered (ADR 0018).
 Households already registered (same household id) are counted, not
 registered again.
 """
@@ -15,9 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from hashlib import blake2b
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +46,6 @@ from faemban_registry.domain.tpmap_register import RegisterParser, RegisterRow, 
 log = structlog.get_logger("faemban.registry.imports")
 CHUNK = 5000
 KIND = "tpmap-register"
-# Up to this many rows the validated rows stay in memory for the write
-# (one parse); above it the file is parsed a second time, chunk by chunk.
-KEEP_PARSED_UP_TO = 1_500_000
 MAX_ERRORS_KEPT = 10_000
 """The first errors of a rejected file are kept and listed; beyond them only counted (a file
 with an error in every cell must not become a status document of a hundred megabytes)."""
@@ -124,7 +127,8 @@ class ImportJobs:
         except Exception as exc:
             log.exception("import.crashed", import_id=import_id)
             message = (
-                f"the import stopped on an unexpected error ({type(exc).__name__}); nothing was registered"
+                f"the import stopped on an unexpected error ({type(exc).__name__}); the households of "
+                "its committed chunks stay registered, and uploading the file again registers the rest"
             )
             await self._finish(import_id, "failed", Rejection([RowError(0, "file", message)]), 0)
         # ended (done or failed): a stop or crash before this line leaves the file to resume from
@@ -151,9 +155,8 @@ class ImportJobs:
             progress.rows_total = total
             await self._set(import_id, rows_total=total, phase="validating")
             progress.phase = "validating"
-            keep = total <= KEEP_PARSED_UP_TO
-            rejection, valid, parsed = await asyncio.to_thread(
-                _validate, path, job["cohort_year"], in_scope, progress, keep
+            rejection, valid = await asyncio.to_thread(
+                _validate, path, job["cohort_year"], in_scope, progress
             )
         except UnreadableFile as exc:
             await self._finish(import_id, "failed", Rejection([RowError(0, "file", str(exc))]), 0)
@@ -163,46 +166,57 @@ class ImportJobs:
             log.info("import.rejected", import_id=import_id, rows=total, rejected=rejection.rows)
             return
         progress.phase = "registering"
-        progress.rows_done = 0
-        for attempt in range(3):
-            try:
-                chunks = (
-                    _slices(parsed) if parsed is not None else _chunks(path, job["cohort_year"], in_scope)
-                )
-                already = await self._register_all(import_id, chunks, valid, progress)
-                break
-            except ConcurrencyError:
-                # another import registered some of these households meanwhile: re-check and retry
-                log.warning("import.concurrent_registration", import_id=import_id, attempt=attempt)
-        else:
-            await self._finish(
-                import_id, "failed", Rejection([RowError(0, "file", "concurrent imports kept colliding")]), 0
-            )
-            return
-        self.progress.pop(import_id, None)
-        log.info("import.done", import_id=import_id, rows=total, already_registered=already)
-
-    async def _register_all(
-        self, import_id: str, chunks: Iterator[list[RegisterRow]], valid: int, progress: Progress
-    ) -> int:
-        already = 0
+        await self._set(import_id, phase="registering")
+        already = await self._register_all(import_id, _chunks(path, job["cohort_year"], in_scope), progress)
         async with self.runtime.transaction() as conn:
-            while True:
-                chunk = await asyncio.to_thread(next, chunks, None)
-                if chunk is None:
-                    break
-                already += await _register_chunk(conn, import_id, chunk)
-                progress.rows_done += len(chunk)
             await ImportRecords(conn).update(
                 import_id,
                 status="done",
                 phase="done",
                 rows_accepted=valid,
                 rows_rejected=0,
-                rows_already_registered=already,
                 finished_at=datetime.now(UTC),
             )
-        return already
+        self.progress.pop(import_id, None)
+        log.info("import.done", import_id=import_id, rows=total, already_registered=already)
+
+    async def _register_all(
+        self, import_id: str, chunks: Iterator[list[RegisterRow]], progress: Progress
+    ) -> int:
+        """Each chunk in its own transaction with the resume point; the rows a previous run
+        committed are skipped. Returns the households found registered already."""
+        async with self.runtime.reading() as conn:
+            job = await ImportRecords(conn).get(import_id)
+        assert job is not None
+        done, already = int(job["rows_registered"]), int(job["rows_already_registered"])
+        seen = 0
+        progress.rows_done = done
+        while True:
+            chunk = await asyncio.to_thread(next, chunks, None)
+            if chunk is None:
+                return already
+            seen += len(chunk)
+            if seen <= done:
+                continue  # committed before a stop or crash
+            if seen - len(chunk) < done:
+                chunk = chunk[done - (seen - len(chunk)) :]
+            for attempt in range(3):
+                try:
+                    async with self.runtime.transaction() as conn:
+                        found = await _register_chunk(conn, import_id, chunk)
+                        await ImportRecords(conn).update(
+                            import_id,
+                            rows_registered=seen,
+                            rows_already_registered=already + found,
+                        )
+                    break
+                except ConcurrencyError:
+                    # another import registered some of these households meanwhile: re-check
+                    log.warning("import.concurrent_registration", import_id=import_id, attempt=attempt)
+            else:
+                raise RuntimeError("concurrent imports kept colliding")
+            already += found
+            progress.rows_done = seen
 
     async def _set(self, import_id: str, **values: Any) -> None:
         async with self.runtime.transaction() as conn:
@@ -277,46 +291,64 @@ class Rejection:
 
 
 def _validate(
-    path: Path, cohort_year: int | None, in_scope: Callable[[str], bool], progress: Progress, keep: bool
-) -> tuple[Rejection, int, list[RegisterRow] | None]:
-    """The file's problems (capped), the count of valid rows, and (if ``keep``) the rows."""
+    path: Path, cohort_year: int | None, in_scope: Callable[[str], bool], progress: Progress
+) -> tuple[Rejection, int]:
+    """The file's problems (capped) and the count of valid rows, streaming: a household id
+    seen twice is found from 8-byte digests (exactly, see ``_duplicates``)."""
     rows = open_rows(path)
     header = next(rows, None)
     if header is None:
-        return Rejection([RowError(1, "file", "the file is empty")]), 0, None
+        return Rejection([RowError(1, "file", "the file is empty")]), 0
     parser = RegisterParser(header[1], default_cohort_year=cohort_year, in_scope=in_scope)
     if parser.header_errors:
-        return Rejection(parser.header_errors), 0, None
-    kept: list[RegisterRow] | None = [] if keep else None
+        return Rejection(parser.header_errors), 0
     rejection = Rejection()
-    first_row_of: dict[str, int] = {}
+    digests = array("q")
     valid = 0
     for number, cells in rows:
         parsed = parser.parse(number, cells)
         if isinstance(parsed, list):
             rejection.add(parsed)
-        elif parsed.household_id in first_row_of:
-            rejection.add(
-                [
-                    RowError(
-                        number,
-                        "household_id",
-                        f"already appears in row {first_row_of[parsed.household_id]}",
-                    )
-                ]
-            )
         else:
-            first_row_of[parsed.household_id] = number
+            digests.append(_digest(parsed.household_id))
             valid += 1
-            if kept is not None and not rejection.total:
-                kept.append(parsed)
         progress.rows_done += 1
-    return rejection, valid, (kept if not rejection.total else None)
+    repeats = _duplicates(path, digests, parser)
+    for row, first in repeats:
+        rejection.add([RowError(row, "household_id", f"already appears in row {first}")])
+    if repeats:
+        rejection.kept.sort(key=lambda e: e.row)
+    return rejection, valid - len(repeats)
 
 
-def _slices(parsed: list[RegisterRow]) -> Iterator[list[RegisterRow]]:
-    for start in range(0, len(parsed), CHUNK):
-        yield parsed[start : start + CHUNK]
+def _digest(household_id: str) -> int:
+    return int.from_bytes(blake2b(household_id.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def _duplicates(path: Path, digests: array[int], parser: RegisterParser) -> list[tuple[int, int]]:
+    """(row, first row) of each valid row whose household id appeared in an earlier valid row.
+
+    Sorting the digests finds candidates in a few MB; only when two digests are equal is
+    the file read again for the ids behind them, so a digest collision is never reported
+    as a duplicate (that rare second read parses every row again)."""
+    ordered = sorted(digests)
+    suspects = {a for a, b in zip(ordered, ordered[1:], strict=False) if a == b}
+    del ordered
+    if not suspects:
+        return []
+    first_row: dict[str, int] = {}
+    repeats: list[tuple[int, int]] = []
+    rows = open_rows(path)
+    next(rows)
+    for number, cells in rows:
+        parsed = parser.parse(number, cells)
+        if isinstance(parsed, list) or _digest(household_id := parsed.household_id) not in suspects:
+            continue
+        if household_id in first_row:
+            repeats.append((number, first_row[household_id]))
+        else:
+            first_row[household_id] = number
+    return repeats
 
 
 def _chunks(

@@ -7,7 +7,6 @@ order-safe on their own: a registry event older than the stored
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,6 +18,7 @@ from faemban_domain.events import contracts as c
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.events.payload import payload
 from faemban_domain.eventsourcing.sql import bulk_insert, dialect_insert
+from faemban_domain.platform.db import json_text
 from faemban_reporting.domain.register_summary import MEASURES, add_up, contribution
 
 REGISTERED = c.type_of(c.HouseholdRegisteredV1)
@@ -51,7 +51,7 @@ async def project_timeline_batch(
     rows = [_timeline_row(e) for e in events]
     if conn.dialect.name == "postgresql":
         for row in rows:  # COPY takes JSON as text
-            row["data"] = json.dumps(row["data"], ensure_ascii=False)
+            row["data"] = json_text(row["data"])
     await bulk_insert(conn, tables["timeline_events"], rows)
 
 
