@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 AF_DENOMINATOR_LIMIT = 1_000_000
 """Scores are sums of configured weights split 1–4 ways; their exact fractions have small denominators."""
 
 
+@lru_cache(maxsize=4096)
 def exact_score(af_score: float) -> Fraction:
-    """The exact score behind a published float (the event carries c as a JSON number)."""
+    """The exact score behind a published float (the event carries c as a JSON number).
+    Cached: a rule set yields a few hundred distinct scores, and the projections ask per event."""
     return Fraction(af_score).limit_denominator(AF_DENOMINATOR_LIMIT)
 
 

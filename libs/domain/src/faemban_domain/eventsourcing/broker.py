@@ -201,7 +201,13 @@ class _KafkaSubscriber:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=5000,
-            max_partition_fetch_bytes=4 * 1024 * 1024,
+            # bounded prefetch: raw records buffered per subscription stay under ~16 MB
+            max_partition_fetch_bytes=2 * 1024 * 1024,
+            fetch_max_bytes=16 * 1024 * 1024,
+            # let the broker gather up to 512 KB (or 200 ms) per fetch: a busy topic arrives in
+            # large batches (one transaction each) instead of a trickle of small ones
+            fetch_min_bytes=512 * 1024,
+            fetch_max_wait_ms=200,
             session_timeout_ms=10000,
             heartbeat_interval_ms=1000,
         )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import traceback
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -120,6 +120,7 @@ class ConsumerRunner:
         retry_delay: float = 0.1,
         batch_size: int = 500,
         group: str | None = None,
+        batch_bytes: int = 2 * 1024 * 1024,
     ) -> None:
         self.members: list[ConsumerSpec] = [spec] if isinstance(spec, ConsumerSpec) else list(spec)
         if not self.members:
@@ -135,6 +136,9 @@ class ConsumerRunner:
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay
         self.batch_size = batch_size
+        self.batch_bytes = batch_bytes
+        """A fetch is handled in transactions of at most this many bytes of records: memory stays
+        bounded whatever the events' size (a parsed event takes ~20× its bytes)."""
         self.processed = 0
         """Records done (handled, skipped, duplicate or dead-lettered), counted once each."""
         self._subscriber: Subscriber | None = None
@@ -178,9 +182,19 @@ class ConsumerRunner:
         backoff = 0.5
         try:
             while not stop.is_set():
-                batches = await sub.fetch(timeout=0.5, max_records=self.batch_size)
-                pending = list(batches.items())
+                fetched = await sub.fetch(timeout=0.5, max_records=self.batch_size)
+                pending = list(fetched.items())
                 try:
+                    for part in _parts(fetched, self.batch_bytes):
+                        if not await self.process_fetch(part):
+                            break
+                        await sub.commit({tp: records[-1].offset + 1 for tp, records in part.items()})
+                        done = {tp: records[-1].offset for tp, records in part.items()}
+                        pending = [
+                            (tp, [r for r in records if r.offset > done.get(tp, -1)])
+                            for tp, records in pending
+                        ]
+                        pending = [(tp, records) for tp, records in pending if records]
                     while pending:
                         tp, records = pending[0]
                         await self.process_partition_batch(tp, records)
@@ -204,6 +218,47 @@ class ConsumerRunner:
             return records
         start = self._next[member.name].get(records[0].tp, 0)
         return records if records[0].offset >= start else [r for r in records if r.offset >= start]
+
+    async def process_fetch(self, batches: Mapping[TopicPartition, Sequence[Record]]) -> bool:
+        """Every partition of one fetch in ONE transaction, each member's handler called once
+        with its records of all partitions (each partition's records in order, which keeps
+        each household's order: a household is one key, one partition). False after a
+        handler error (nothing committed): the caller goes partition by partition."""
+        try:
+            parsed = {tp: [_parse(r) for r in records] for tp, records in batches.items()}
+            wanted = {t for m in self.members for t in (m.event_types or ())}
+            anything = any(m.event_types is None for m in self.members)
+            checked = _checked(
+                e for events in parsed.values() for e in events if anything or e.type in wanted
+            )
+            moved: list[tuple[str, TopicPartition, int]] = []
+            async with self.engine.begin() as conn:
+                for m in self.members:
+                    mine: list[CloudEvent] = []
+                    for tp, records in batches.items():
+                        if tp.topic not in m.topics:
+                            continue
+                        due = self._due(m, records)
+                        if due:
+                            skip = len(records) - len(due)
+                            mine.extend(parsed[tp][skip:])
+                            moved.append((m.name, tp, records[-1].offset + 1))
+                    if mine:
+                        fresh = await self._claim(conn, m, mine)
+                        await self._handle(conn, m, fresh, checked)
+                for name, tp, offset in moved:
+                    await self._save_position(conn, self._member(name), tp, offset)
+            for name, tp, offset in moved:
+                self._next[name][tp] = offset
+            self.processed += sum(len(records) for records in batches.values())
+            return True
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            return False
+
+    def _member(self, name: str) -> ConsumerSpec:
+        return next(m for m in self.members if m.name == name)
 
     async def process_partition_batch(self, tp: TopicPartition, records: Sequence[Record]) -> None:
         """All records for every member in one transaction; on a handler error fall back to
@@ -380,6 +435,24 @@ class ConsumerRunner:
             offset=record.offset,
             error=detail,
         )
+
+
+def _parts(
+    fetched: Mapping[TopicPartition, Sequence[Record]], budget: int
+) -> Iterator[dict[TopicPartition, Sequence[Record]]]:
+    """The fetch in consecutive parts of about ``budget`` bytes: each partition's records stay
+    in order, a part ends where the budget runs out (a single larger record is a part alone)."""
+    part: dict[TopicPartition, list[Record]] = {}
+    size = 0
+    for tp, records in fetched.items():
+        for r in records:
+            if size and size + len(r.value) > budget:
+                yield dict(part)
+                part, size = {}, 0
+            part.setdefault(tp, []).append(r)
+            size += len(r.value)
+    if part:
+        yield dict(part)
 
 
 def _checked(events: Iterable[CloudEvent]) -> dict[int, tuple[CloudEvent, BaseModel]]:
