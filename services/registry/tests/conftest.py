@@ -12,6 +12,7 @@ from faemban_domain.eventsourcing.tables import metadata as platform_tables
 from faemban_domain.platform.blobs import LocalBlobStore
 from faemban_domain.platform.db import make_engine
 from faemban_domain.platform.unit_of_work import Transactions
+from faemban_registry.adapters.access_log import AccessLogWriter
 from faemban_registry.adapters.tables import metadata as registry_tables
 from faemban_registry.service_layer.unit_of_work import RegistryUnitOfWork
 
@@ -30,4 +31,10 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 def registry(engine: AsyncEngine, tmp_path: Path) -> Transactions[RegistryUnitOfWork]:
     """Units of work on the test database, the way the service builds them (blobs in tmp)."""
     blobs = LocalBlobStore(tmp_path / "blobs")
-    return Transactions(engine.begin, engine.connect, lambda conn: RegistryUnitOfWork(conn, blobs))
+    writer = AccessLogWriter(engine.begin)
+    return Transactions(
+        engine.begin,
+        engine.connect,
+        lambda conn: RegistryUnitOfWork(conn, blobs),
+        lambda conn: RegistryUnitOfWork(conn, blobs, writer),
+    )

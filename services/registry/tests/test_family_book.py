@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +19,10 @@ from faemban_domain.events.contracts import MemberFacts
 from faemban_domain.events.envelope import assert_no_personal_data
 from faemban_domain.eventsourcing.tables import outbox
 from faemban_domain.platform.auth import Principal
+from faemban_domain.platform.blobs import LocalBlobStore
 from faemban_domain.platform.unit_of_work import Transactions
 from faemban_registry.adapters import household_index
-from faemban_registry.adapters.access_log import AccessLog
+from faemban_registry.adapters.access_log import AccessLog, AccessLogWriter
 from faemban_registry.adapters.household_index import HouseholdIndex
 from faemban_registry.adapters.tables import member_personal
 from faemban_registry.domain import new_household
@@ -286,12 +291,62 @@ async def test_personal_reads_are_logged(
     engine: AsyncEngine, registry: Transactions[RegistryUnitOfWork]
 ) -> None:
     await register_samorn(registry)
-    _, data = await registry.run(hh.read_personal, TEAM, hh.ReadPersonal("SAMORN", "home visit"))
+    _, data = await registry.read(hh.read_household, TEAM, hh.ReadHousehold("SAMORN", "home visit"))
+    assert data is not None
     assert [m["first_name"] for m in data["members"]] == ["สมร", "สมชาย", "เด็กชาย"]
     assert data["address"]["phone"] == "0812345678" and data["address"]["lat"] == 15.2
     async with engine.connect() as conn:
         [entry] = await AccessLog(conn).query(household_id="SAMORN")
     assert entry["subject"] == "team-a" and entry["purpose"] == "home visit" and entry["what"] == "household"
+    _, none = await registry.read(hh.read_household, TEAM, hh.ReadHousehold("SAMORN", None, personal=False))
+    assert none is None
+    with pytest.raises(InvalidInput):
+        await registry.read(hh.read_household, TEAM, hh.ReadHousehold("SAMORN", None))
+
+
+async def test_concurrent_personal_reads_are_each_logged_by_a_group_commit_before_they_answer(
+    engine: AsyncEngine, registry: Transactions[RegistryUnitOfWork], tmp_path: Path
+) -> None:
+    await register_samorn(registry)
+    blobs = LocalBlobStore(tmp_path / "blobs2")
+    commits = 0
+
+    @asynccontextmanager
+    async def counted_begin() -> AsyncIterator[Any]:
+        nonlocal commits
+        async with engine.begin() as conn:
+            yield conn
+        commits += 1
+
+    writer = AccessLogWriter(counted_begin)
+    reads = Transactions(
+        engine.begin,
+        engine.connect,
+        lambda c: RegistryUnitOfWork(c, blobs),
+        lambda c: RegistryUnitOfWork(c, blobs, writer),
+    )
+    answers = await asyncio.gather(
+        *(reads.read(hh.read_household, TEAM, hh.ReadHousehold("SAMORN", f"visit {i}")) for i in range(20))
+    )
+    assert all(data is not None for _, data in answers)
+    async with engine.connect() as conn:
+        logged = await AccessLog(conn).query(household_id="SAMORN")
+    assert sorted(e["purpose"] for e in logged) == sorted(f"visit {i}" for i in range(20))
+    assert 1 <= commits < 20, "the rows of concurrent reads share commits"
+
+    @asynccontextmanager
+    async def broken_begin() -> AsyncIterator[Any]:
+        raise OSError("the log's disk is full")
+        yield
+
+    failing = Transactions(
+        engine.begin,
+        engine.connect,
+        lambda c: RegistryUnitOfWork(c, blobs),
+        lambda c: RegistryUnitOfWork(c, blobs, AccessLogWriter(broken_begin)),
+    )
+    with pytest.raises(OSError):  # not logged → not served
+        await failing.read(hh.read_household, TEAM, hh.ReadHousehold("SAMORN", "visit"))
 
 
 async def test_index_rebuilds_from_the_event_store(

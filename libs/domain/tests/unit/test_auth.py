@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,30 @@ def test_dev_keypair_is_created_once_and_reused(tmp_path: Path) -> None:
     first = ensure_dev_keypair(tmp_path)
     assert ensure_dev_keypair(tmp_path) == first
     assert first[1].startswith("-----BEGIN PUBLIC KEY-----")
+
+
+def test_a_verified_token_is_answered_from_the_cache_until_it_expires(
+    tmp_path: Path, keys: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verifier = TokenVerifier(PlatformSettings(var_dir=tmp_path))
+    token = mint_token(keys[0], roles=["ops_team"], areas=["34"], sub="u1", ttl_seconds=60)
+    first = verifier.verify(token)
+    checks = 0
+    real = verifier._verify
+
+    def counted(t: str) -> tuple[Principal, float]:
+        nonlocal checks
+        checks += 1
+        return real(t)
+
+    monkeypatch.setattr(verifier, "_verify", counted)
+    assert verifier.verify(token) == first and checks == 0
+    other = mint_token(keys[0], roles=["ops_team"], areas=["34"], sub="u2", ttl_seconds=60)
+    assert verifier.verify(other).sub == "u2" and checks == 1
+    tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    with pytest.raises(Exception, match="invalid token"):
+        verifier.verify(tampered)  # a different string is never a cache hit
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 61)  # past the token's exp: checked again
+    verifier.verify(token)
+    assert checks == 3

@@ -12,6 +12,7 @@ from faemban_domain.platform.blobs import BlobStore, blob_store
 from faemban_domain.platform.service import ServiceRuntime
 from faemban_domain.platform.unit_of_work import Transactions
 from faemban_registry.adapters import household_index
+from faemban_registry.adapters.access_log import AccessLogWriter
 from faemban_registry.service_layer.imports import ImportJobs
 from faemban_registry.service_layer.unit_of_work import RegistryUnitOfWork
 from faemban_registry.settings import RegistrySettings
@@ -26,7 +27,16 @@ class Registry:
 
 
 def transactions(runtime: ServiceRuntime, blobs: BlobStore) -> Transactions[RegistryUnitOfWork]:
-    return Transactions(runtime.transaction, runtime.reading, lambda conn: RegistryUnitOfWork(conn, blobs))
+    """Reads log personal-data access through one group-committing writer per process;
+    a writing unit of work logs in its own transaction (a second writer there would wait
+    for the lock its own transaction holds on SQLite)."""
+    writer = AccessLogWriter(runtime.engine.begin)
+    return Transactions(
+        runtime.transaction,
+        runtime.reading,
+        lambda conn: RegistryUnitOfWork(conn, blobs),
+        lambda conn: RegistryUnitOfWork(conn, blobs, writer),
+    )
 
 
 async def bootstrap(runtime: ServiceRuntime) -> Registry:

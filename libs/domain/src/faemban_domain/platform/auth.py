@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,6 +121,8 @@ class TokenVerifier:
         self.audience = settings.jwt_audience
         self._jwks: jwt.PyJWKClient | None = None
         self._key: Any = None
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._lock = threading.Lock()
         if settings.jwt_jwks_url:
             self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True)
         elif settings.jwt_public_key:
@@ -131,7 +135,29 @@ class TokenVerifier:
         else:
             raise RuntimeError("set FAEMBAN_JWT_JWKS_URL or FAEMBAN_JWT_PUBLIC_KEY in production")
 
+    CACHE_SIZE = 10_000
+    CACHE_SECONDS = 300.0
+    """A verified token is trusted again for at most this long (and never past its ``exp``):
+    a key rotated out of the JWKS stops being honoured within five minutes."""
+
     def verify(self, token: str) -> Principal:
+        """The token's principal; a token verified in the last ``CACHE_SECONDS`` is answered from
+        the cache (the same bytes, checked with the same key: the RSA check is skipped, not
+        weakened)."""
+        now = time.time()
+        with self._lock:  # JWKS verifications run in worker threads
+            hit = self._verified.get(token)
+            if hit is not None and now < hit[1]:
+                self._verified.move_to_end(token)
+                return hit[0]
+        principal, expires = self._verify(token)
+        with self._lock:
+            self._verified[token] = (principal, min(expires, now + self.CACHE_SECONDS))
+            if len(self._verified) > self.CACHE_SIZE:
+                self._verified.popitem(last=False)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             key = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._key
             claims = jwt.decode(
@@ -151,14 +177,16 @@ class TokenVerifier:
         agency = claims.get("agency")
         if agency is not None and (not isinstance(agency, str) or not agencies.is_known(agency)):
             raise _unauthorized(f"claim agency {agency!r} is not a known agency code")
-        return Principal(
+        principal = Principal(
             str(claims["sub"]), frozenset(map(str, roles)), checked_claim_areas(claimed_areas), agency
         )
+        return principal, float(claims["exp"])
 
     async def verify_async(self, token: str) -> Principal:
         """On the event loop when the key is at hand (an RSA check takes microseconds);
         in a thread when a JWKS document may have to be fetched."""
-        if self._jwks is not None:
+        hit = self._verified.get(token)
+        if self._jwks is not None and (hit is None or time.time() >= hit[1]):
             return await asyncio.to_thread(self.verify, token)
         return self.verify(token)
 

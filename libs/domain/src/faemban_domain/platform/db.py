@@ -50,8 +50,18 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping (a SELECT 1 round trip on every checkout): a connection the server dropped
+    # fails its first statement, SQLAlchemy then invalidates the whole pool, and
+    # ``Transactions`` runs the unit of work once more on a fresh connection (``is_stale``).
+    kwargs.setdefault("pool_pre_ping", False)
+    kwargs.setdefault("pool_recycle", 1800)
     return create_async_engine(url, **kwargs)
+
+
+def is_stale(exc: BaseException) -> bool:
+    """The database dropped the connection under us (restart, failover): the work did not
+    happen and may run again on a new connection."""
+    return isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
 
 
 async def ensure_database(url: str) -> None:

@@ -174,7 +174,12 @@ class ServiceRuntime:
     async def reading(self) -> AsyncIterator[AsyncConnection]:
         """A connection that only reads (on SQLite it takes no write lock)."""
         async with self.engine.connect() as conn:
-            await conn.execution_options(**READ_ONLY)
+            if conn.dialect.name == "postgresql":
+                # no BEGIN / ROLLBACK around the reads: each statement is its own snapshot,
+                # as under READ COMMITTED inside a transaction
+                await conn.execution_options(isolation_level="AUTOCOMMIT", **READ_ONLY)
+            else:
+                await conn.execution_options(**READ_ONLY)
             yield conn
 
     async def readiness(self) -> dict[str, str]:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain.eventsourcing.store import ConcurrencyError
 from faemban_domain.platform.auth import Principal
+from faemban_domain.platform.db import is_stale
 from faemban_domain.platform.idempotency import Idempotency
 
 
@@ -32,6 +33,10 @@ class UnitOfWork:
 
     async def flush(self) -> None:
         """Save what the command changed (each service saves its aggregates here)."""
+
+    async def settle(self) -> None:
+        """After a read, once its connection is back in the pool: what must be durable before
+        the answer (the registry's access-log rows)."""
 
 
 U = TypeVar("U", bound=UnitOfWork)
@@ -49,10 +54,14 @@ class Transactions(Generic[U]):
         begin: Callable[[], AbstractAsyncContextManager[AsyncConnection]],
         read: Callable[[], AbstractAsyncContextManager[AsyncConnection]],
         build: Callable[[AsyncConnection], U],
+        build_reading: Callable[[AsyncConnection], U] | None = None,
     ) -> None:
         self._begin = begin
         self._read = read
         self._build = build
+        self._build_reading = build_reading or build
+        """A reading unit of work may differ (the registry's logs personal reads through a
+        group commit of its own; a writing one logs in its own transaction)."""
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[U]:
@@ -64,7 +73,7 @@ class Transactions(Generic[U]):
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[U]:
         async with self._read() as conn:
-            yield self._build(conn)
+            yield self._build_reading(conn)
 
     async def run(
         self,
@@ -83,7 +92,9 @@ class Transactions(Generic[U]):
         same stream) runs again from a fresh load; a client's own ``expected_version`` is not
         retried, so leave it 0 for commands that carry one.
         """
-        for attempt in range(retries + 1):
+        stale_once = False
+        attempt = 0
+        while True:
             try:
                 async with self.writing() as uow:
                     if once is not None and (replayed := await once.replay(uow.conn)) is not None:
@@ -97,7 +108,11 @@ class Transactions(Generic[U]):
             except ConcurrencyError:
                 if attempt == retries:
                     raise
-        raise AssertionError("unreachable")
+                attempt += 1
+            except Exception as exc:
+                if not is_stale(exc) or stale_once:
+                    raise
+                stale_once = True  # a pooled connection the server dropped: once more, afresh
 
     async def read(
         self,
@@ -107,7 +122,15 @@ class Transactions(Generic[U]):
         *,
         respond: Callable[[R], Any] | None = None,
     ) -> Any:
-        """Run a query handler on a reading connection (no write lock on SQLite)."""
-        async with self.reading() as uow:
-            result = await handler(uow, principal, query)
+        """Run a query handler on a reading connection (no write lock on SQLite); once more
+        on a fresh connection if the pooled one was dropped by the server."""
+        try:
+            async with self.reading() as uow:
+                result = await handler(uow, principal, query)
+        except Exception as exc:
+            if not is_stale(exc):
+                raise
+            async with self.reading() as uow:
+                result = await handler(uow, principal, query)
+        await uow.settle()
         return respond(result) if respond is not None else result

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from faemban_domain.bounds import HouseholdId
-from faemban_domain.errors import FieldError, InvalidInput
+from faemban_domain.errors import InvalidInput
 from faemban_domain.events.contracts import (
     FieldStatus,
     HouseholdSource,
@@ -221,17 +221,10 @@ async def get_household(
     personal: Annotated[bool, Query(description="false: skip personal fields (and the access log)")] = True,
 ) -> HouseholdOut:
     """The household; its personal fields only for roles that need them, each read logged."""
-    household, may_read_personal = await registry.transactions.read(
-        h.view_household, principal, h.HouseholdRef(household_id)
+    household, data = await registry.transactions.read(
+        h.read_household, principal, h.ReadHousehold(household_id, purpose, personal)
     )
-    if not (personal and may_read_personal):
-        return household_out(household)
-    if not purpose:
-        raise InvalidInput([FieldError("X-Purpose", "say why you read personal data (or ?personal=false)")])
-    household, data = await registry.transactions.run(
-        h.read_personal, principal, h.ReadPersonal(household_id, purpose)
-    )
-    return household_out(household, data)
+    return household_out(household) if data is None else household_out(household, data)
 
 
 @router.post("/{household_id}/field-status", response_model=HouseholdOut)

@@ -10,7 +10,7 @@ from typing import Any
 
 from faemban_domain import indicators
 from faemban_domain.citizen_id import normalise_citizen_id
-from faemban_domain.errors import FieldError, InvalidInput, NotFound
+from faemban_domain.errors import FieldError, InvalidInput
 from faemban_domain.events.contracts import FieldStatus, HouseholdSource, HouseholdType
 from faemban_domain.platform.auth import Principal
 from faemban_registry.domain import new_household
@@ -47,12 +47,6 @@ class HouseholdRef:
 
     household_id: str
     expected_version: int | None = None
-
-
-@dataclass(frozen=True)
-class ReadPersonal:
-    household_id: str
-    purpose: str | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -153,26 +147,27 @@ async def get_household(uow: RegistryUnitOfWork, principal: Principal, query: Ho
     return await uow.households.load(principal, query.household_id)
 
 
-async def view_household(
-    uow: RegistryUnitOfWork, principal: Principal, query: HouseholdRef
-) -> tuple[Household, bool]:
-    """The household, and whether the caller may read its personal data (with a purpose)."""
+@dataclass(frozen=True)
+class ReadHousehold:
+    household_id: str
+    purpose: str | None
+    personal: bool = True
+
+
+async def read_household(
+    uow: RegistryUnitOfWork, principal: Principal, query: ReadHousehold
+) -> tuple[Household, dict[str, Any] | None]:
+    """The household, with its personal data when asked for and the caller may read it —
+    one reading connection; the access-log row is durable before anything is returned."""
     household = await uow.households.load(principal, query.household_id)
     assigned = await uow.households.mentored_by(principal, query.household_id)
-    return household, principal.reads_personal(household.area_code, assigned)
-
-
-async def read_personal(
-    uow: RegistryUnitOfWork, principal: Principal, query: ReadPersonal
-) -> tuple[Household, dict[str, Any]]:
-    """Personal data of one household for a scoped reader; the read is logged first."""
-    household = await uow.households.load(principal, query.household_id)
-    if not principal.reads_personal(
-        household.area_code, await uow.households.mentored_by(principal, query.household_id)
-    ):
-        raise NotFound(f"household {query.household_id} has no personal data you may read")
+    if not (query.personal and principal.reads_personal(household.area_code, assigned)):
+        return household, None
+    if not query.purpose:
+        raise InvalidInput([FieldError("X-Purpose", "say why you read personal data (or ?personal=false)")])
+    data = await uow.personal.personal_view(query.household_id)
     await uow.access_log.record(principal, query.household_id, "household", query.purpose)
-    return household, await uow.personal.personal_view(query.household_id)
+    return household, data
 
 
 async def record_field_status(
