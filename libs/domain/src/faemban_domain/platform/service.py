@@ -205,10 +205,10 @@ class ServiceRuntime:
         return await rebuild_projection(self.engine, self.broker, spec)
 
 
-def runtime_of(name: str) -> Callable[[Request], ServiceRuntime]:
+def runtime_of(name: str) -> Callable[[Request], Awaitable[ServiceRuntime]]:
     """FastAPI dependency: the runtime of service ``name`` in this process."""
 
-    def dependency(request: Request) -> ServiceRuntime:
+    async def dependency(request: Request) -> ServiceRuntime:  # async: no thread-pool hop
         runtime: ServiceRuntime = request.app.state.runtimes[name]
         return runtime
 
@@ -218,10 +218,10 @@ def runtime_of(name: str) -> Callable[[Request], ServiceRuntime]:
 T = TypeVar("T")
 
 
-def components_of(name: str, kind: type[T]) -> Callable[[Request], T]:
+def components_of(name: str, kind: type[T]) -> Callable[[Request], Awaitable[T]]:
     """FastAPI dependency: the components of service ``name``, checked to be a ``kind``."""
 
-    def dependency(request: Request) -> T:
+    async def dependency(request: Request) -> T:  # async: FastAPI runs a sync one in a thread
         built = request.app.state.runtimes[name].components
         if not isinstance(built, kind):
             raise RuntimeError(f"{name} has no {kind.__name__} (is the service started?)")
