@@ -79,7 +79,9 @@ bench: install
 	$(BIN)/python bench/import_bench.py $(IMPORT_BENCH_ARGS); \
 	$(BIN)/python bench/assessment_bench.py $(ASSESSMENT_BENCH_ARGS); \
 	$(BIN)/python bench/assistance_bench.py $(ASSISTANCE_BENCH_ARGS); \
-	$(BIN)/python bench/kpi_bench.py $(KPI_BENCH_ARGS)
+	$(BIN)/python bench/kpi_bench.py $(KPI_BENCH_ARGS); \
+	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } || true; \
+	$(BIN)/python bench/read_bench.py $(READ_BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

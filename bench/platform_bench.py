@@ -34,6 +34,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain.events.envelope import CloudEvent
+from faemban_domain.eventsourcing.broker import COMPRESSION
 from faemban_domain.eventsourcing.consumer import ConsumerRunner, ConsumerSpec
 from faemban_domain.eventsourcing.relay import OutboxRelay
 from faemban_domain.eventsourcing.store import EventStore, NewEvent, Publication, RecordedEvent
@@ -142,6 +143,7 @@ async def main(n: int) -> None:
         acks="all",
         linger_ms=5,
         max_batch_size=256 * 1024,
+        compression_type=COMPRESSION,  # as the services' publisher
     )
     await producer.start()
     payloads = [(ev.subject.encode(), ev.to_json_bytes(), ev.kafka_headers()) for ev in sample]

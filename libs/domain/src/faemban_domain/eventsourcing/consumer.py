@@ -120,7 +120,7 @@ class ConsumerRunner:
         retry_delay: float = 0.1,
         batch_size: int = 500,
         group: str | None = None,
-        batch_bytes: int = 2 * 1024 * 1024,
+        batch_bytes: int = 1024 * 1024,
     ) -> None:
         self.members: list[ConsumerSpec] = [spec] if isinstance(spec, ConsumerSpec) else list(spec)
         if not self.members:
