@@ -242,35 +242,29 @@ async def one_size(n: int, base: str, bootstrap: str, var: Path, assessors: int)
             stages["import"] = time.perf_counter() - t0
             print(f"    import done        {stages['import']:8.1f} s", flush=True)
             assert status["status"] == "done", status["errors"][:3]
-            register_done = assessment_done = False
-            while not (register_done and assessment_done):
+            summaries = {  # stage → (URL, query, the total that counts every household)
+                "register summary": (
+                    "http://127.0.0.1:8105/v1/reports/register-summary",
+                    {"area": "34"},
+                    "target_households",
+                ),
+                "assessment summary": (
+                    f"http://127.0.0.1:{ports['assessment-1']}/v1/assessments/summary",
+                    {"area": "34", "level": "district"},
+                    "households",
+                ),
+            }
+            while not all(stage in stages for stage in summaries):
                 if "on Kafka" not in stages and await relayed(client) >= n:
                     stages["on Kafka"] = time.perf_counter() - t0
                     print(f"    all on Kafka       {stages['on Kafka']:8.1f} s", flush=True)
-                if not register_done:
-                    s = (
-                        await client.get(
-                            "http://127.0.0.1:8105/v1/reports/register-summary",
-                            params={"area": "34"},
-                            headers=auth,
-                        )
-                    ).json()
-                    if s["total"]["target_households"] == n:
-                        register_done = True
-                        stages["register summary"] = time.perf_counter() - t0
-                        print(f"    register summary   {stages['register summary']:8.1f} s", flush=True)
-                if not assessment_done:
-                    a = (
-                        await client.get(
-                            f"http://127.0.0.1:{ports['assessment-1']}/v1/assessments/summary",
-                            params={"area": "34", "level": "district"},
-                            headers=auth,
-                        )
-                    ).json()
-                    if a["total"]["households"] == n:
-                        assessment_done = True
-                        stages["assessment summary"] = time.perf_counter() - t0
-                        print(f"    assessment summary {stages['assessment summary']:8.1f} s", flush=True)
+                for stage, (url, params, total) in summaries.items():
+                    if stage in stages:
+                        continue
+                    got = (await client.get(url, params=params, headers=auth)).json()
+                    if got["total"][total] == n:
+                        stages[stage] = time.perf_counter() - t0
+                        print(f"    {stage:<18} {stages[stage]:8.1f} s", flush=True)
                 await asyncio.sleep(0.5)
         cpu = {name: _cpu_seconds(p.pid) - cpu0[name] for name, p in procs.items()}
         if kafka:

@@ -21,10 +21,8 @@ import asyncio
 import csv
 import os
 import shutil
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import asyncpg
@@ -82,11 +80,11 @@ def _ms(text: str) -> float:
 
 
 async def load(url: str, headers: dict[str, str], n: int, clients: int, ids: list[str]) -> dict[str, float]:
-    """``clients`` keep-alive connections: wrk (C, 2 threads) when installed — the load
-    generator must not be the bottleneck — else ``n`` requests from httpx clients."""
-    if shutil.which("wrk"):
-        return await _wrk(url, headers, max(10, n // 1000), clients, ids)
-    return await _httpx(url, headers, n, clients, ids)
+    """``clients`` keep-alive connections from wrk (C, 2 threads: the load generator must not be
+    the bottleneck) for about one second per 1,000 requests asked."""
+    if not shutil.which("wrk"):
+        raise SystemExit("the read bench needs wrk (apt-get install wrk; `make bench` installs it)")
+    return await _wrk(url, headers, max(10, n // 1000), clients, ids)
 
 
 async def _wrk(
@@ -121,31 +119,6 @@ async def _wrk(
         elif line.strip().startswith("Non-2xx"):
             found["failures"] = float(words[-1])
     return found
-
-
-async def _httpx(url: str, headers: dict[str, str], n: int, clients: int, ids: list[str]) -> dict[str, float]:
-    latencies: list[float] = []
-    next_i = 0
-    failures = 0
-
-    async def client_loop() -> None:
-        nonlocal next_i, failures
-        async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=1)) as client:
-            while next_i < n:
-                i, next_i = next_i, next_i + 1
-                started = time.perf_counter()
-                r = await client.get(url.format(id=ids[i % len(ids)]), headers=headers)
-                latencies.append(time.perf_counter() - started)
-                if r.status_code != 200:
-                    failures += 1
-                    if failures < 3:
-                        print(f"    refused: {r.status_code} {r.text[:200]}", flush=True)
-
-    t0 = time.perf_counter()
-    await asyncio.gather(*(client_loop() for _ in range(clients)))
-    wall = time.perf_counter() - t0
-    q = statistics.quantiles(latencies, n=100)
-    return {"per_s": n / wall, "p50": q[49] * 1000, "p99": q[98] * 1000, "failures": failures}
 
 
 async def bare(base: str, path: Path, n: int, clients: int, ids: list[str]) -> dict[str, float]:

@@ -183,30 +183,19 @@ class ConsumerRunner:
         try:
             while not stop.is_set():
                 fetched = await sub.fetch(timeout=0.5, max_records=self.batch_size)
-                pending = list(fetched.items())
                 try:
                     for part in _parts(fetched, self.batch_bytes):
                         if not await self.process_fetch(part):
-                            break
+                            for tp, records in part.items():
+                                await self.process_partition_batch(tp, records)
                         await sub.commit({tp: records[-1].offset + 1 for tp, records in part.items()})
-                        done = {tp: records[-1].offset for tp, records in part.items()}
-                        pending = [
-                            (tp, [r for r in records if r.offset > done.get(tp, -1)])
-                            for tp, records in pending
-                        ]
-                        pending = [(tp, records) for tp, records in pending if records]
-                    while pending:
-                        tp, records = pending[0]
-                        await self.process_partition_batch(tp, records)
-                        pending.pop(0)
-                        await sub.commit({tp: records[-1].offset + 1})
                     backoff = 0.5
                 except Exception as exc:
                     if not is_transient(exc):
                         raise
                     log.warning("consumer.transient", consumer=self.group, error=str(exc))
-                    for tp, records in pending:
-                        sub.seek(tp, records[0].offset)
+                    for tp in fetched:  # back to the lowest offset a member has not committed
+                        sub.seek(tp, min(self._next[m.name].get(tp, 0) for m in self._members_of(tp.topic)))
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 10.0)
         finally:
@@ -231,7 +220,7 @@ class ConsumerRunner:
             checked = _checked(
                 e for events in parsed.values() for e in events if anything or e.type in wanted
             )
-            moved: list[tuple[str, TopicPartition, int]] = []
+            moved: list[tuple[ConsumerSpec, TopicPartition, int]] = []
             async with self.engine.begin() as conn:
                 for m in self.members:
                     mine: list[CloudEvent] = []
@@ -242,14 +231,14 @@ class ConsumerRunner:
                         if due:
                             skip = len(records) - len(due)
                             mine.extend(parsed[tp][skip:])
-                            moved.append((m.name, tp, records[-1].offset + 1))
+                            moved.append((m, tp, records[-1].offset + 1))
                     if mine:
                         fresh = await self._claim(conn, m, mine)
                         await self._handle(conn, m, fresh, checked)
-                for name, tp, offset in moved:
-                    await self._save_position(conn, self._member(name), tp, offset)
-            for name, tp, offset in moved:
-                self._next[name][tp] = offset
+                for m, tp, offset in moved:
+                    await self._save_position(conn, m, tp, offset)
+            for m, tp, offset in moved:
+                self._next[m.name][tp] = offset
             self.processed += sum(len(records) for records in batches.values())
             return True
         except Exception as exc:
@@ -257,38 +246,13 @@ class ConsumerRunner:
                 raise
             return False
 
-    def _member(self, name: str) -> ConsumerSpec:
-        return next(m for m in self.members if m.name == name)
-
     async def process_partition_batch(self, tp: TopicPartition, records: Sequence[Record]) -> None:
         """All records for every member in one transaction; on a handler error fall back to
         one record (and one member) at a time."""
-        members = self._members_of(tp.topic)
-        try:
-            events = [_parse(r) for r in records]
-            by_offset = {r.offset: e for r, e in zip(records, events, strict=True)}
-            wanted = {t for m in members for t in (m.event_types or ())}
-            anything = any(m.event_types is None for m in members)
-            checked = _checked(e for e in events if anything or e.type in wanted)
-            moved: dict[str, int] = {}
-            async with self.engine.begin() as conn:
-                for m in members:
-                    due = self._due(m, records)
-                    if not due:
-                        continue
-                    fresh = await self._claim(conn, m, [by_offset[r.offset] for r in due])
-                    await self._handle(conn, m, fresh, checked)
-                    await self._save_position(conn, m, tp, records[-1].offset + 1)
-                    moved[m.name] = records[-1].offset + 1
-            for name, offset in moved.items():
-                self._next[name][tp] = offset
-            self.processed += len(records)
+        if await self.process_fetch({tp: records}):
             return
-        except Exception as exc:
-            if is_transient(exc):
-                raise
         for record in records:
-            for m in members:
+            for m in self._members_of(tp.topic):
                 if self._due(m, [record]):
                     await self._process_one(m, record)
             self.processed += 1

@@ -24,9 +24,8 @@ from faemban_domain.events.envelope import CloudEvent, assert_no_personal_data
 from faemban_domain.eventsourcing.records import ModelData
 from faemban_domain.eventsourcing.records import NewEvent as NewEvent
 from faemban_domain.eventsourcing.records import RecordedEvent as RecordedEvent
-from faemban_domain.eventsourcing.sql import bulk_insert
+from faemban_domain.eventsourcing.sql import bulk_insert, json_text
 from faemban_domain.eventsourcing.tables import event_store, outbox
-from faemban_domain.platform.db import json_text
 
 
 class ConcurrencyError(Exception):

@@ -14,14 +14,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from faemban_domain.eventsourcing.sql import json_text
+
 READ_ONLY = {"faemban_read_only": True}
 """Execution option of a connection that only reads (``ServiceRuntime.reading``)."""
-
-
-def json_text(value: Any) -> str:
-    """JSON columns are written by orjson (several times faster than ``json.dumps`` on the
-    event payloads every write path stores)."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:

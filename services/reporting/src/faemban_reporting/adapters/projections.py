@@ -17,8 +17,7 @@ from faemban_domain import indicators
 from faemban_domain.events import contracts as c
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.events.payload import payload
-from faemban_domain.eventsourcing.sql import bulk_insert, dialect_insert
-from faemban_domain.platform.db import json_text
+from faemban_domain.eventsourcing.sql import bulk_insert, dialect_insert, json_text
 from faemban_reporting.domain.register_summary import MEASURES, add_up, contribution
 
 REGISTERED = c.type_of(c.HouseholdRegisteredV1)
