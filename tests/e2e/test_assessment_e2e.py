@@ -148,7 +148,7 @@ async def test_import_and_verification_reach_the_assessment_summary_history_and_
         assert before_any.status_code == 404
 
         events = await timeline(stack, client, hid, 2, who=PROVINCE_46, source="faemban/assessment")
-        assert [e["type"] for e in events] == ["th.faemban.indicator.assessed.v1"] * 2
+        assert [e["type"] for e in events] == ["th.faemban.indicator.assessed.v2"] * 2
         assert [e["data"]["cause"] for e in events] == ["registered", "verified"]
         whole = await timeline(stack, client, hid, 4, who=PROVINCE_46, source=None)
         assert [e["source"] for e in whole] == [

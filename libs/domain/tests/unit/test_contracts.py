@@ -16,7 +16,7 @@ def test_five_primary_event_types_on_their_topics() -> None:
     assert primary == {
         "th.faemban.household.registered.v1": "faemban.registry.v1",
         "th.faemban.household.verified.v1": "faemban.registry.v1",
-        "th.faemban.indicator.assessed.v1": "faemban.assessment.v1",
+        "th.faemban.indicator.assessed.v2": "faemban.assessment.v1",
         "th.faemban.plan.created.v1": "faemban.planning.v1",
         "th.faemban.assistance.logged.v1": "faemban.assistance.v1",
     }

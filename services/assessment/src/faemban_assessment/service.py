@@ -2,7 +2,7 @@
 
 Two consumers: the assessment policy (registry and planning events → each
 household's assessment stream, published through the outbox) and the summary
-projection (its own ``indicator.assessed.v1`` → area counters and the
+projection (its own ``indicator.assessed`` → area counters and the
 priority list, rebuildable from the topic).
 """
 
@@ -53,7 +53,7 @@ SUMMARY = ConsumerSpec(
     handler=projection.project_assessed,
     batch_handler=projection.project_assessed_batch,
     tables={"assessment_current": assessment_current, "assessment_area_counts": assessment_area_counts},
-    event_types=frozenset({projection.ASSESSED_V1}),
+    event_types=projection.ASSESSED,
 )
 MENTORS = ConsumerSpec(
     name="assessment.mentors",

@@ -35,7 +35,7 @@ CRITICAL = ConsumerSpec(
     handler=household_map.project_critical,
     batch_handler=household_map.project_critical_batch,
     tables={"household_critical": household_critical},
-    event_types=frozenset({household_map.ASSESSED}),
+    event_types=household_map.ASSESSED,
 )
 """Assessment's critical flag of each household, for the map's pins."""
 

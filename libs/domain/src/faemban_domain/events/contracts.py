@@ -10,9 +10,10 @@ their id, phone, photo or exact location.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -336,6 +337,101 @@ class IndicatorAssessedV1(_Data):
     outcome: Outcome
 
 
+FindingBasis = Literal["tpmap", "field", "income_figures"]
+"""The bases an applicable indicator's result can rest on besides "nothing found failing"."""
+
+
+class IndicatorAssessedV2(_Data):
+    """A household's assessment changed (published only when its result did): v1, flat and compact.
+
+    What v1 said per indicator is said by lists: an indicator of the year's rules (``rules``)
+    fails when in ``failing_indicators``, is met when applicable and not failing, and does not
+    apply otherwise (its basis: the members). ``findings`` names the indicators whose result
+    rests on TPMAP's flag, the field's finding or the income figures; any other applicable one
+    was met with nothing found failing. The vulnerability and CDD objects are flattened and the
+    generated reason is left to the assessment API. docs/interfaces.md, "Events".
+    """
+
+    household_id: HouseholdId
+    area_code: AreaCodeValue
+    survey_year: EventYear = Field(description="the survey year whose rules made this assessment")
+    rules: RulesFingerprint = Field(description="fingerprint of those rules (year:hash)")
+    as_of: datetime = Field(description="when the facts it rests on were recorded")
+    cause: AssessmentCause
+    failing_indicators: list[IndicatorCode] = Field(max_length=64)
+    applicable_indicators: list[IndicatorCode] = Field(max_length=64)
+    findings: dict[FindingBasis, list[IndicatorCode]] = Field(
+        default_factory=dict, description="applicable indicators by the basis of their result"
+    )
+    deprived_dimensions: list[Dimension] = Field(max_length=5)
+    mpi_poor: bool = Field(description="at least one failing indicator (the TPMAP target)")
+    critical: bool = Field(description="at least 3 of 5 dimensions deprived")
+    tpmap_poor_latest: bool = Field(description="MPI poor and someone holds a welfare card")
+    af_score: float = Field(ge=0, le=1, allow_inf_nan=False, description="Alkire–Foster deprivation score c")
+    average_income: Baht | None = Field(default=None, description="baht per person per year")
+    vulnerability_level: int = Field(ge=0, le=3)
+    dependants: Count
+    dependants_from_members: bool = Field(
+        description="False: only TPMAP's counts were known, so dependants is a lower bound"
+    )
+    low_income: bool
+    housing_problem: bool
+    cdd_vulnerable: bool = Field(description="a known CDD criterion holds")
+    cdd_criteria: list[CddCriterion] = Field(default_factory=list, max_length=8)
+    cdd_unknown_criteria: list[CddCriterion] = Field(default_factory=list, max_length=8)
+    cdd_burdens: list[CddBurden] = Field(default_factory=list, max_length=16)
+    cdd_unknown_burdens: list[CddBurden] = Field(default_factory=list, max_length=16)
+    survive: bool = Field(description="not deprived in income, living and health")
+    outcome: Outcome
+
+    @classmethod
+    def from_v1(cls, v1: Mapping[str, Any]) -> dict[str, Any]:
+        """The v2 data of a v1 assessment's data (JSON form): nothing a consumer reads is lost."""
+        findings: dict[str, list[str]] = {}
+        for code, r in v1["indicator_results"].items():
+            if r["basis"] in ("tpmap", "field", "income_figures") and r["result"] != "not_applicable":
+                findings.setdefault(r["basis"], []).append(code)
+        vul, cdd = v1["vulnerability"], v1["cdd"]
+        return {
+            **{k: v1[k] for k in _V2_AS_IN_V1},
+            "findings": findings,
+            "dependants_from_members": vul["dependants_from_members"],
+            "low_income": vul["low_income"],
+            "housing_problem": vul["housing_problem"],
+            "cdd_vulnerable": cdd["vulnerable"],
+            "cdd_criteria": cdd["criteria"],
+            "cdd_unknown_criteria": cdd["unknown_criteria"],
+            "cdd_burdens": cdd["burdens"],
+            "cdd_unknown_burdens": cdd["unknown_burdens"],
+        }
+
+
+_V2_AS_IN_V1 = (
+    "household_id",
+    "area_code",
+    "survey_year",
+    "rules",
+    "as_of",
+    "cause",
+    "failing_indicators",
+    "applicable_indicators",
+    "deprived_dimensions",
+    "mpi_poor",
+    "critical",
+    "tpmap_poor_latest",
+    "af_score",
+    "average_income",
+    "vulnerability_level",
+    "dependants",
+    "survive",
+    "outcome",
+)
+
+
+IndicatorAssessed = IndicatorAssessedV1 | IndicatorAssessedV2
+"""Either version of the assessment event: consumers read both until v1 is retired."""
+
+
 class PlanItemV1(_Data):
     """A plan item as published: what problem, who leads, by when (its wording stays in planning)."""
 
@@ -567,7 +663,8 @@ EVENT_TYPES: dict[str, EventType] = {
             False,
         ),
         EventType("th.faemban.household.approved.v1", REGISTRY_TOPIC, HouseholdApprovedV1, False),
-        EventType("th.faemban.indicator.assessed.v1", ASSESSMENT_TOPIC, IndicatorAssessedV1, True),
+        EventType("th.faemban.indicator.assessed.v1", ASSESSMENT_TOPIC, IndicatorAssessedV1, False),
+        EventType("th.faemban.indicator.assessed.v2", ASSESSMENT_TOPIC, IndicatorAssessedV2, True),
         EventType("th.faemban.plan.created.v1", PLANNING_TOPIC, PlanCreatedV1, True),
         EventType("th.faemban.plan.closed.v1", PLANNING_TOPIC, PlanClosedV1, False),
         EventType("th.faemban.plan.item-updated.v1", PLANNING_TOPIC, PlanItemUpdatedV1, False),
@@ -606,3 +703,7 @@ def type_of(model: builtins.type[BaseModel]) -> str:
         return _TYPE_OF_MODEL[model]  # type: ignore[index]
     except KeyError:
         raise KeyError(f"{model.__name__} is not a public event contract") from None
+
+
+ASSESSED_TYPES = frozenset({type_of(IndicatorAssessedV1), type_of(IndicatorAssessedV2)})
+"""Both versions of ``indicator.assessed``: every consumer reads both until v1 is retired."""

@@ -24,6 +24,17 @@ def dialect_insert(conn: AsyncConnection, table: sa.Table) -> Any:
     return sqlite.insert(table)
 
 
+def one_of(
+    conn: AsyncConnection, column: sa.ColumnElement[Any], values: Sequence[Any]
+) -> sa.ColumnElement[bool]:
+    """``column IN (values)`` for a batch of ids: on PostgreSQL ``column = ANY(:array)``, one
+    parameter, so the statement compiles once whatever the count (an expanding IN of 500 ids
+    re-renders the SQL on every execution: a tenth of a projection's CPU)."""
+    if conn.dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+    return column.in_(list(values))
+
+
 async def upsert(
     conn: AsyncConnection,
     table: sa.Table,

@@ -24,7 +24,7 @@ from faemban_domain.events.envelope import CloudEvent, assert_no_personal_data
 from faemban_domain.eventsourcing.records import ModelData
 from faemban_domain.eventsourcing.records import NewEvent as NewEvent
 from faemban_domain.eventsourcing.records import RecordedEvent as RecordedEvent
-from faemban_domain.eventsourcing.sql import bulk_insert, json_text
+from faemban_domain.eventsourcing.sql import bulk_insert, json_text, one_of
 from faemban_domain.eventsourcing.tables import event_store, outbox
 
 
@@ -287,7 +287,7 @@ class EventStore:
         """Which of ``stream_ids`` hold events already."""
         found = await conn.execute(
             sa.select(event_store.c.stream_id).where(
-                event_store.c.stream_id.in_(stream_ids), event_store.c.version == 1
+                one_of(conn, event_store.c.stream_id, stream_ids), event_store.c.version == 1
             )
         )
         return set(found.scalars())
@@ -313,7 +313,7 @@ class EventStore:
         for i in range(0, len(stream_ids), chunk):
             stmt = (
                 sa.select(event_store)
-                .where(event_store.c.stream_id.in_(stream_ids[i : i + chunk]))
+                .where(one_of(conn, event_store.c.stream_id, stream_ids[i : i + chunk]))
                 .order_by(event_store.c.stream_id, event_store.c.version)
             )
             for r in (await conn.execute(stmt)).mappings().all():

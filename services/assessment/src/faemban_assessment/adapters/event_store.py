@@ -1,5 +1,6 @@
-"""The assessment's event store (only ``Assessed`` leaves, validated against its contract)
-and the repository of household assessments."""
+"""The assessment's event store (only ``Assessed`` leaves, as the compact
+``indicator.assessed.v2`` validated against its contract) and the repository of household
+assessments. The stored ``Assessed`` keeps v1's shape, which the assessment API answers."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_assessment.domain import events as ev
 from faemban_assessment.domain.household import HouseholdAssessment
-from faemban_domain.events.contracts import ASSESSMENT_TOPIC, type_of
+from faemban_domain.events.contracts import ASSESSMENT_TOPIC, IndicatorAssessedV2, type_of
 from faemban_domain.eventsourcing.repository import AggregateSet
 from faemban_domain.eventsourcing.store import EventStore, contract_view
 
 ASSESSED = ev.ASSESSMENT_EVENTS.name_of_class(ev.Assessed)
-ASSESSED_V1 = type_of(ev.Assessed)
+ASSESSED_V2 = type_of(IndicatorAssessedV2)
 
-public_view = contract_view({ASSESSED: ASSESSED_V1})
+public_view = contract_view(
+    {ASSESSED: ASSESSED_V2}, {ASSESSED: lambda event: IndicatorAssessedV2.from_v1(event.data)}
+)
 store = EventStore(source="faemban/assessment", topic=ASSESSMENT_TOPIC, public_view=public_view)
 
 

@@ -1,4 +1,5 @@
-"""Projection of ``indicator.assessed.v1`` into the summary and priority read models.
+"""Projection of ``indicator.assessed`` (v2, and v1 until it is retired) into the summary and
+priority read models.
 
 One household's events arrive in order (keyed by household id); an event
 older than the row it would replace (its stream sequence) is ignored, so a
@@ -15,16 +16,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_assessment.domain.measures import contributions, priority_key
 from faemban_domain.alkire_foster import exact_score
-from faemban_domain.events.contracts import IndicatorAssessedV1, type_of
+from faemban_domain.events.contracts import (
+    ASSESSED_TYPES,
+    IndicatorAssessed,
+    IndicatorAssessedV1,
+    IndicatorAssessedV2,
+)
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.events.payload import payload
-from faemban_domain.eventsourcing.sql import dialect_insert
+from faemban_domain.eventsourcing.sql import dialect_insert, one_of
 
-ASSESSED_V1 = type_of(IndicatorAssessedV1)
+ASSESSED = ASSESSED_TYPES
 CHUNK = 1000
 
 
-def _row(data: IndicatorAssessedV1, version: int) -> dict[str, Any]:
+def _row(data: IndicatorAssessed, version: int) -> dict[str, Any]:
     return {
         "household_id": data.household_id,
         "area_code": data.area_code,
@@ -59,13 +65,14 @@ async def project_assessed_batch(
     ids = list(dict.fromkeys(e.subject for e in events if e.subject))
     rows: dict[str, dict[str, Any]] = {}
     for i in range(0, len(ids), CHUNK):
-        found = await conn.execute(sa.select(current).where(current.c.household_id.in_(ids[i : i + CHUNK])))
+        mine = one_of(conn, current.c.household_id, ids[i : i + CHUNK])
+        found = await conn.execute(sa.select(current).where(mine))
         rows.update({r["household_id"]: dict(r) for r in found.mappings()})
     changed: dict[str, dict[str, Any]] = {}
     delta: dict[tuple[str, str], int] = {}
     for event in events:
-        data = payload(event) if event.type == ASSESSED_V1 else None
-        if not isinstance(data, IndicatorAssessedV1):
+        data = payload(event) if event.type in ASSESSED else None
+        if not isinstance(data, (IndicatorAssessedV1, IndicatorAssessedV2)):
             continue
         version = int(event.sequence or 0)
         old = rows.get(data.household_id)

@@ -1,7 +1,8 @@
 """The events of a household's assessment stream.
 
-``Assessed`` is published as recorded, so it *is* its public contract model; the others
-stay in this service. The stored names never change: streams already hold them.
+``Assessed`` is stored in the shape of ``indicator.assessed.v1`` (what the assessment API
+answers) and published as its compact ``v2`` (adapters/event_store.py); the others stay in
+this service. The stored names never change: streams already hold them.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ HOUSEHOLD_TYPES = frozenset(
         c.HouseholdMovedV1,
     )
 )
-ASSESSMENT_TYPES = frozenset({c.type_of(c.IndicatorAssessedV1)})
+ASSESSMENT_TYPES = c.ASSESSED_TYPES
 ASSISTANCE_TYPES = frozenset({c.type_of(c.AssistanceLoggedV1), c.type_of(c.AssistanceVoidedV1)})
 
 
@@ -73,7 +73,7 @@ async def project_assessment(
     conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, sa.Table]
 ) -> None:
     data = payload(event)
-    assert isinstance(data, c.IndicatorAssessedV1)
+    assert isinstance(data, (c.IndicatorAssessedV1, c.IndicatorAssessedV2))
     t = tables["planning_assessments"]
     seq = int(event.sequence or 0)
     row = {

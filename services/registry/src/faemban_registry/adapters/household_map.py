@@ -25,7 +25,7 @@ from faemban_registry.adapters.tables import (
     household_personal,
 )
 
-ASSESSED = c.type_of(c.IndicatorAssessedV1)
+ASSESSED = c.ASSESSED_TYPES
 
 
 def _pinned() -> sa.Select[Any]:
@@ -99,7 +99,7 @@ async def project_critical_batch(
     latest: dict[str, dict[str, Any]] = {}
     for event in events:
         data = payload(event)
-        assert isinstance(data, c.IndicatorAssessedV1)
+        assert isinstance(data, (c.IndicatorAssessedV1, c.IndicatorAssessedV2))
         seq = int(event.sequence or 0)
         row = {"household_id": data.household_id, "critical": data.critical, "last_sequence": seq}
         if data.household_id not in latest or latest[data.household_id]["last_sequence"] < seq:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain.bounds import zoned
 from faemban_domain.campaign import thai_day
-from faemban_domain.eventsourcing.sql import dialect_insert
+from faemban_domain.eventsourcing.sql import dialect_insert, one_of
 from faemban_reporting.domain.kpi_memberships import HouseholdFacts, Version, memberships
 
 CHUNK = 500
@@ -37,12 +37,14 @@ async def _facts(
     h = t["kpi_households"]
     out: dict[str, tuple[str, HouseholdFacts]] = {}
     for hid, area, at in await conn.execute(
-        sa.select(h.c.household_id, h.c.area_code, h.c.registered_at).where(h.c.household_id.in_(ids))
+        sa.select(h.c.household_id, h.c.area_code, h.c.registered_at).where(
+            one_of(conn, h.c.household_id, ids)
+        )
     ):
         out[hid] = (area, HouseholdFacts(registered_at=zoned(at)))
 
     def mine(table: sa.Table) -> sa.ColumnElement[bool]:
-        return table.c.household_id.in_(list(out))
+        return one_of(conn, table.c.household_id, list(out))
 
     if not out:
         return out
@@ -120,7 +122,7 @@ async def recompute(conn: AsyncConnection, t: Mapping[str, sa.Table], household_
         for hid, measure, ordinal, area, valid_from, valid_to in await conn.execute(
             sa.select(
                 ms.c.household_id, ms.c.measure, ms.c.ordinal, ms.c.area_code, ms.c.valid_from, ms.c.valid_to
-            ).where(ms.c.household_id.in_(chunk))
+            ).where(one_of(conn, ms.c.household_id, chunk))
         ):
             stored.setdefault(hid, set()).add((measure, ordinal, area, zoned(valid_from), _opt(valid_to)))
         days: Counter[Any] = Counter()
@@ -148,7 +150,7 @@ async def recompute(conn: AsyncConnection, t: Mapping[str, sa.Table], household_
             ]
         if not changed:
             continue
-        await conn.execute(ms.delete().where(ms.c.household_id.in_(changed)))
+        await conn.execute(ms.delete().where(one_of(conn, ms.c.household_id, changed)))
         if inserts:
             await conn.execute(ms.insert(), inserts)
         await _add(

@@ -21,7 +21,7 @@ from faemban_domain.bounds import zoned
 from faemban_domain.events import contracts as c
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.events.payload import payload
-from faemban_domain.eventsourcing.sql import dialect_insert
+from faemban_domain.eventsourcing.sql import dialect_insert, one_of
 from faemban_reporting.adapters import kpi_counters
 from faemban_reporting.domain.kpis import by_lead_agency, income_rose, passes_income_line
 
@@ -36,6 +36,7 @@ _MODELS = (
     c.HouseholdCertificationReturnedV1,
     c.HouseholdCertificationReturnedV2,
     c.IndicatorAssessedV1,
+    c.IndicatorAssessedV2,
     c.PlanCreatedV1,
     c.PlanClosedV1,
     c.MentorHouseholdAssignedV1,
@@ -151,7 +152,8 @@ async def _write_versions(conn: AsyncConnection, table: sa.Table, rows: Sequence
     existing: dict[str, dict[int, dict[str, Any]]] = {}
     for start in range(0, len(ids), 1000):
         chunk = ids[start : start + 1000]
-        for row in (await conn.execute(sa.select(table).where(table.c.household_id.in_(chunk)))).mappings():
+        found = await conn.execute(sa.select(table).where(one_of(conn, table.c.household_id, chunk)))
+        for row in found.mappings():
             kept = dict(row)
             kept["valid_from"] = zoned(kept["valid_from"])
             kept["valid_to"] = None if kept["valid_to"] is None else zoned(kept["valid_to"])
@@ -244,7 +246,7 @@ async def project_kpis_batch(
                 versions["kpi_certifications"].append(_certification_row(e, d.household_id, True))
             case c.HouseholdCertificationReturnedV1() | c.HouseholdCertificationReturnedV2():
                 versions["kpi_certifications"].append(_certification_row(e, d.household_id, False))
-            case c.IndicatorAssessedV1():
+            case c.IndicatorAssessedV1() | c.IndicatorAssessedV2():
                 versions["kpi_assessments"].append(_assessment_row(e, d))
                 failing += [
                     {"household_id": d.household_id, "sequence": _seq(e), "indicator": code}
