@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from faemban_domain.eventsourcing.consumer import ConsumerRunner, dlq_topic
+from faemban_domain.eventsourcing.broker import Record
+from faemban_domain.eventsourcing.consumer import ConsumerRunner, StalePosition, dlq_topic
 from faemban_domain.eventsourcing.projection import rebuild_projection
+from faemban_domain.eventsourcing.tables import consumer_offsets, inbox
 from faemban_domain.testing import Running, eventually
 
 from .conftest import Backend
@@ -256,3 +258,84 @@ async def test_a_fan_out_gives_each_consumer_what_it_alone_would_get(backend: Ba
         assert t["out_of_order"] == 0
     dead = await _read_all(backend, dlq_topic(backend.topic), expect=1)
     assert [dict(r.headers)["x-dlq-consumer"] for r in dead] == [spec_b.name.encode()]
+
+
+async def _guarded(conn: Any, ev: Any, tables: Any) -> None:
+    """The probe, made idempotent the way the projections are: an event not newer than the
+    household's last applied sequence changes nothing."""
+    totals = tables["probe_totals"]
+    last = (
+        await conn.execute(sa.select(totals.c.last_sequence).where(totals.c.household_id == ev.subject))
+    ).scalar()
+    if last is not None and int(ev.sequence) <= last:
+        return
+    await probe_handler(conn, ev, tables)
+
+
+async def test_an_idempotent_consumer_keeps_no_inbox_and_a_redelivery_changes_nothing(
+    backend: Backend,
+) -> None:
+    await backend.create_tables(metadata)
+    name = f"probe-{uuid.uuid4().hex[:6]}"
+    spec = replace(probe_spec(name, backend.topic), handler=_guarded, idempotent=True)
+    events = [event(f"H{h}", s, value=h * 10 + s) for h in range(4) for s in range(1, 7)]
+    await publish(backend.broker, [record(backend.topic, e) for e in events])
+    runner = ConsumerRunner(spec, backend.engine, backend.broker, backend.broker.publisher(), batch_size=5)
+    running = await _started(backend, runner)
+    try:
+        await eventually(lambda: _has(backend, len(events)), what="first delivery projected")
+        before = await snapshot(backend.engine)
+        # a relay crash publishes a stretch again, after later events of the same households
+        await publish(backend.broker, [record(backend.topic, e) for e in events[2:15]])
+        await eventually(lambda: _consumed(running, len(events) + 13), what="redelivery consumed")
+        after = await snapshot(backend.engine)
+    finally:
+        await _closed(running)
+    assert after == before
+    async with backend.engine.connect() as conn:
+        kept = (await conn.execute(sa.select(sa.func.count()).where(inbox.c.consumer == name))).scalar()
+        stored = (
+            await conn.execute(
+                sa.select(sa.func.sum(consumer_offsets.c.next_offset)).where(
+                    consumer_offsets.c.consumer == name
+                )
+            )
+        ).scalar()
+    assert kept == 0
+    assert stored == len(events) + 13
+
+
+async def test_two_processes_holding_one_partition_apply_a_batch_once(backend: Backend) -> None:
+    """A rebalance's old owner may still be handling a fetch the new owner also got. Without an
+    inbox, the fenced offsets decide: one transaction applies the batch, the other applies
+    nothing and learns where the partition really is."""
+    await backend.create_tables(metadata)
+    name = f"probe-{uuid.uuid4().hex[:6]}"
+    # the plain probe counts every application: a batch applied twice would show
+    spec = replace(probe_spec(name, backend.topic), idempotent=True)
+    events = [event(f"H{h}", s, value=1) for h in range(3) for s in range(1, 5)]
+    records = [
+        Record(backend.topic, 0, offset, e.subject, e.to_json_bytes(), tuple(e.kafka_headers()))
+        for offset, e in enumerate(events)
+    ]
+    tp = records[0].tp
+    old_owner, new_owner = (
+        ConsumerRunner(spec, backend.engine, backend.broker, backend.broker.publisher()) for _ in range(2)
+    )
+    outcomes = await asyncio.gather(
+        old_owner.process_fetch({tp: records}), new_owner.process_fetch({tp: records}), return_exceptions=True
+    )
+    assert sorted(type(o).__name__ for o in outcomes) == ["StalePosition", "bool"]
+    assert await count_seen(backend.engine) == len(events)
+    _, totals = await snapshot(backend.engine)
+    assert sum(t["events"] for t in totals) == len(events)
+    loser = old_owner if isinstance(outcomes[0], StalePosition) else new_owner
+    await loser._reload({tp})
+    assert loser._next[name][tp] == len(events)
+    # the next batch goes on from there, applied once
+    more = event("H0", 5, value=1)
+    nxt = Record(
+        backend.topic, 0, len(events), more.subject, more.to_json_bytes(), tuple(more.kafka_headers())
+    )
+    assert await loser.process_fetch({tp: [nxt]})
+    assert await count_seen(backend.engine) == len(events) + 1

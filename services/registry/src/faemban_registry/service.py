@@ -36,6 +36,7 @@ CRITICAL = ConsumerSpec(
     batch_handler=household_map.project_critical_batch,
     tables={"household_critical": household_critical},
     event_types=household_map.ASSESSED,
+    idempotent=True,  # the row keeps the household's last sequence
 )
 """Assessment's critical flag of each household, for the map's pins."""
 

@@ -52,6 +52,7 @@ REGISTER = ConsumerSpec(
     batch_handler=project_register_batch,
     tables={"register_households": register_households, "register_village_totals": register_village_totals},
     event_types=frozenset({REGISTERED, FIELD_STATUS, MOVED}),
+    idempotent=True,  # registrations insert-or-nothing, later facts by last_sequence
 )
 PROGRESS = ConsumerSpec(
     name="reporting.verification-progress",
@@ -60,6 +61,7 @@ PROGRESS = ConsumerSpec(
     batch_handler=progress_projection.project_progress_batch,
     tables={"verification_households": verification_households},
     event_types=progress_projection.EVENT_TYPES,
+    idempotent=True,  # registrations insert-or-nothing, later facts by last_sequence
 )
 ESCALATIONS = ConsumerSpec(
     name="reporting.escalations",
@@ -91,6 +93,7 @@ KPIS = ConsumerSpec(
         )
     },
     event_types=kpi_projection.EVENT_TYPES,
+    idempotent=True,  # facts keyed by stream sequence or by the event's entity (kpi_projection)
 )
 
 SPEC = ServiceSpec(

@@ -311,8 +311,8 @@ class CddVulnerability(_Data):
     unknown_burdens: list[CddBurden]
 
 
-class IndicatorAssessedV1(_Data):
-    """A household's assessment changed (published only when its result did)."""
+class _AssessedHead(_Data):
+    """Whose assessment, by which rules, as of when and why: the same in every version."""
 
     household_id: HouseholdId
     area_code: AreaCodeValue
@@ -320,6 +320,11 @@ class IndicatorAssessedV1(_Data):
     rules: RulesFingerprint = Field(description="fingerprint of those rules (year:hash)")
     as_of: datetime = Field(description="when the facts it rests on were recorded")
     cause: AssessmentCause
+
+
+class IndicatorAssessedV1(_AssessedHead):
+    """A household's assessment changed (published only when its result did)."""
+
     indicator_results: dict[IndicatorCode, AssessedIndicator]
     failing_indicators: list[IndicatorCode]
     applicable_indicators: list[IndicatorCode]
@@ -341,7 +346,7 @@ FindingBasis = Literal["tpmap", "field", "income_figures"]
 """The bases an applicable indicator's result can rest on besides "nothing found failing"."""
 
 
-class IndicatorAssessedV2(_Data):
+class IndicatorAssessedV2(_AssessedHead):
     """A household's assessment changed (published only when its result did): v1, flat and compact.
 
     What v1 said per indicator is said by lists: an indicator of the year's rules (``rules``)
@@ -352,12 +357,6 @@ class IndicatorAssessedV2(_Data):
     generated reason is left to the assessment API. docs/interfaces.md, "Events".
     """
 
-    household_id: HouseholdId
-    area_code: AreaCodeValue
-    survey_year: EventYear = Field(description="the survey year whose rules made this assessment")
-    rules: RulesFingerprint = Field(description="fingerprint of those rules (year:hash)")
-    as_of: datetime = Field(description="when the facts it rests on were recorded")
-    cause: AssessmentCause
     failing_indicators: list[IndicatorCode] = Field(max_length=64)
     applicable_indicators: list[IndicatorCode] = Field(max_length=64)
     findings: dict[FindingBasis, list[IndicatorCode]] = Field(

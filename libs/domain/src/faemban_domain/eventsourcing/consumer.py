@@ -4,7 +4,9 @@ For each partition batch, in ONE database transaction: the handler's effects,
 an inbox row per event id (a duplicate is skipped), and the partition's next
 offset. The database, not Kafka, is the authority on where to resume
 (pyeventsourcing's tracking records), so a crash anywhere loses nothing and
-applies nothing twice. Records of one partition are handled strictly in
+applies nothing twice. A consumer whose handler is idempotent by itself (its
+rows keep each household's stream sequence) writes no inbox rows: its offsets
+are fenced instead (ADR 0019). Records of one partition are handled strictly in
 order; a record whose handler keeps failing is sent to the dead-letter topic
 with the error, marked in the inbox, and the partition moves on. The data of
 every public event type is checked against its contract before a handler sees
@@ -60,6 +62,12 @@ class PoisonEvent(Exception):
     """The record can never be handled (unparseable, unknown version...)."""
 
 
+class StalePosition(Exception):
+    """A member's stored offset is not where this process believed: another process handled
+    the records (the old owner of a partition finishing its fetch). Nothing of the batch is
+    applied; the runner reloads the positions and reads on from there."""
+
+
 def check_contract(event: CloudEvent) -> BaseModel | None:
     """A public event's data must satisfy its contract (ranges, id formats) to be handled;
     returns it as the contract model (None for a type without a contract)."""
@@ -82,6 +90,8 @@ def is_transient(exc: BaseException) -> bool:
         return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
+    if isinstance(exc, StalePosition):
+        return True
     return isinstance(exc, (ConnectionError, OSError, TimeoutError))
 
 
@@ -97,6 +107,12 @@ class ConsumerSpec:
     """Only these types reach the handler (others are tracked and skipped)."""
     batch_handler: BatchHandler | None = None
     """Optional: applies many events in one go (same effect as ``handler`` one by one)."""
+    idempotent: bool = False
+    """The handler ignores what it has already applied, whenever it comes again: its rows keep
+    each household's stream sequence (an event not newer changes nothing) or are keyed by the
+    event (insert-or-nothing). Such a member writes no inbox rows; a duplicate the relay
+    published at a new offset reaches the handler and changes nothing, and its offset rows are
+    fenced so two processes cannot both apply one batch (ADR 0019)."""
 
 
 class ConsumerRunner:
@@ -194,6 +210,8 @@ class ConsumerRunner:
                     if not is_transient(exc):
                         raise
                     log.warning("consumer.transient", consumer=self.group, error=str(exc))
+                    if isinstance(exc, StalePosition):
+                        await self._reload(set(fetched))
                     for tp in fetched:  # back to the lowest offset a member has not committed
                         sub.seek(tp, min(self._next[m.name].get(tp, 0) for m in self._members_of(tp.topic)))
                     await asyncio.sleep(backoff)
@@ -221,20 +239,24 @@ class ConsumerRunner:
                 e for events in parsed.values() for e in events if anything or e.type in wanted
             )
             moved: list[tuple[ConsumerSpec, TopicPartition, int]] = []
+            plan: list[tuple[ConsumerSpec, list[CloudEvent]]] = []
+            for m in self.members:
+                mine: list[CloudEvent] = []
+                for tp, records in batches.items():
+                    if tp.topic not in m.topics:
+                        continue
+                    due = self._due(m, records)
+                    if due:
+                        skip = len(records) - len(due)
+                        mine.extend(parsed[tp][skip:])
+                        moved.append((m, tp, records[-1].offset + 1))
+                if mine:
+                    plan.append((m, mine))
             async with self.engine.begin() as conn:
-                for m in self.members:
-                    mine: list[CloudEvent] = []
-                    for tp, records in batches.items():
-                        if tp.topic not in m.topics:
-                            continue
-                        due = self._due(m, records)
-                        if due:
-                            skip = len(records) - len(due)
-                            mine.extend(parsed[tp][skip:])
-                            moved.append((m, tp, records[-1].offset + 1))
-                    if mine:
-                        fresh = await self._claim(conn, m, mine)
-                        await self._handle(conn, m, fresh, checked)
+                await self._fence(conn, [(m, tp) for m, tp, _ in moved if m.idempotent])
+                for m, mine in plan:
+                    fresh = mine if m.idempotent else await self._claim(conn, m, mine)
+                    await self._handle(conn, m, fresh, checked)
                 for m, tp, offset in moved:
                     await self._save_position(conn, m, tp, offset)
             for m, tp, offset in moved:
@@ -256,6 +278,47 @@ class ConsumerRunner:
                 if self._due(m, [record]):
                     await self._process_one(m, record)
             self.processed += 1
+
+    async def _fence(
+        self, conn: AsyncConnection, pairs: Sequence[tuple[ConsumerSpec, TopicPartition]]
+    ) -> None:
+        """Lock these members' offset rows of these partitions and check each still says where
+        this process believes the member is, else StalePosition. Without an inbox this is what
+        keeps two processes that both think they own a partition from applying one batch twice:
+        the second waits for the first's commit, then finds the offset moved."""
+        if not pairs:
+            return
+        keys = [(m.name, tp.topic, tp.partition) for m, tp in pairs]
+        found = await _locked_positions(conn, keys)
+        missing = [k for k in keys if k not in found]
+        if missing:  # a partition's first batch: create the rows to lock (a racing twin waits)
+            await conn.execute(
+                dialect_insert(conn, consumer_offsets).on_conflict_do_nothing(),
+                [
+                    {
+                        "consumer": c,
+                        "topic": t,
+                        "partition": p,
+                        "next_offset": self._next[c].get(TopicPartition(t, p), 0),
+                    }
+                    for c, t, p in missing
+                ],
+            )
+            found = await _locked_positions(conn, keys)
+        for name, topic, partition in keys:
+            believed = self._next[name].get(TopicPartition(topic, partition), 0)
+            if found.get((name, topic, partition)) != believed:
+                raise StalePosition(
+                    f"{name} {topic}/{partition} is at {found.get((name, topic, partition))}, "
+                    f"not {believed}: another process handled it"
+                )
+
+    async def _reload(self, tps: set[TopicPartition]) -> None:
+        """Each member's committed positions of these partitions, from the database again."""
+        for m in self.members:
+            mine = {tp for tp in tps if tp.topic in m.topics}
+            if mine:
+                self._next[m.name].update(await load_positions(self.engine, m.name, mine))
 
     async def _claim(
         self, conn: AsyncConnection, member: ConsumerSpec, events: Sequence[CloudEvent]
@@ -341,7 +404,9 @@ class ConsumerRunner:
 
     async def _apply(self, conn: AsyncConnection, member: ConsumerSpec, record: Record) -> None:
         event = _parse(record)
-        fresh = await self._claim(conn, member, [event])
+        if member.idempotent:
+            await self._fence(conn, [(member, record.tp)])
+        fresh = [event] if member.idempotent else await self._claim(conn, member, [event])
         types = member.event_types
         await self._handle(
             conn, member, fresh, _checked(e for e in fresh if types is None or e.type in types)
@@ -445,6 +510,21 @@ def _event_id(record: Record) -> str | None:
         return CloudEvent.from_json_bytes(record.value).id
     except Exception:
         return None
+
+
+async def _locked_positions(
+    conn: AsyncConnection, keys: Sequence[tuple[str, str, int]]
+) -> dict[tuple[str, str, int], int]:
+    """The stored next offsets of these (consumer, topic, partition) rows, locked until commit
+    (in key order, so two fencing transactions cannot deadlock on them)."""
+    co = consumer_offsets
+    rows = await conn.execute(
+        sa.select(co.c.consumer, co.c.topic, co.c.partition, co.c.next_offset)
+        .where(sa.tuple_(co.c.consumer, co.c.topic, co.c.partition).in_(sorted(keys)))
+        .order_by(co.c.consumer, co.c.topic, co.c.partition)
+        .with_for_update()
+    )
+    return {(c, t, p): n for c, t, p, n in rows}
 
 
 async def load_positions(

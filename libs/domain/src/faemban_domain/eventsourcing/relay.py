@@ -3,7 +3,8 @@
 It reads outbox rows in id order, publishes them (idempotent producer, key =
 household id), waits for every acknowledgement, then deletes them. A crash
 between publish and delete publishes those rows again on restart: delivery is
-at-least-once and consumers deduplicate by event id (their inbox). On
+at-least-once and consumers deduplicate by event id (their inbox) or, where
+the handler is idempotent, by each household's stream sequence (ADR 0019). On
 PostgreSQL a transaction-scoped advisory lock keeps one relay active per
 database, so two replicas never interleave a household's events.
 """

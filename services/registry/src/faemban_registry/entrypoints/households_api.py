@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from faemban_domain.bounds import HouseholdId
@@ -21,6 +21,7 @@ from faemban_domain.events.contracts import (
 )
 from faemban_domain.platform.idempotency import Idempotency, IdempotencyKey
 from faemban_domain.platform.inputs import AreaCode, Baht, CEYear, Count, HouseholdKey, Members, Version
+from faemban_domain.platform.responses import model_response
 from faemban_registry.domain import new_household
 from faemban_registry.domain.household import FieldVerification, Household, Registration
 from faemban_registry.domain.members import HouseholdDetails
@@ -219,12 +220,12 @@ async def get_household(
     registry: RegistryService,
     purpose: Purpose = None,
     personal: Annotated[bool, Query(description="false: skip personal fields (and the access log)")] = True,
-) -> HouseholdOut:
+) -> Response:
     """The household; its personal fields only for roles that need them, each read logged."""
     household, data = await registry.transactions.read(
         h.read_household, principal, h.ReadHousehold(household_id, purpose, personal)
     )
-    return household_out(household) if data is None else household_out(household, data)
+    return model_response(household_out(household, data))
 
 
 @router.post("/{household_id}/field-status", response_model=HouseholdOut)

@@ -1,8 +1,9 @@
 """How each event changes reporting's read models (one handler per projection).
 
-Handlers are idempotent by construction of the runner (inbox), but also
-order-safe on their own: a registry event older than the stored
-``last_sequence`` of its household is ignored.
+The register's handlers are idempotent and order-safe on their own (their consumer keeps
+no inbox, ADR 0019): a registration inserts or does nothing, and a registry event not
+newer than the stored ``last_sequence`` of its household is ignored. The timeline keeps
+an inbox (its rows are copied in, one per event).
 """
 
 from __future__ import annotations
@@ -122,9 +123,8 @@ async def _insert_new_households(
 ) -> None:
     """Insert households not yet in the register; only those add to the totals.
 
-    The inbox already drops a redelivered event; this also makes a second
-    registration of the same household (e.g. a log replayed into a fresh
-    registry) count once.
+    A redelivered registration, or a second registration of the same household
+    (e.g. a log replayed into a fresh registry), counts once.
     """
     t = tables["register_households"]
     unique = list({r["household_id"]: r for r in reversed(rows)}.values())[::-1]
