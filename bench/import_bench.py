@@ -148,7 +148,7 @@ def _machine_busy_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
-def _profilers(procs: dict[str, subprocess.Popen[bytes]]) -> list[subprocess.Popen[bytes]]:
+def profilers(procs: dict[str, subprocess.Popen[bytes]]) -> list[subprocess.Popen[bytes]]:
     """With BENCH_PROFILE=DIR: py-spy samples each service into DIR/NAME.txt (collapsed stacks)."""
     out = os.environ.get("BENCH_PROFILE")
     if not out:
@@ -217,7 +217,7 @@ async def one_size(n: int, base: str, bootstrap: str, var: Path, assessors: int)
     try:
         for port in ports.values():
             wait_ready(f"http://127.0.0.1:{port}")
-        profilers = _profilers(procs)
+        spies = profilers(procs)
         cpu0 = {name: _cpu_seconds(p.pid) for name, p in procs.items()}
         kafka0 = _cpu_seconds(kafka) if kafka else 0.0
         busy0 = _machine_busy_seconds()
@@ -273,7 +273,7 @@ async def one_size(n: int, base: str, bootstrap: str, var: Path, assessors: int)
         cpu["postgres + other"] = busy - sum(cpu.values())
         rss = {name: _peak_rss_mb(p.pid) for name, p in procs.items()}
     finally:
-        for p in profilers:  # py-spy writes its file on SIGINT
+        for p in spies:  # py-spy writes its file on SIGINT
             p.send_signal(signal.SIGINT)
             p.wait(60)
         for p in procs.values():

@@ -21,6 +21,7 @@ import asyncio
 import csv
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -29,7 +30,7 @@ import asyncpg
 import httpx
 from assistance_bench import wait_for
 from common import BenchSettings, fresh_db
-from import_bench import empty_topics, wait_ready
+from import_bench import empty_topics, profilers, wait_ready
 from sqlalchemy.engine import make_url
 
 from faemban_cli.demo_data import generate, write_csv
@@ -194,10 +195,14 @@ async def main() -> None:
         await asyncio.sleep(5)  # the relay and PostgreSQL settle after the import
         url = "http://127.0.0.1:8101/v1/households/{id}"
         print(f"Reads: {args.requests:,} GETs, {args.clients} clients, {HOUSEHOLDS:,} households", flush=True)
+        spies = profilers({"registry-reads": proc})  # BENCH_PROFILE=DIR: py-spy while loaded
         plain = await load(url + "?personal=false", officer, args.requests, args.clients, ids)
         personal = await load(
             url, {**officer, "X-Purpose": "bench: home visit"}, args.requests, args.clients, ids
         )
+        for spy in spies:
+            spy.send_signal(signal.SIGINT)
+            spy.wait()
     finally:
         proc.terminate()
         proc.wait()
