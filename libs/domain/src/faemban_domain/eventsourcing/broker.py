@@ -239,7 +239,11 @@ class _KafkaSubscriber:
     def seek(self, tp: TopicPartition, offset: int) -> None:
         from aiokafka.structs import TopicPartition as KTP
 
-        self._consumer.seek(KTP(tp.topic, tp.partition), offset)
+        ktp = KTP(tp.topic, tp.partition)
+        # a partition taken away by a rebalance meanwhile has nothing to seek: its new owner
+        # starts from the position in the database
+        if ktp in self._consumer.assignment():
+            self._consumer.seek(ktp, offset)
 
     async def commit(self, offsets: dict[TopicPartition, int]) -> None:
         from aiokafka.errors import CommitFailedError
