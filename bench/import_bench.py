@@ -233,9 +233,7 @@ async def one_size(n: int, base: str, bootstrap: str, var: Path, assessors: int)
                 )
             import_id = r.json()["import_id"]
             while True:
-                status = (
-                    await client.get(f"http://127.0.0.1:8101/v1/imports/{import_id}", headers=auth)
-                ).json()
+                status = (await _polled(client, f"http://127.0.0.1:8101/v1/imports/{import_id}", auth)).json()
                 if status["status"] in ("done", "failed"):
                     break
                 await asyncio.sleep(0.2)
@@ -261,7 +259,7 @@ async def one_size(n: int, base: str, bootstrap: str, var: Path, assessors: int)
                 for stage, (url, params, total) in summaries.items():
                     if stage in stages:
                         continue
-                    got = (await client.get(url, params=params, headers=auth)).json()
+                    got = (await _polled(client, url, auth, params)).json()
                     if got["total"][total] == n:
                         stages[stage] = time.perf_counter() - t0
                         print(f"    {stage:<18} {stages[stage]:8.1f} s", flush=True)
@@ -294,9 +292,24 @@ async def one_size(n: int, base: str, bootstrap: str, var: Path, assessors: int)
     }
 
 
+async def _polled(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], params: dict[str, str] | None = None
+) -> httpx.Response:
+    """A poll that a dropped keep-alive connection does not end: a 1 M run once lost its
+    27 minutes to one ``ReadError`` on a status GET (the next request opens a new one)."""
+    for attempt in range(5):
+        try:
+            return await client.get(url, headers=headers, params=params)
+        except httpx.TransportError:
+            if attempt == 4:
+                raise
+            await asyncio.sleep(1)
+    raise AssertionError("unreachable")
+
+
 async def relayed(client: httpx.AsyncClient) -> float:
     """Events the registry's relay has published (its Prometheus counter)."""
-    text = (await client.get("http://127.0.0.1:8101/metrics")).text
+    text = (await _polled(client, "http://127.0.0.1:8101/metrics", {})).text
     for line in text.splitlines():
         if line.startswith("faemban_relay_published_total{"):
             return float(line.rsplit(" ", 1)[1])
