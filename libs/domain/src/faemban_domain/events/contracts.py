@@ -13,7 +13,7 @@ import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -283,6 +283,13 @@ CddBurden = Literal[
 ]
 
 
+AfScore = Annotated[
+    float, Field(ge=0, le=1, allow_inf_nan=False, description="Alkire–Foster deprivation score c")
+]
+VulnerabilityLevel = Annotated[int, Field(ge=0, le=3)]
+"""ระดับความเปราะบาง 0–3 (docs/domain.md, "Assessment")."""
+
+
 class AssessedIndicator(_Data):
     result: IndicatorResult
     basis: AssessmentBasis
@@ -291,7 +298,7 @@ class AssessedIndicator(_Data):
 class Vulnerability(_Data):
     """ระดับความเปราะบาง (docs/domain.md, "Assessment", seed 004): the order of home visits, 3 first."""
 
-    level: int = Field(ge=0, le=3)
+    level: VulnerabilityLevel
     low_income: bool
     dependants: Count
     dependants_from_members: bool = Field(
@@ -332,9 +339,9 @@ class IndicatorAssessedV1(_AssessedHead):
     mpi_poor: bool = Field(description="at least one failing indicator (the TPMAP target)")
     critical: bool = Field(description="at least 3 of 5 dimensions deprived")
     tpmap_poor_latest: bool = Field(description="MPI poor and someone holds a welfare card")
-    af_score: float = Field(ge=0, le=1, allow_inf_nan=False, description="Alkire–Foster deprivation score c")
+    af_score: AfScore
     average_income: Baht | None = Field(default=None, description="baht per person per year")
-    vulnerability_level: int = Field(ge=0, le=3)
+    vulnerability_level: VulnerabilityLevel
     dependants: Count
     vulnerability: Vulnerability
     cdd: CddVulnerability
@@ -344,6 +351,7 @@ class IndicatorAssessedV1(_AssessedHead):
 
 FindingBasis = Literal["tpmap", "field", "income_figures"]
 """The bases an applicable indicator's result can rest on besides "nothing found failing"."""
+_FINDING_BASES = frozenset(get_args(FindingBasis))
 
 
 class IndicatorAssessedV2(_AssessedHead):
@@ -366,9 +374,9 @@ class IndicatorAssessedV2(_AssessedHead):
     mpi_poor: bool = Field(description="at least one failing indicator (the TPMAP target)")
     critical: bool = Field(description="at least 3 of 5 dimensions deprived")
     tpmap_poor_latest: bool = Field(description="MPI poor and someone holds a welfare card")
-    af_score: float = Field(ge=0, le=1, allow_inf_nan=False, description="Alkire–Foster deprivation score c")
+    af_score: AfScore
     average_income: Baht | None = Field(default=None, description="baht per person per year")
-    vulnerability_level: int = Field(ge=0, le=3)
+    vulnerability_level: VulnerabilityLevel
     dependants: Count
     dependants_from_members: bool = Field(
         description="False: only TPMAP's counts were known, so dependants is a lower bound"
@@ -388,7 +396,7 @@ class IndicatorAssessedV2(_AssessedHead):
         """The v2 data of a v1 assessment's data (JSON form): nothing a consumer reads is lost."""
         findings: dict[str, list[str]] = {}
         for code, r in v1["indicator_results"].items():
-            if r["basis"] in ("tpmap", "field", "income_figures") and r["result"] != "not_applicable":
+            if r["basis"] in _FINDING_BASES and r["result"] != "not_applicable":
                 findings.setdefault(r["basis"], []).append(code)
         vul, cdd = v1["vulnerability"], v1["cdd"]
         return {

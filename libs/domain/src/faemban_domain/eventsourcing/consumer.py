@@ -175,14 +175,8 @@ class ConsumerRunner:
 
     async def _positions(self, tps: set[TopicPartition]) -> dict[TopicPartition, int]:
         """Where each assigned partition resumes: the lowest position of its members."""
-        out: dict[TopicPartition, int] = {}
-        for m in self.members:
-            mine = {tp for tp in tps if tp.topic in m.topics}
-            stored = await load_positions(self.engine, m.name, mine)
-            self._next[m.name].update(stored)
-        for tp in tps:
-            out[tp] = min(self._next[m.name][tp] for m in self._members_of(tp.topic))
-        return out
+        await self._reload(tps)
+        return {tp: min(self._next[m.name][tp] for m in self._members_of(tp.topic)) for tp in tps}
 
     async def run(self, stop: asyncio.Event) -> None:
         await self.broker.ensure_topics([*self.topics, *(dlq_topic(t) for t in self.topics)])

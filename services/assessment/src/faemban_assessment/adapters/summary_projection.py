@@ -16,12 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_assessment.domain.measures import contributions, priority_key
 from faemban_domain.alkire_foster import exact_score
-from faemban_domain.events.contracts import (
-    ASSESSED_TYPES,
-    IndicatorAssessed,
-    IndicatorAssessedV1,
-    IndicatorAssessedV2,
-)
+from faemban_domain.events.contracts import ASSESSED_TYPES, IndicatorAssessed
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.events.payload import payload
 from faemban_domain.eventsourcing.sql import dialect_insert, one_of
@@ -72,7 +67,7 @@ async def project_assessed_batch(
     delta: dict[tuple[str, str], int] = {}
     for event in events:
         data = payload(event) if event.type in ASSESSED else None
-        if not isinstance(data, (IndicatorAssessedV1, IndicatorAssessedV2)):
+        if not isinstance(data, IndicatorAssessed):
             continue
         version = int(event.sequence or 0)
         old = rows.get(data.household_id)

@@ -73,7 +73,7 @@ async def project_assessment(
     conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, sa.Table]
 ) -> None:
     data = payload(event)
-    assert isinstance(data, (c.IndicatorAssessedV1, c.IndicatorAssessedV2))
+    assert isinstance(data, c.IndicatorAssessed)
     t = tables["planning_assessments"]
     seq = int(event.sequence or 0)
     row = {

@@ -99,7 +99,7 @@ async def project_critical_batch(
     latest: dict[str, dict[str, Any]] = {}
     for event in events:
         data = payload(event)
-        assert isinstance(data, (c.IndicatorAssessedV1, c.IndicatorAssessedV2))
+        assert isinstance(data, c.IndicatorAssessed)
         seq = int(event.sequence or 0)
         row = {"household_id": data.household_id, "critical": data.critical, "last_sequence": seq}
         if data.household_id not in latest or latest[data.household_id]["last_sequence"] < seq:
