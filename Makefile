@@ -9,10 +9,10 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 PACKAGES := libs/domain services/registry services/assessment services/planning \
             services/assistance-log services/reporting deploy/embedded
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
-DEV_TOOLS := pytest pytest-asyncio pytest-timeout ruff mypy schemathesis
+DEV_TOOLS := pytest pytest-asyncio pytest-timeout ruff mypy schemathesis kubernetes-validate
 STAMP := $(VENV)/.installed
 
-.PHONY: install run run-distributed infra-up infra-down test test-unit lint fmt typecheck schemas bench clean
+.PHONY: install run run-distributed infra-up infra-down images up down test test-unit lint fmt typecheck schemas bench clean
 
 ## install: the development venv (.venv) with every package editable
 install: $(STAMP)
@@ -39,6 +39,17 @@ infra-up:
 	deploy/local/infra.sh up
 infra-down:
 	deploy/local/infra.sh down
+
+## images: every image of the stack with podman (docker where podman is missing); registry-free
+## bases from Debian's mirror; cached, so a repeat takes seconds
+images:
+	deploy/containers/images.sh
+
+## up / down: the compose stack (Kafka, PostgreSQL, five services, gateway on 127.0.0.1:18080)
+up: install
+	deploy/containers/stack.sh up
+down:
+	deploy/containers/stack.sh down
 
 ## test: unit, integration (real PostgreSQL + Kafka), distributed and embedded end-to-end suites.
 ## Starts local infrastructure (fresh Kafka log) unless KAFKA_BOOTSTRAP_SERVERS and

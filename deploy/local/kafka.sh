@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Apache Kafka (KRaft, single node) from Maven Central jars, run with Java 17.
-# Usage: kafka.sh install|start|stop|reset|status|bootstrap
+# Usage: kafka.sh install|libs|start|stop|reset|status|bootstrap
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 KDIR="$INFRA/kafka"
-LIBS="$KDIR/libs-$KAFKA_VERSION"
+# the jar set changes with the pom: a new folder, so a cached older set is never used
+LIBS="$KDIR/libs-$KAFKA_VERSION-$(sha256sum "$ROOT/deploy/local/kafka-pom.xml" | cut -c1-8)"
 DATA="$KDIR/data"
 PIDFILE="$KDIR/kafka.pid"
 
@@ -95,10 +96,11 @@ stop() {
 
 case "${1:-}" in
   install) install ;;
+  libs) install; echo "$LIBS" ;;
   start) start ;;
   stop) stop ;;
   reset) stop; rm -rf "$DATA"; log "Kafka data wiped" ;;
   status) running && echo running || echo stopped ;;
   bootstrap) echo "127.0.0.1:$KAFKA_PORT" ;;
-  *) echo "usage: $0 install|start|stop|reset|status|bootstrap" >&2; exit 2 ;;
+  *) echo "usage: $0 install|libs|start|stop|reset|status|bootstrap" >&2; exit 2 ;;
 esac

@@ -91,6 +91,14 @@ class Broker(Protocol):
 # --------------------------------------------------------------------------- Kafka
 
 
+def broker_unreachable(exc: BaseException) -> bool:
+    """A broker that is not (yet) there: aiokafka's retriable errors (no connection, a node
+    not ready, a timed-out request), as opposed to a refusal or a bad request."""
+    from aiokafka.errors import KafkaError
+
+    return isinstance(exc, KafkaError) and bool(exc.retriable)
+
+
 class KafkaBroker:
     name = "kafka"
 

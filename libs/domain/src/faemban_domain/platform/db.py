@@ -63,6 +63,24 @@ def is_stale(exc: BaseException) -> bool:
     return isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
 
 
+def database_unreachable(exc: BaseException) -> bool:
+    """A server that is not (yet) there or not (yet) accepting: refused or dropped
+    connections, a name not resolvable yet, "the database system is starting up" (57P03) or
+    any connection exception (class 08) — as opposed to a bad URL, password or migration."""
+    while exc is not None:
+        if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
+            return False  # a SQLite path that will not appear by waiting
+        if isinstance(exc, (ConnectionError, TimeoutError, OSError)):
+            return True
+        state = getattr(exc, "sqlstate", None) or ""
+        if state == "57P03" or state.startswith("08"):
+            return True
+        if isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError)) and exc.orig is None:
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__  # type: ignore[assignment]
+    return False
+
+
 async def ensure_database(url: str) -> None:
     """Create the PostgreSQL database named in ``url`` if it does not exist."""
     parsed = make_url(url)

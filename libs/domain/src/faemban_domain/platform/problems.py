@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from faemban_domain.errors import InvalidInput, NotFound, NotPermitted, OutOfScope, StateConflict, Unavailable
 from faemban_domain.eventsourcing.store import ConcurrencyError
+from faemban_domain.platform.db import database_unreachable
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger("faemban.http")
@@ -174,5 +175,17 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if database_unreachable(exc):
+            # the database is away (restarting, failing over, its name not resolving for a
+            # moment): a 503 the client may retry (writes carry Idempotency-Key), as /readyz says
+            log.warning("http.database_unavailable", path=request.url.path, error=repr(exc)[:300])
+            return problem_response(
+                503,
+                "Database unavailable",
+                "the service cannot reach its database just now; retry shortly",
+                type_="https://faemban.th/problems/database-unavailable",
+                headers={"Retry-After": "5"},
+                instance=request.url.path,
+            )
         log.exception("http.unhandled", path=request.url.path)
         return problem_response(500, "Internal error", "the error was logged", instance=request.url.path)

@@ -28,12 +28,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from faemban_domain import context
 from faemban_domain.bounds import REQUEST_ID_PATTERN
-from faemban_domain.eventsourcing.broker import Broker, Publisher
+from faemban_domain.eventsourcing.broker import Broker, Publisher, broker_unreachable
 from faemban_domain.eventsourcing.consumer import ConsumerRunner, ConsumerSpec
 from faemban_domain.eventsourcing.projection import RebuildReport, rebuild_projection
 from faemban_domain.eventsourcing.relay import OutboxRelay
 from faemban_domain.platform.auth import TokenVerifier
-from faemban_domain.platform.db import READ_ONLY, ensure_database, make_engine, upgrade
+from faemban_domain.platform.db import READ_ONLY, database_unreachable, ensure_database, make_engine, upgrade
 from faemban_domain.platform.logging import configure_logging
 from faemban_domain.platform.openapi import install_openapi
 from faemban_domain.platform.problems import PROBLEM_JSON, install_problem_handlers
@@ -91,12 +91,12 @@ class ServiceRuntime:
         await upgrade(self.spec.migrations, self.database_url)
 
     async def start(self, *, run_consumers: bool = True) -> None:
-        await self.migrate()
+        await self._once_reachable("database", self.migrate)
         topics = [t for t in [self.spec.publishes] if t]
         if topics:
-            await self.broker.ensure_topics(topics)
-        self._publisher = self.broker.publisher()
-        await self._publisher.start()
+            await self._once_reachable("broker", lambda: self.broker.ensure_topics(topics))
+        publisher = self._publisher = self.broker.publisher()
+        await self._once_reachable("broker", publisher.start)
         if self.spec.publishes:
             relay = self.relay = OutboxRelay(
                 self.name, self.engine, self._publisher, fault_point=self.settings.fault_injection
@@ -120,6 +120,36 @@ class ServiceRuntime:
         for hook in self.spec.on_start:
             await hook(self)
         log.info("service.started", service=self.name, broker=self.broker.name)
+
+    async def _once_reachable(self, what: str, step: Callable[[], Awaitable[None]]) -> None:
+        """Run a start-up step, waiting out a database or broker that is not up yet.
+
+        Compose and Kubernetes start the services beside PostgreSQL and Kafka, not after
+        them: a service that exits on the first refused connection crash-loops for minutes.
+        It retries with backoff for ``startup_timeout`` seconds instead, and gives up with
+        the last error (a wrong password or a failing migration fails at once)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.startup_timeout
+        delay = 0.25
+        while True:
+            try:
+                await step()
+                return
+            except Exception as exc:
+                if not (database_unreachable(exc) or broker_unreachable(exc)):
+                    raise
+                if loop.time() + delay > deadline:
+                    log.error("service.gave_up_waiting", service=self.name, waited_for=what)
+                    raise
+                log.warning(
+                    "service.waiting",
+                    service=self.name,
+                    waited_for=what,
+                    error=repr(exc)[:300],
+                    retry_in=delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     def spawn(self, coro: Awaitable[None], what: str) -> asyncio.Task[None]:
         """A background task owned by the runtime: cancelled at stop, errors logged."""
@@ -182,11 +212,14 @@ class ServiceRuntime:
                 await conn.execution_options(**READ_ONLY)
             yield conn
 
+    async def _select_one(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+
     async def readiness(self) -> dict[str, str]:
         status: dict[str, str] = {}
         try:
-            async with self.engine.connect() as conn:
-                await conn.execute(sa.text("SELECT 1"))
+            await asyncio.wait_for(self._select_one(), 5)
             status["database"] = "ok"
         except Exception as exc:
             status["database"] = f"error: {exc}"

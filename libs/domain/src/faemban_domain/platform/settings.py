@@ -37,6 +37,9 @@ class PlatformSettings(BaseSettings):
     create_database: bool = True
     """Create the service's PostgreSQL database at start when missing (development)."""
     run_consumers: bool = True
+    startup_timeout: float = Field(default=180.0, ge=0, le=3600)
+    """Seconds a starting service waits for its database and broker (compose and Kubernetes
+    start everything at once) before it gives up and exits."""
     fault_injection: str | None = None
     """Crash-test hook (``relay.before_publish`` / ``relay.after_publish``): the relay kills
     its own process there. Only the kill -9 tests set it."""
