@@ -2,8 +2,10 @@
 # make images: every image of the stack, built with podman (or docker).
 #   images.sh            # local bases from Debian's mirror, then the five services + infra
 #   images.sh --official # the Dockerfiles' defaults (python:3.11-slim; compose pulls the rest)
-# Tags: faemban/<service>:latest and :<git describe>; localhost/faemban-{python,postgres,
-# kafka,gateway}:latest. The layer cache makes a repeat run take seconds.
+# Tags: faemban/<service>:latest (FAEMBAN_IMAGE_VERSION_TAG=1 adds :<git describe>; the
+# version is always in the org.opencontainers.image.version label); localhost/faemban-
+# {python,postgres,kafka,gateway}:latest. The layer cache makes a repeat run take seconds;
+# untagged images older than a day are pruned, so repeated builds do not fill the disk.
 set -euo pipefail
 source "$(dirname "$0")/engine.sh"
 ensure_engine
@@ -38,8 +40,11 @@ fi
 
 for s in "${SERVICES[@]}"; do
   log "image faemban/$s ($VERSION)"
+  tags=()
+  [ -n "${FAEMBAN_IMAGE_VERSION_TAG:-}" ] && tags=(-t "faemban/$s:$VERSION")
   build "faemban/$s:latest" "$ROOT" "$ROOT/services/$s/Dockerfile" "${service_base[@]}" \
-    --build-arg "VERSION=$VERSION" -t "faemban/$s:$VERSION"
+    --build-arg "VERSION=$VERSION" "${tags[@]+"${tags[@]}"}"
 done
+"$ENGINE" image prune -f --filter until=24h >/dev/null 2>&1 || true
 log "images built in $(( SECONDS - start )) s:"
-"$ENGINE" images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E 'faemban' | grep -v ":$VERSION " | sort >&2
+"$ENGINE" images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E 'faemban.*:latest' | sort >&2

@@ -1,6 +1,6 @@
 """The compose stack in containers (docker-compose.yml through deploy/containers/stack.sh).
 
-One stack for the module, under a project name and loopback ports of its own so it never
+One stack for the session, under a project name and loopback ports of its own so it never
 meets a developer's `make up` (18080) or `make run` (8000); started fresh (volumes
 removed) and taken down with its volumes at the end. Images come from `make images`'
 cache: the first run builds them, a repeat costs seconds.
@@ -72,7 +72,7 @@ def _stack(env: dict[str, str], *args: str, timeout: float) -> None:
         )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def compose_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComposeStack]:
     keys = tmp_path_factory.mktemp("container-keys") / "dev-keys"
     ensure_dev_keypair(keys.parent)

@@ -8,6 +8,7 @@ reports unready while its database is away and recovers without a restart.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import httpx
 from faemban_cli.demo_data import generate, write_csv
 from faemban_domain.testing import eventually
 
-from .conftest import ComposeStack
+from .conftest import ROOT, ComposeStack
 
 OFFICER = ["province_officer"]
 ANALYST = ["analyst"]
@@ -53,6 +54,31 @@ def register(tmp_path: Path, province: str, households: int) -> Path:
     path = tmp_path / f"tpmap-{province}.csv"
     assert write_csv(generate(province, households, seed=7), path) == households
     return path
+
+
+SOURCES = {
+    "registry": "services/registry/src/faemban_registry/service.py",
+    "assessment": "services/assessment/src/faemban_assessment/service.py",
+    "planning": "services/planning/src/faemban_planning/service.py",
+    "assistance-log": "services/assistance-log/src/faemban_assistance_log/service.py",
+    "reporting": "services/reporting/src/faemban_reporting/service.py",
+}
+DIGEST = (
+    "import hashlib, importlib, sys; m = importlib.import_module(sys.argv[1]); "
+    "print(hashlib.sha256(open(m.__file__, 'rb').read()).hexdigest())"
+)
+
+
+def test_the_containers_run_this_checkout(compose_stack: ComposeStack) -> None:
+    """The images were rebuilt from the working tree, not taken stale from the layer cache:
+    the installed modules are byte for byte the checkout's."""
+    shared = ("faemban_domain.tracing", "libs/domain/src/faemban_domain/tracing.py")
+    for service, path in SOURCES.items():
+        module = path.split("/src/")[1].removesuffix(".py").replace("/", ".")
+        for name, source in ((module, path), shared):
+            container = compose_stack.container(service)
+            inside = compose_stack.engine("exec", container, "python", "-c", DIGEST, name).stdout.strip()
+            assert inside == hashlib.sha256((ROOT / source).read_bytes()).hexdigest(), (service, name)
 
 
 async def test_an_import_through_the_gateway_reaches_both_summaries(

@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from faemban_domain.tracing import TRACEPARENT_PATTERN
+
 # Keys that would carry personal data (docs/domain.md, "Personal data"). Public events must never
 # hold them, at any depth; the check is by key because values are not knowable.
 PERSONAL_KEYS = frozenset(
@@ -102,6 +104,12 @@ class CloudEvent(BaseModel):
     sequence: str | None = Field(
         default=None, description="CloudEvents sequence extension: the version in the source stream"
     )
+    traceparent: str | None = Field(
+        default=None,
+        pattern=TRACEPARENT_PATTERN,
+        description="CloudEvents distributed-tracing extension: the W3C traceparent of the span that "
+        "recorded the event (absent when tracing is off)",
+    )
     data: dict[str, Any]
 
     def to_json_bytes(self) -> bytes:
@@ -132,4 +140,8 @@ def headers_of(envelope: Mapping[str, Any]) -> list[tuple[str, bytes]]:
     ]
     if envelope.get("correlationid"):
         headers.append(("ce_correlationid", envelope["correlationid"]))
+    if envelope.get("traceparent"):
+        # the extension's binding, and the W3C header OpenTelemetry's Kafka instrumentations read
+        headers.append(("ce_traceparent", envelope["traceparent"]))
+        headers.append(("traceparent", envelope["traceparent"]))
     return [(k, str(v).encode()) for k, v in headers]

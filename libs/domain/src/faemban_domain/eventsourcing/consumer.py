@@ -29,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from faemban_domain import context
+from faemban_domain import context, tracing
 from faemban_domain.events.contracts import EVENT_TYPES
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.events.payload import parsed_batch
@@ -356,12 +356,25 @@ class ConsumerRunner:
         try:
             with parsed_batch(checked):
                 if member.batch_handler is not None and len(wanted) > 1:
-                    await member.batch_handler(conn, wanted, member.tables)
+                    with tracing.consuming(
+                        f"{member.name} process",
+                        [e.traceparent for e in wanted],
+                        {
+                            "messaging.consumer.group.name": member.name,
+                            "messaging.batch.message_count": len(wanted),
+                        },
+                    ):
+                        await member.batch_handler(conn, wanted, member.tables)
                 else:
                     for e in wanted:
                         context.correlation_id.set(e.correlationid)
                         context.causation_id.set(e.id)
-                        await member.handler(conn, e, member.tables)
+                        with tracing.consuming(
+                            f"{member.name} process",
+                            [e.traceparent],
+                            {"messaging.consumer.group.name": member.name, "messaging.message.id": e.id},
+                        ):
+                            await member.handler(conn, e, member.tables)
         finally:
             context.correlation_id.reset(token_c)
             context.causation_id.reset(token_k)

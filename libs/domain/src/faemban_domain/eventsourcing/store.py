@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from faemban_domain import context
+from faemban_domain import context, tracing
 from faemban_domain.events.contracts import contract_for
 from faemban_domain.events.envelope import CloudEvent, assert_no_personal_data
 from faemban_domain.eventsourcing.records import ModelData
@@ -255,6 +255,7 @@ class EventStore:
                 time=ev.recorded_at,
                 correlationid=ev.metadata.get("correlation_id"),
                 causationid=ev.metadata.get("causation_id"),
+                traceparent=ev.metadata.get("traceparent"),
                 areacode=pub.areacode,
                 sequence=str(ev.version),
                 data=pub.data,
@@ -355,12 +356,16 @@ def _rows(
 
 def _metadata(extra: dict[str, Any] | None) -> dict[str, Any]:
     """Who and what caused these events: the request's or the consumed event's context."""
-    return {
+    meta = {
         "correlation_id": context.correlation_id.get(),
         "causation_id": context.causation_id.get(),
         "actor": context.actor.get(),
         **(extra or {}),
     }
+    traceparent = tracing.current_traceparent()
+    if traceparent is not None:
+        meta["traceparent"] = traceparent
+    return meta
 
 
 def _recorded(r: Any) -> RecordedEvent:

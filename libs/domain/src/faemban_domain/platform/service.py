@@ -38,6 +38,7 @@ from faemban_domain.platform.logging import configure_logging
 from faemban_domain.platform.openapi import install_openapi
 from faemban_domain.platform.problems import PROBLEM_JSON, install_problem_handlers
 from faemban_domain.platform.settings import PlatformSettings
+from faemban_domain.platform.telemetry import configure_tracing, instrument
 from faemban_domain.platform.wiring import database_url, make_broker
 
 log = structlog.get_logger("faemban.service")
@@ -402,6 +403,9 @@ def create_app(
     """One process serving ``specs``: a single service, or all five (embedded)."""
     settings = settings or PlatformSettings()
     configure_logging(settings.log_level, settings.log_format)
+    made_provider = configure_tracing(
+        settings, f"faemban-{specs[0].name}" if len(specs) == 1 and not embedded else "faemban"
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -423,6 +427,8 @@ def create_app(
             for rt in reversed(started):
                 await rt.stop()
             await broker.close()
+            if made_provider is not None:
+                made_provider.shutdown()  # the last spans out to the collector
 
     description = "\n\n".join(s.description for s in specs if s.description)
     app = FastAPI(
@@ -433,6 +439,7 @@ def create_app(
     )
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(CorrelationMiddleware)
+    instrument(app)
     install_problem_handlers(app)
     install_openapi(app)
     app.include_router(_platform_router())

@@ -37,6 +37,16 @@ class PlatformSettings(BaseSettings):
     create_database: bool = True
     """Create the service's PostgreSQL database at start when missing (development)."""
     run_consumers: bool = True
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "FAEMBAN_OTEL_EXPORTER_OTLP_ENDPOINT"),
+    )
+    """An OpenTelemetry collector's OTLP/HTTP base URL (``http://collector:4318``): traces of
+    requests and of the events they set moving go there. Unset: tracing is off."""
+    otel_service_name: str | None = Field(
+        default=None, validation_alias=AliasChoices("OTEL_SERVICE_NAME", "FAEMBAN_OTEL_SERVICE_NAME")
+    )
+    """The traces' ``service.name``; default ``faemban-<service>`` (``faemban`` embedded)."""
     startup_timeout: float = Field(default=180.0, ge=0, le=3600)
     """Seconds a starting service waits for its database and broker (compose and Kubernetes
     start everything at once) before it gives up and exits."""
