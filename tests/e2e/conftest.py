@@ -60,12 +60,16 @@ class Stack:
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
 
-    def token(self, roles: list[str], areas: list[str], sub: str = "e2e") -> str:
+    def token(
+        self, roles: list[str], areas: list[str], sub: str = "e2e", scopes: list[str] | None = None
+    ) -> str:
         private, _ = ensure_dev_keypair(self.var_dir)
-        return mint_token(private, roles=roles, areas=areas, sub=sub)
+        return mint_token(private, roles=roles, areas=areas, sub=sub, scopes=scopes or ())
 
-    def auth(self, roles: list[str], areas: list[str], sub: str = "e2e") -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(roles, areas, sub)}"}
+    def auth(
+        self, roles: list[str], areas: list[str], sub: str = "e2e", scopes: list[str] | None = None
+    ) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(roles, areas, sub, scopes)}"}
 
     def _units(self) -> dict[str, list[str]]:
         if self.kind == "embedded":

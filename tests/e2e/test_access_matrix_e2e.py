@@ -65,6 +65,9 @@ TABLE: dict[tuple[str, str], tuple[set[str], str]] = {
     ("POST", "/v1/certifications/district"): ({"district_officer"}, "own"),
     ("POST", "/v1/certifications/province"): ({"province_officer"}, "own"),
     ("GET", "/v1/access-log"): ({"admin"}, "own"),
+    # other government systems: partner accounts by their granted scope (the matrix grants
+    # registry.search; test_register_search_e2e holds the scope matrix), admins
+    ("POST", "/v1/registry/sync/search"): ({"partner", "admin"}, "area"),
     ("GET", "/v1/households/{household_id}/assessment"): (HOUSEHOLD_READERS, "household"),
     ("GET", "/v1/households/{household_id}/assessments"): (HOUSEHOLD_READERS, "household"),
     ("POST", "/v1/households/{household_id}/assessment/sufficiency"): (
@@ -195,6 +198,37 @@ BODIES: dict[str, Any] = {
             }
         ]
     },
+    "/sync/search": {
+        "header": {
+            "message_id": "matrix",
+            "message_ts": "2026-01-01T00:00:00Z",
+            "action": "search",
+            "sender_id": "matrix",
+            "total_count": 1,
+        },
+        "message": {
+            "transaction_id": "matrix",
+            "search_request": [
+                {
+                    "reference_id": "r1",
+                    "timestamp": "2026-01-01T00:00:00Z",
+                    "search_criteria": {
+                        "query_type": "predicate",
+                        "query": [
+                            {
+                                "seq_num": 1,
+                                "expression1": {
+                                    "attribute_name": "area_code",
+                                    "operator": "eq",
+                                    "attribute_value": AREA_IN,
+                                },
+                            }
+                        ],
+                    },
+                }
+            ],
+        },
+    },
     "/verification": {
         "survey_year": 2024,
         "field_status": "lives_here",
@@ -306,7 +340,8 @@ async def test_every_operation_follows_the_role_table(stack: Stack, household: s
             for role in ROLES:
                 for inside in (True, False):
                     areas = [] if role == "admin" else [AREA_IN if inside else AREA_OUT]
-                    headers = {**stack.auth([role], areas), "X-Purpose": "access matrix"}
+                    scopes = ["registry.search"] if role == "partner" else []
+                    headers = {**stack.auth([role], areas, scopes=scopes), "X-Purpose": "access matrix"}
                     r = await call(headers)
                     got = r.status_code
                     problem = r.json().get("type", "") if got >= 400 and r.content else ""

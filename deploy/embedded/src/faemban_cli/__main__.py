@@ -156,12 +156,25 @@ def token(
     sub: Annotated[str | None, typer.Option(help="the subject (default: a generated one)")] = None,
     ttl: Annotated[int, typer.Option(help="lifetime in seconds")] = 12 * 3600,
     agency: Annotated[str | None, typer.Option(help="an agency user's agency code (e.g. moph)")] = None,
+    scope: Annotated[
+        list[str] | None, typer.Option(help="a partner's granted scope, e.g. registry.search (repeatable)")
+    ] = None,
 ) -> None:
     """Mint a development JWT with the development key (var/dev-keys, made on first use)."""
     settings = PlatformSettings()
     private_pem, _ = ensure_dev_keypair(settings.var_dir)
     roles = [str(r.value) for r in role]
-    print(mint_token(private_pem, roles=roles, areas=area or [], sub=sub, ttl_seconds=ttl, agency=agency))
+    print(
+        mint_token(
+            private_pem,
+            roles=roles,
+            areas=area or [],
+            sub=sub,
+            ttl_seconds=ttl,
+            agency=agency,
+            scopes=scope or [],
+        )
+    )
 
 
 @app.command(epilog=_example("rebuild"))

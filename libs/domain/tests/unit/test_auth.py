@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import jwt
 import pytest
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
@@ -143,3 +144,22 @@ def test_a_verified_token_is_answered_from_the_cache_until_it_expires(
     monkeypatch.setattr(time, "time", lambda: now + 61)  # past the token's exp: checked again
     verifier.verify(token)
     assert checks == 3
+
+
+def test_a_partner_token_carries_its_granted_scopes(tmp_path: Path, keys: tuple[str, str]) -> None:
+    verifier = TokenVerifier(PlatformSettings(var_dir=tmp_path))
+    token = mint_token(keys[0], roles=["partner"], areas=["34"], scopes=["registry.search"])
+    assert verifier.verify(token).scopes == frozenset({"registry.search"})
+    assert verifier.verify(mint_token(keys[0], roles=["ops_team"], areas=["34"])).scopes == frozenset()
+
+
+@pytest.mark.parametrize("scope", ["registry.everything", "registry.search admin", 7])
+def test_a_token_with_an_unknown_scope_is_refused(
+    client: TestClient, keys: tuple[str, str], scope: object
+) -> None:
+    """A scope no one defined grants nothing; it is refused rather than silently ignored."""
+    token = mint_token(keys[0], roles=["ops_team"], areas=["34"])
+    claims = jwt.decode(token, options={"verify_signature": False})
+    forged = jwt.encode({**claims, "scope": scope}, keys[0], algorithm="RS256")
+    r = client.post("/v1/things/34010101", headers={"Authorization": f"Bearer {forged}"})
+    assert r.status_code == 401 and "scope" in r.json()["detail"]

@@ -19,6 +19,7 @@ from faemban_registry.entrypoints import (
     map_api,
     members_api,
     photos_api,
+    search_api,
 )
 
 MENTORS = ConsumerSpec(
@@ -53,6 +54,7 @@ SPEC = ServiceSpec(
         photos_api.router,
         access_log_api.router,
         map_api.router,
+        search_api.router,
     ],
     publishes=REGISTRY_TOPIC,
     consumers=[MENTORS, CRITICAL],

@@ -1,7 +1,8 @@
 """Bearer JWT (RS256) auth with roles and area scope (docs/domain.md, "Roles").
 
-Claims: ``sub``, ``roles`` (role codes), ``areas`` (DOPA codes), and for an agency's
-users ``agency`` (its code in ``faemban_domain.agencies``). A caller acts
+Claims: ``sub``, ``roles`` (role codes), ``areas`` (DOPA codes), for an agency's
+users ``agency`` (its code in ``faemban_domain.agencies``), and for a ``partner`` system
+``scope`` (OAuth2's space-separated grants, ``SCOPES``: which APIs it may call). A caller acts
 on a household only when its area code lies under one of the caller's areas
 (prefix match); ``admin`` covers the whole country. Keys come from a JWKS URL
 or a configured public key; in development a key pair is generated on first
@@ -43,6 +44,13 @@ ROLES = (
 )
 DEV_ISSUER = "faemban-dev"
 
+SCOPES = {
+    "registry.search": "search the register (DCI sync search): households without personal fields",
+    "registry.search.personal": "the search's records with the head's name, citizen id and address "
+    "(each record read is in the access log)",
+}
+"""What a partner (another government system's service account) may be granted."""
+
 
 FIELD_ROLES = frozenset({"ops_team", "district_officer", "province_officer"})
 """Roles that work with every household of their area by name (docs/domain.md, "Roles")."""
@@ -66,6 +74,8 @@ class Principal:
     areas: tuple[str, ...]
     agency: str | None = None
     """The agency an ``agency`` user acts for (what is assigned to it, what it records)."""
+    scopes: frozenset[str] = frozenset()
+    """A partner's granted APIs (``SCOPES``); other roles act by their role alone."""
 
     @property
     def is_admin(self) -> bool:
@@ -177,8 +187,15 @@ class TokenVerifier:
         agency = claims.get("agency")
         if agency is not None and (not isinstance(agency, str) or not agencies.is_known(agency)):
             raise _unauthorized(f"claim agency {agency!r} is not a known agency code")
+        scope = claims.get("scope", "")
+        if not isinstance(scope, str) or not set(scope.split()) <= SCOPES.keys():
+            raise _unauthorized(f"claim scope must name granted scopes of {sorted(SCOPES)}")
         principal = Principal(
-            str(claims["sub"]), frozenset(map(str, roles)), checked_claim_areas(claimed_areas), agency
+            str(claims["sub"]),
+            frozenset(map(str, roles)),
+            checked_claim_areas(claimed_areas),
+            agency,
+            frozenset(scope.split()),
         )
         return principal, float(claims["exp"])
 
@@ -282,6 +299,7 @@ def mint_token(
     ttl_seconds: int = 12 * 3600,
     issuer: str = DEV_ISSUER,
     agency: str | None = None,
+    scopes: Iterable[str] = (),
 ) -> str:
     now = int(time.time())
     claims: dict[str, Any] = {
@@ -294,4 +312,6 @@ def mint_token(
     }
     if agency is not None:
         claims["agency"] = agency
+    if scopes:
+        claims["scope"] = " ".join(scopes)
     return jwt.encode(claims, private_pem, algorithm="RS256")

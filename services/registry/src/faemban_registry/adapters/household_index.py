@@ -27,6 +27,12 @@ def row_of(household: Household) -> dict[str, Any]:
         "survey_year": household.survey_year,
         "version": household.version,
         "household_type": household.verification.household_type if household.verification else None,
+        "cohort_year": household.cohort_year,
+        "source": household.source,
+        "verification_category": (
+            household.verification.verification_category if household.verification else None
+        ),
+        "failing_indicators": "," + ",".join(household.failing_indicators) + ",",
     }
 
 

@@ -100,10 +100,16 @@ household_index = sa.Table(
     sa.Column("survey_year", sa.Integer, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("household_type", sa.String(20), nullable=True),
+    sa.Column("cohort_year", sa.Integer, nullable=True),
+    sa.Column("source", sa.String(20), nullable=True),
+    sa.Column("verification_category", sa.String(30), nullable=True),
+    sa.Column("failing_indicators", sa.String(1000), nullable=True),
 )
 """Where each household stands, kept in the transaction of its events, so a
 district can certify "the verified households of a subdistrict" by query;
-rebuildable from the event store (``household_index.rebuild``)."""
+rebuildable from the event store (``household_index.rebuild``). ``failing_indicators``
+is ``,code,code,`` (a comma on each side, so one indicator is a ``LIKE '%,code,%'`` on
+SQLite and PostgreSQL alike): what the register search filters on."""
 
 photos = sa.Table(
     "household_photos",

@@ -188,6 +188,14 @@ class Household(Aggregate):
         return self.roster.head_member_id
 
     @property
+    def failing_indicators(self) -> tuple[str, ...]:
+        """What fails now: the field's verified results once verified, TPMAP's flags before."""
+        if self.verification is not None:
+            results = self.verification.indicator_results
+            return tuple(sorted(code for code, outcome in results.items() if outcome.result == "fails"))
+        return tuple(sorted(self.registration.tpmap_failing_indicators)) if self.registration else ()
+
+    @property
     def survey_year(self) -> int:
         return self.verification.survey_year if self.verification else self.cohort_year
 
