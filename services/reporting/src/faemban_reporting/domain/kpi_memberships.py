@@ -86,7 +86,9 @@ class HouseholdFacts:
 def _merge(spans: Iterable[Span]) -> list[Span]:
     """Spans sorted, with touching or overlapping ones joined."""
     out: list[Span] = []
-    for s in sorted(spans):
+    # by start, then end with "still open" last: two spans may start at the same instant,
+    # one open and one closed, and None does not compare with a datetime
+    for s in sorted(spans, key=lambda s: (s.start, s.end is None, s.end or s.start)):
         if s.end is not None and s.end <= s.start:
             continue
         if out and (out[-1].end is None or out[-1].end >= s.start):
