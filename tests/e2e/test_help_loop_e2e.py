@@ -577,6 +577,19 @@ async def test_mrs_samorn_a_welfare_household_helped_through_the_province(stack:
         hid = await approved_household(
             api, sub, SAMORN_FLAGS, SAMORN_MEMBERS, **dict.fromkeys(SAMORN_FLAGS, "confirmed")
         )
+
+        # the approval (registry's topic) may reach planning before the verified assessment
+        # (assessment's topic; the registration's said income passes): wait for the latter
+        async def assessed_as_verified() -> bool:
+            r = await client.get(
+                f"{stack.url('planning')}/v1/households/{hid}/plan-suggestions",
+                headers=api.headers(_district(sub)),
+            )
+            return r.status_code == 200 and {s["problem"]["indicator"] for s in r.json()["items"]} == set(
+                SAMORN_FLAGS
+            )
+
+        await eventually(assessed_as_verified, what="planning holding the verified assessment")
         # a team of education and living skills: income and access are not covered (a warning only)
         team = await team_for(api, sub, hid, mentor="mentor-samorn", skills=["education", "living"])
         assignment = team["assignment"]
