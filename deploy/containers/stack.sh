@@ -53,6 +53,7 @@ wait_healthy() { # seconds service…
 
 up() {
   local start=$SECONDS
+  mkdir -p "$CACHE/containers"  # images.log goes here, before anything else made the folder
   if [ "$ENGINE" = podman ]; then
     export FAEMBAN_KAFKA_IMAGE="${FAEMBAN_KAFKA_IMAGE:-localhost/faemban-kafka:latest}"
     export FAEMBAN_POSTGRES_IMAGE="${FAEMBAN_POSTGRES_IMAGE:-localhost/faemban-postgres:latest}"

@@ -19,7 +19,7 @@ install() {
     rm -rf "$LIBS"; mkdir -p "$LIBS"
     mvn -q -B -f "$ROOT/deploy/local/kafka-pom.xml" -Dkafka.version="$KAFKA_VERSION" \
       -Dmaven.repo.local="$CACHE/m2" dependency:copy-dependencies \
-      -DincludeScope=runtime -DoutputDirectory="$LIBS"
+      -DincludeScope=runtime -DoutputDirectory="$LIBS" >&2  # stdout is `libs`' answer
     touch "$LIBS/.complete"
   fi
   mkdir -p "$KDIR"
