@@ -14,6 +14,7 @@ import os
 import threading
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -44,6 +45,15 @@ def kafka_bootstrap() -> str:
     if not servers:
         pytest.fail(f"KAFKA_BOOTSTRAP_SERVERS is not set: this test needs a real Kafka broker; {HOW}")
     return servers
+
+
+@pytest.fixture(scope="session")
+def kafka_secrets_dir(kafka_bootstrap: str) -> Path:
+    """Where the local broker's provisioning keeps each service principal's password."""
+    folder = os.environ.get("FAEMBAN_KAFKA_SECRETS_DIR")
+    if not folder:
+        pytest.fail(f"FAEMBAN_KAFKA_SECRETS_DIR is not set: services need their Kafka principals; {HOW}")
+    return Path(folder)
 
 
 @pytest.fixture(scope="session")

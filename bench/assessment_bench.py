@@ -37,7 +37,7 @@ from faemban_domain.eventsourcing.consumer import ConsumerRunner, ConsumerSpec
 from faemban_domain.eventsourcing.tables import metadata as platform_metadata
 from faemban_domain.eventsourcing.tables import outbox
 from faemban_domain.platform.db import make_engine
-from faemban_domain.platform.wiring import make_broker
+from faemban_domain.platform.wiring import kafka_client_options, make_broker
 
 
 def registered(row: dict[str, Any]) -> CloudEvent:
@@ -68,7 +68,9 @@ def registered(row: dict[str, Any]) -> CloudEvent:
 
 
 async def produce(bootstrap: str, topic: str, values: list[tuple[bytes, bytes]]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, max_batch_size=256 * 1024)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, **kafka_client_options(), linger_ms=5, max_batch_size=256 * 1024
+    )
     await producer.start()
     try:
         for start in range(0, len(values), 5000):
@@ -82,6 +84,7 @@ async def bare_consume(bootstrap: str, topic: str, n: int) -> float:
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
+        **kafka_client_options(),
         group_id=f"bare-{uuid.uuid4().hex[:6]}",
         auto_offset_reset="earliest",
     )

@@ -37,6 +37,7 @@ from import_bench import empty_topics, wait_ready
 
 from faemban_cli.demo_data import generate, write_csv
 from faemban_domain.platform.auth import ensure_dev_keypair, mint_token
+from faemban_domain.platform.wiring import kafka_credentials
 from faemban_domain.testing import eventually
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,7 +178,7 @@ async def published(bootstrap: str, topic: str) -> int:
     """Records on ``topic`` now (the end offsets of its partitions)."""
     from faemban_domain.eventsourcing.broker import KafkaBroker
 
-    broker = KafkaBroker(bootstrap)
+    broker = KafkaBroker(bootstrap, credentials=kafka_credentials())
     reader = broker.reader([topic])
     try:
         return sum((await reader.open()).values())

@@ -36,6 +36,7 @@ from sqlalchemy.engine import make_url
 from faemban_cli.demo_data import generate, write_csv
 from faemban_domain import tpmap_register
 from faemban_domain.platform.auth import ensure_dev_keypair, mint_token
+from faemban_domain.platform.wiring import kafka_client_options
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent / "faemban"
@@ -44,7 +45,7 @@ BIN = Path(sys.executable).parent / "faemban"
 async def empty_topics(bootstrap: str) -> None:
     from aiokafka.admin import AIOKafkaAdminClient
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_client_options())
     await admin.start()
     try:
         doomed = [t for t in await admin.list_topics() if t.startswith("faemban.")]

@@ -38,7 +38,7 @@ from faemban_domain import areas
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.platform.auth import ensure_dev_keypair, mint_token
 from faemban_domain.platform.db import make_engine
-from faemban_domain.platform.wiring import make_broker
+from faemban_domain.platform.wiring import kafka_client_options, make_broker
 from faemban_reporting.service import KPIS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,7 +137,9 @@ def events(n: int, run: str) -> Iterator[tuple[str, CloudEvent]]:
 
 
 async def produce(bootstrap: str, topics: dict[str, str], n: int, run: str) -> int:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=10, max_batch_size=512 * 1024, acks=1)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, **kafka_client_options(), linger_ms=10, max_batch_size=512 * 1024, acks=1
+    )
     await producer.start()
     sent = 0
     try:

@@ -40,7 +40,7 @@ from faemban_domain.eventsourcing.relay import OutboxRelay
 from faemban_domain.eventsourcing.store import EventStore, NewEvent, Publication, RecordedEvent
 from faemban_domain.eventsourcing.tables import metadata as platform_metadata
 from faemban_domain.platform.db import make_engine
-from faemban_domain.platform.wiring import make_broker
+from faemban_domain.platform.wiring import kafka_client_options, make_broker
 
 BATCH = 2000
 
@@ -139,6 +139,7 @@ async def main(n: int) -> None:
         ]
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap,
+        **kafka_client_options(),
         enable_idempotence=True,
         acks="all",
         linger_ms=5,
@@ -212,6 +213,7 @@ async def main(n: int) -> None:
     consumer = AIOKafkaConsumer(
         raw_topic,
         bootstrap_servers=bootstrap,
+        **kafka_client_options(),
         group_id=f"bench-{uuid.uuid4().hex[:6]}",
         auto_offset_reset="earliest",
         enable_auto_commit=False,

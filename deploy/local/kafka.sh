@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Apache Kafka (KRaft, single node) from Maven Central jars, run with Java 17.
-# Usage: kafka.sh install|libs|start|stop|reset|status|bootstrap
+# Clients authenticate with SASL (SCRAM for services and partners, PLAIN for the bootstrap
+# administrator) and the standard authorizer holds them to their ACLs (ADR 0023); `start`
+# provisions every service's principal and ACLs with `faemban kafka provision`.
+# Usage: kafka.sh install|libs|start|stop|reset|status|bootstrap|admin-password|secrets-dir
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 KDIR="$INFRA/kafka"
+SECRETS="$KDIR/secrets"
 # the jar set changes with the pom: a new folder, so a cached older set is never used
 LIBS="$KDIR/libs-$KAFKA_VERSION-$(sha256sum "$ROOT/deploy/local/kafka-pom.xml" | cut -c1-8)"
 DATA="$KDIR/data"
@@ -23,15 +27,28 @@ install() {
     touch "$LIBS/.complete"
   fi
   mkdir -p "$KDIR"
-  cat > "$KDIR/server.properties" <<PROPS
+  admin_password >/dev/null
+  local plain
+  plain="org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" password=\"$(admin_password)\" user_admin=\"$(admin_password)\";"
+  (umask 077; cat > "$KDIR/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=CLIENT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=CLIENT://127.0.0.1:$KAFKA_PORT
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+inter.broker.listener.name=CLIENT
+listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,CLIENT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN
+sasl.mechanism.inter.broker.protocol=PLAIN
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=$plain
+listener.name.client.plain.sasl.jaas.config=$plain
+listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:admin
+allow.everyone.if.no.acl.found=false
 log.dirs=$DATA
 num.partitions=6
 offsets.topic.replication.factor=1
@@ -44,6 +61,7 @@ group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 log.retention.ms=-1
 PROPS
+  )
   cat > "$KDIR/log4j2.properties" <<PROPS
 status = warn
 appender.file.type = File
@@ -58,6 +76,27 @@ logger.kafka.level = WARN
 logger.apache.name = org.apache.kafka
 logger.apache.level = WARN
 PROPS
+}
+
+# The bootstrap administrator's password: made once, kept beside the broker (mode 0600).
+admin_password() {
+  if [ ! -s "$SECRETS/admin" ]; then
+    mkdir -p "$SECRETS"; chmod 700 "$SECRETS"
+    (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$SECRETS/admin")
+  fi
+  cat "$SECRETS/admin"
+}
+
+# Every service's principal and ACLs, derived from the services' own declarations; the
+# passwords go to $SECRETS/<principal> (kept across resets, so running services reconnect).
+provision() {
+  local cli="$ROOT/.venv/bin/faemban"
+  if [ ! -x "$cli" ]; then
+    log "no $cli yet (make install): services have no Kafka principals until 'kafka.sh provision'"
+    return 0
+  fi
+  KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT" KAFKA_SASL_USERNAME=admin KAFKA_SASL_MECHANISM=PLAIN \
+    KAFKA_SASL_PASSWORD="$(admin_password)" "$cli" kafka provision --secrets-dir "$SECRETS" >&2
 }
 
 kjava() { java -cp "$LIBS/*" -Dlog4j2.configurationFile="$KDIR/log4j2.properties" "$@"; }
@@ -81,7 +120,8 @@ start() {
     tail -20 "$KDIR/kafka.out" >&2 || true
     exit 1
   fi
-  log "Kafka $KAFKA_VERSION (KRaft) on 127.0.0.1:$KAFKA_PORT"
+  log "Kafka $KAFKA_VERSION (KRaft, SASL + ACLs) on 127.0.0.1:$KAFKA_PORT"
+  provision
 }
 
 stop() {
@@ -102,5 +142,9 @@ case "${1:-}" in
   reset) stop; rm -rf "$DATA"; log "Kafka data wiped" ;;
   status) running && echo running || echo stopped ;;
   bootstrap) echo "127.0.0.1:$KAFKA_PORT" ;;
-  *) echo "usage: $0 install|libs|start|stop|reset|status|bootstrap" >&2; exit 2 ;;
+  provision) provision ;;
+  admin-password) admin_password ;;
+  secrets-dir) echo "$SECRETS" ;;
+  *) echo "usage: $0 install|libs|start|stop|reset|status|bootstrap|provision|admin-password|secrets-dir" >&2
+     exit 2 ;;
 esac

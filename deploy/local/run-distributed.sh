@@ -17,7 +17,10 @@ pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait' INT TERM EXIT
 port=8001
 for svc in registry assessment planning assistance-log reporting; do
-  "$FAEMBAN" serve "$svc" --port "$port" &
+  # each service is its own principal on the broker, held to its ACLs (ADR 0023)
+  KAFKA_SASL_USERNAME="faemban-$svc" KAFKA_SASL_MECHANISM=SCRAM-SHA-512 \
+    KAFKA_SASL_PASSWORD="$(cat "$FAEMBAN_KAFKA_SECRETS_DIR/faemban-$svc")" \
+    "$FAEMBAN" serve "$svc" --port "$port" &
   pids+=($!)
   echo "  $svc  http://127.0.0.1:$port/docs"
   port=$((port + 1))

@@ -23,6 +23,8 @@ import httpx
 import pytest
 
 from faemban_domain.platform.auth import ensure_dev_keypair, mint_token
+from faemban_domain.platform.kafka_access import service_client_env
+from faemban_domain.platform.wiring import kafka_client_options
 
 SERVICES = ("registry", "assessment", "planning", "assistance-log", "reporting")
 BIN = Path(sys.executable).parent / "faemban"
@@ -56,6 +58,8 @@ class Stack:
     logs: Path
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     started_in: float = 0.0
+    unit_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Per process: each distributed service is its own principal on the broker."""
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -81,7 +85,8 @@ class Stack:
             if only and unit not in (only, "embedded"):
                 continue
             log = (self.logs / f"{unit}.log").open("ab")
-            self.procs[unit] = subprocess.Popen([str(BIN), *args], env=self.env, stdout=log, stderr=log)
+            env = {**self.env, **self.unit_env.get(unit, {})}
+            self.procs[unit] = subprocess.Popen([str(BIN), *args], env=env, stdout=log, stderr=log)
         waited = [
             wait_ready(f"{self.url(s)}/readyz", self.logs / f"{self._unit_of(s)}.log", self._deadline)
             for s in SERVICES
@@ -110,7 +115,9 @@ class Stack:
             del self.procs[unit]
 
     def cli(self, *args: str) -> str:
-        done = subprocess.run([str(BIN), *args], env=self.env, capture_output=True, text=True, timeout=300)
+        # `faemban rebuild SERVICE …` reads the log as that service
+        env = {**self.env, **(self.unit_env.get(args[1], {}) if args[0] == "rebuild" else {})}
+        done = subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-3000:]
         return done.stdout
 
@@ -119,7 +126,9 @@ def _base_env(var_dir: Path) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.endswith("_DATABASE_URL") and k not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")
+        if not k.endswith("_DATABASE_URL")
+        and k not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")
+        and not k.startswith("KAFKA_SASL_")
     }
     env.update(
         FAEMBAN_VAR_DIR=str(var_dir),
@@ -158,6 +167,7 @@ def distributed_stack(
     tmp_path_factory: pytest.TempPathFactory,
     create_database: Callable[[str], Awaitable[str]],
     kafka_bootstrap: str,
+    kafka_secrets_dir: Path,
 ) -> Iterator[Stack]:
     import asyncio
 
@@ -172,6 +182,7 @@ def distributed_stack(
     for service, url in asyncio.run(databases()).items():
         env[f"{service.upper().replace('-', '_')}_DATABASE_URL"] = url
     stack = Stack("distributed", root / "var", env, {s: free_port() for s in SERVICES}, root)
+    stack.unit_env = {s: service_client_env(s, kafka_secrets_dir) for s in SERVICES}
     stack.start()
     sys.stderr.write(f"\n[e2e] distributed stack ready after {stack.started_in:.1f}s\n")
     yield stack
@@ -184,7 +195,7 @@ async def _empty_faemban_topics(bootstrap: str) -> None:
 
     from aiokafka.admin import AIOKafkaAdminClient
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_client_options())
     await admin.start()
     try:
         doomed = [t for t in await admin.list_topics() if t.startswith("faemban.")]

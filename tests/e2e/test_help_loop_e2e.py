@@ -1059,9 +1059,10 @@ async def _redeliver(stack: Stack, topics: list[str], key: str) -> int:
     """Publish again every record of ``topics`` keyed by ``key``, as a relay that crashed before
     marking its outbox rows would (same ids, same order)."""
     from faemban_domain.eventsourcing.broker import Broker, KafkaBroker, LocalBroker, OutgoingRecord
+    from faemban_domain.platform.wiring import kafka_credentials
 
     broker: Broker = (
-        KafkaBroker(stack.env["KAFKA_BOOTSTRAP_SERVERS"])
+        KafkaBroker(stack.env["KAFKA_BOOTSTRAP_SERVERS"], credentials=kafka_credentials())
         if stack.kind == "distributed"
         else LocalBroker(stack.var_dir / "bus.sqlite")
     )

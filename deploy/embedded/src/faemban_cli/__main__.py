@@ -24,6 +24,8 @@ EXAMPLES = {
     "demo-data": "faemban demo-data --province 34 --households 2000 --out ubon.csv",
     "import": "faemban import ubon.csv --url http://127.0.0.1:8000",
     "report": "faemban report monthly --area 34 --month 2021-03 --out report.xlsx",
+    "kafka": "faemban kafka provision --secrets-dir var/kafka-secrets",
+    "partner": "faemban partner add dole-ubon --topic faemban.assessment.v1",
 }
 """One example per command: in ``faemban --help`` and in each command's own help."""
 
@@ -309,6 +311,146 @@ def report_monthly(
     params = {"area": area, "month": month, "level": level}
     size = fetch_report(url, bearer, "/v1/reports/monthly", params, out)
     print(f"wrote {size:,} bytes to {out}")
+
+
+kafka_app = typer.Typer(
+    help="The broker's principals and ACLs (connects as the KAFKA_SASL_* administrator).",
+    no_args_is_help=True,
+)
+app.add_typer(kafka_app, name="kafka")
+
+
+@kafka_app.command("provision", epilog=_example("kafka"))
+def kafka_provision(
+    secrets_dir: Annotated[
+        Path | None, typer.Option(help="where each principal's password is kept (default: VAR/kafka-secrets)")
+    ] = None,
+) -> None:
+    """Every service's SCRAM principal (faemban-<service>) and exactly its ACLs.
+
+    Idempotent: a password already in the secrets folder is kept; ACLs the service no
+    longer needs are revoked. Each service then runs with KAFKA_SASL_USERNAME=faemban-<service>
+    and KAFKA_SASL_PASSWORD from <secrets-dir>/faemban-<service>.
+    """
+    from faemban_cli.kafka_admin import KafkaAccessAdmin, KafkaAdminError, stored_password
+    from faemban_cli.specs import ALL
+    from faemban_domain.platform.kafka_access import service_grants, service_principal
+
+    folder = secrets_dir or PlatformSettings().var_dir / "kafka-secrets"
+    try:
+        admin = KafkaAccessAdmin.connect()
+        for spec in ALL:
+            principal = service_principal(spec.name)
+            consumes = [t for c in spec.consumers for t in c.topics]
+            admin.set_password(principal, stored_password(folder, principal))
+            added, removed = admin.sync(
+                f"User:{principal}", service_grants(spec.name, spec.publishes, consumes)
+            )
+            console.print(f"{principal}: {added} ACLs added, {removed} revoked")
+    except KafkaAdminError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"passwords in {folder}")
+
+
+partner_app = typer.Typer(
+    help="Partners reading public topics with their own principal (connects as the administrator).",
+    no_args_is_help=True,
+)
+app.add_typer(partner_app, name="partner")
+
+
+@partner_app.command("add", epilog=_example("partner"))
+def partner_add(
+    name: Annotated[str, typer.Argument(help="the partner's short name (a-z, 0-9, -)")],
+    topic: Annotated[list[str], typer.Option(help="a public topic it may read (repeatable)")],
+    password_file: Annotated[
+        Path | None, typer.Option(help="write the password here (0600) instead of printing it")
+    ] = None,
+) -> None:
+    """A partner principal (partner-NAME) that may read the given public topics, in consumer
+    groups named partner-NAME.*; never a dead-letter topic, never a write.
+
+    Prints the client settings once (the password is not stored by Faemban). Running it again
+    sets a new password and makes the grants exactly the given topics.
+    """
+    from faemban_cli.kafka_admin import KafkaAccessAdmin, KafkaAdminError, new_password
+    from faemban_domain.platform.kafka_access import (
+        NotPublic,
+        partner_grants,
+        partner_group_prefix,
+        partner_principal,
+    )
+
+    try:
+        grants = partner_grants(name, topic)
+    except (NotPublic, ValueError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    principal = partner_principal(name)
+    password = new_password()
+    try:
+        admin = KafkaAccessAdmin.connect()
+        admin.set_password(principal, password)
+        admin.sync(f"User:{principal}", grants)
+    except KafkaAdminError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    settings = PlatformSettings()
+    answer: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap_servers,
+        "security_protocol": settings.kafka_security_protocol,
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "username": principal,
+        "group_prefix": partner_group_prefix(name),
+        "topics": sorted(set(topic)),
+    }
+    if password_file is not None:
+        password_file.touch(mode=0o600)
+        password_file.write_text(password + "\n")
+        answer["password_file"] = str(password_file)
+    else:
+        answer["password"] = password
+    print(json.dumps(answer, indent=2))
+
+
+@partner_app.command("remove")
+def partner_remove(name: Annotated[str, typer.Argument(help="the partner's short name")]) -> None:
+    """Revoke every ACL of partner-NAME and delete its credentials."""
+    from faemban_cli.kafka_admin import KafkaAccessAdmin, KafkaAdminError
+    from faemban_domain.platform.kafka_access import partner_principal
+
+    principal = partner_principal(name)
+    try:
+        admin = KafkaAccessAdmin.connect()
+        _, removed = admin.sync(f"User:{principal}", [])
+        admin.delete_user(principal)
+    except KafkaAdminError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"{principal}: {removed} ACLs revoked, credentials deleted")
+
+
+@partner_app.command("list")
+def partner_list() -> None:
+    """Partners on the broker and what each may read."""
+    from faemban_cli.kafka_admin import KafkaAccessAdmin, KafkaAdminError
+
+    try:
+        grants = KafkaAccessAdmin.connect().acls()
+    except KafkaAdminError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    table = Table("principal", "topics", "groups")
+    partners = sorted({g.principal for g in grants if g.principal.startswith("User:partner-")})
+    for principal in partners:
+        mine = [g for g in grants if g.principal == principal and g.operation == "read"]
+        table.add_row(
+            principal.removeprefix("User:"),
+            ", ".join(sorted(g.name for g in mine if g.resource_type == "topic")),
+            ", ".join(sorted(g.name + "*" for g in mine if g.resource_type == "group")),
+        )
+    Console().print(table)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -17,6 +17,7 @@ from faemban_domain.eventsourcing.broker import Broker, KafkaBroker, LocalBroker
 from faemban_domain.eventsourcing.consumer import ConsumerRunner, dlq_topic
 from faemban_domain.eventsourcing.tables import metadata as platform_tables
 from faemban_domain.platform.db import make_engine
+from faemban_domain.platform.wiring import kafka_credentials
 
 
 async def eventually(
@@ -67,7 +68,7 @@ async def delivery_backend(
     """
     broker: Broker
     if kafka_bootstrap:
-        broker = KafkaBroker(kafka_bootstrap, partitions=3)
+        broker = KafkaBroker(kafka_bootstrap, partitions=3, credentials=kafka_credentials())
     else:
         broker = LocalBroker(tmp_path / "bus.sqlite")
     engine = make_engine(database_url or f"sqlite+aiosqlite:///{tmp_path / 'service.sqlite'}")

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from faemban_domain.eventsourcing.broker import Broker, KafkaBroker, LocalBroker
 from faemban_domain.eventsourcing.tables import metadata as platform_metadata
 from faemban_domain.platform.db import make_engine
+from faemban_domain.platform.wiring import kafka_credentials
 
 
 @dataclass
@@ -42,7 +43,7 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         create_database: Callable[[str], Awaitable[str]] = request.getfixturevalue("create_database")
         bootstrap: str = request.getfixturevalue("kafka_bootstrap")
         url = await create_database("kit")
-        broker: Broker = KafkaBroker(bootstrap, partitions=3)
+        broker: Broker = KafkaBroker(bootstrap, partitions=3, credentials=kafka_credentials())
     else:
         url = f"sqlite+aiosqlite:///{tmp_path / 'kit.sqlite'}"
         broker = LocalBroker(tmp_path / "bus.sqlite")

@@ -19,6 +19,7 @@ from faemban_domain.eventsourcing.relay import OutboxRelay
 from faemban_domain.eventsourcing.store import EventStore, NewEvent, Publication, RecordedEvent
 from faemban_domain.platform.db import make_engine
 from faemban_domain.platform.settings import PlatformSettings
+from faemban_domain.platform.wiring import kafka_credentials
 
 
 def public(ev: RecordedEvent) -> Publication:
@@ -27,7 +28,11 @@ def public(ev: RecordedEvent) -> Publication:
 
 def broker_from(spec: str) -> Broker:
     kind, _, where = spec.partition(":")
-    return KafkaBroker(where, partitions=3) if kind == "kafka" else LocalBroker(Path(where))
+    return (
+        KafkaBroker(where, partitions=3, credentials=kafka_credentials())
+        if kind == "kafka"
+        else LocalBroker(Path(where))
+    )
 
 
 async def main(mode: str, url: str, broker_spec: str, topic: str) -> None:

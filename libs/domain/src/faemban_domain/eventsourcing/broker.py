@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -99,19 +99,58 @@ def broker_unreachable(exc: BaseException) -> bool:
     return isinstance(exc, KafkaError) and bool(exc.retriable)
 
 
+@dataclass(frozen=True, slots=True)
+class KafkaCredentials:
+    """Who a process is on the broker: SASL over the client listener (ADR 0023).
+
+    Each service has its own principal, so the broker's ACLs, not the code, decide what
+    it may read and write; ``None`` (no credentials) is for an unsecured broker."""
+
+    username: str
+    password: str = field(repr=False)
+    mechanism: str = "SCRAM-SHA-512"
+    security_protocol: str = "SASL_PLAINTEXT"
+
+    def client_options(self) -> dict[str, Any]:
+        """The keyword arguments every aiokafka client takes for these credentials."""
+        options: dict[str, Any] = {
+            "security_protocol": self.security_protocol,
+            "sasl_mechanism": self.mechanism,
+            "sasl_plain_username": self.username,
+            "sasl_plain_password": self.password,
+        }
+        if self.security_protocol == "SASL_SSL":
+            from aiokafka.helpers import create_ssl_context
+
+            options["ssl_context"] = create_ssl_context()
+        return options
+
+
+def client_options(credentials: KafkaCredentials | None) -> dict[str, Any]:
+    return credentials.client_options() if credentials is not None else {}
+
+
 class KafkaBroker:
     name = "kafka"
 
-    def __init__(self, bootstrap_servers: str, partitions: int = 6, replication_factor: int = 1) -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        partitions: int = 6,
+        replication_factor: int = 1,
+        credentials: KafkaCredentials | None = None,
+    ) -> None:
         self.bootstrap = bootstrap_servers
         self.partitions = partitions
         self.replication_factor = replication_factor
+        self.credentials = credentials
+        self._auth = client_options(credentials)
 
     async def ensure_topics(self, topics: Iterable[str]) -> None:
         from aiokafka.admin import AIOKafkaAdminClient, NewTopic
         from aiokafka.errors import TopicAlreadyExistsError
 
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, **self._auth)
         await admin.start()
         try:
             existing = set(await admin.list_topics())
@@ -134,18 +173,18 @@ class KafkaBroker:
             await admin.close()
 
     def publisher(self) -> Publisher:
-        return _KafkaPublisher(self.bootstrap)
+        return _KafkaPublisher(self.bootstrap, self._auth)
 
     def subscriber(self, group: str, topics: Sequence[str]) -> Subscriber:
-        return _KafkaSubscriber(self.bootstrap, group, topics)
+        return _KafkaSubscriber(self.bootstrap, group, topics, self._auth)
 
     def reader(self, topics: Sequence[str]) -> Reader:
-        return _KafkaReader(self.bootstrap, topics)
+        return _KafkaReader(self.bootstrap, topics, self._auth)
 
     async def ping(self) -> None:
         from aiokafka.admin import AIOKafkaAdminClient
 
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=3000)
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=3000, **self._auth)
         await admin.start()
         try:
             await admin.list_topics()
@@ -157,7 +196,7 @@ class KafkaBroker:
 
 
 class _KafkaPublisher:
-    def __init__(self, bootstrap: str) -> None:
+    def __init__(self, bootstrap: str, auth: dict[str, Any]) -> None:
         from aiokafka import AIOKafkaProducer
 
         # Idempotent producer: retries after a lost ack do not duplicate or
@@ -170,6 +209,7 @@ class _KafkaPublisher:
             max_batch_size=256 * 1024,
             # lz4 batches (aiokafka[lz4], a declared dependency): never a silent fallback
             compression_type=COMPRESSION,
+            **auth,
         )
 
     async def start(self) -> None:
@@ -193,10 +233,11 @@ the wire and on the broker's disk for a few µs of CPU a batch)."""
 
 
 class _KafkaSubscriber:
-    def __init__(self, bootstrap: str, group: str, topics: Sequence[str]) -> None:
+    def __init__(self, bootstrap: str, group: str, topics: Sequence[str], auth: dict[str, Any]) -> None:
         self.bootstrap = bootstrap
         self.group = group
         self.topics = list(topics)
+        self._auth = auth
         self._consumer: Any = None
 
     async def start(self, on_assign: OnAssign) -> None:
@@ -218,6 +259,7 @@ class _KafkaSubscriber:
             fetch_max_wait_ms=200,
             session_timeout_ms=10000,
             heartbeat_interval_ms=1000,
+            **self._auth,
         )
 
         class Listener(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -271,10 +313,10 @@ def _record(m: Any) -> Record:
     return Record(m.topic, m.partition, m.offset, key, m.value, tuple(m.headers or ()))
 
 
-async def _partitions(bootstrap: str, topics: Sequence[str]) -> list[TopicPartition]:
+async def _partitions(bootstrap: str, topics: Sequence[str], auth: dict[str, Any]) -> list[TopicPartition]:
     from aiokafka.admin import AIOKafkaAdminClient
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **auth)
     await admin.start()
     try:
         described = await admin.describe_topics(list(topics))
@@ -289,9 +331,10 @@ async def _partitions(bootstrap: str, topics: Sequence[str]) -> list[TopicPartit
 
 
 class _KafkaReader:
-    def __init__(self, bootstrap: str, topics: Sequence[str]) -> None:
+    def __init__(self, bootstrap: str, topics: Sequence[str], auth: dict[str, Any]) -> None:
         self.bootstrap = bootstrap
         self.topics = list(topics)
+        self._auth = auth
         self._consumer: Any = None
         self._ends: dict[TopicPartition, int] = {}
         self._done: dict[TopicPartition, int] = {}
@@ -300,9 +343,13 @@ class _KafkaReader:
         from aiokafka import AIOKafkaConsumer
         from aiokafka.structs import TopicPartition as KTP
 
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, group_id=None)
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap, enable_auto_commit=False, group_id=None, **self._auth
+        )
         await consumer.start()
-        tps = [KTP(tp.topic, tp.partition) for tp in await _partitions(self.bootstrap, self.topics)]
+        tps = [
+            KTP(tp.topic, tp.partition) for tp in await _partitions(self.bootstrap, self.topics, self._auth)
+        ]
         consumer.assign(tps)
         if tps:
             await consumer.seek_to_beginning(*tps)

@@ -34,6 +34,7 @@ from faemban_domain.eventsourcing.projection import RebuildReport, rebuild_proje
 from faemban_domain.eventsourcing.relay import OutboxRelay
 from faemban_domain.platform.auth import TokenVerifier
 from faemban_domain.platform.db import READ_ONLY, database_unreachable, ensure_database, make_engine, upgrade
+from faemban_domain.platform.kafka_access import consumer_group
 from faemban_domain.platform.logging import configure_logging
 from faemban_domain.platform.openapi import install_openapi
 from faemban_domain.platform.problems import PROBLEM_JSON, install_problem_handlers
@@ -112,7 +113,7 @@ class ServiceRuntime:
                 self.broker,
                 self._publisher,
                 batch_size=5000,
-                group=f"{self.name}.consumers",
+                group=consumer_group(self.name),
             )
             self.runners.append(runner)
             self._spawn(partial(runner.run, self._stop), f"consumers:{self.name}")

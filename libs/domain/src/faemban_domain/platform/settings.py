@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -27,6 +27,25 @@ class PlatformSettings(BaseSettings):
     )
     kafka_partitions: int = 6
     kafka_replication_factor: int = 1
+    kafka_sasl_username: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("KAFKA_SASL_USERNAME", "FAEMBAN_KAFKA_SASL_USERNAME"),
+    )
+    """The process's principal on the broker (``faemban-<service>``; ADR 0023). Unset: no SASL."""
+    kafka_sasl_password: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("KAFKA_SASL_PASSWORD", "FAEMBAN_KAFKA_SASL_PASSWORD"),
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = Field(
+        default="SCRAM-SHA-512",
+        validation_alias=AliasChoices("KAFKA_SASL_MECHANISM", "FAEMBAN_KAFKA_SASL_MECHANISM"),
+    )
+    """SCRAM for services and partners; PLAIN only for the broker's bootstrap administrator."""
+    kafka_security_protocol: Literal["SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="SASL_PLAINTEXT",
+        validation_alias=AliasChoices("KAFKA_SECURITY_PROTOCOL", "FAEMBAN_KAFKA_SECURITY_PROTOCOL"),
+    )
+    """With credentials: SASL_SSL verifies the broker against the system's CA bundle."""
     jwt_public_key: str | None = None
     jwt_public_key_file: Path | None = None
     jwt_jwks_url: str | None = None

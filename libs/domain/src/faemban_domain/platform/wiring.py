@@ -7,7 +7,15 @@ URL) means the same thing wherever a process starts.
 
 from __future__ import annotations
 
-from faemban_domain.eventsourcing.broker import Broker, KafkaBroker, LocalBroker
+from typing import Any
+
+from faemban_domain.eventsourcing.broker import (
+    Broker,
+    KafkaBroker,
+    KafkaCredentials,
+    LocalBroker,
+    client_options,
+)
 from faemban_domain.platform.settings import DatabaseSettings, PlatformSettings, sqlite_url
 
 
@@ -18,8 +26,29 @@ def make_broker(settings: PlatformSettings) -> Broker:
             settings.kafka_bootstrap_servers,
             settings.kafka_partitions,
             settings.kafka_replication_factor,
+            kafka_credentials(settings),
         )
     return LocalBroker(settings.var_dir / "bus.sqlite")
+
+
+def kafka_credentials(settings: PlatformSettings | None = None) -> KafkaCredentials | None:
+    """The process's SASL principal from ``KAFKA_SASL_*``, or None on an unsecured broker."""
+    settings = settings or PlatformSettings()
+    if not settings.kafka_sasl_username:
+        return None
+    password = settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else ""
+    return KafkaCredentials(
+        settings.kafka_sasl_username,
+        password,
+        mechanism=settings.kafka_sasl_mechanism,
+        security_protocol=settings.kafka_security_protocol,
+    )
+
+
+def kafka_client_options(settings: PlatformSettings | None = None) -> dict[str, Any]:
+    """aiokafka keyword arguments for this process's credentials (tests and benches that
+    build bare clients use it, so they reach a secured broker as the services do)."""
+    return client_options(kafka_credentials(settings))
 
 
 def database_url(
