@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,44 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # ``Transactions`` runs the unit of work once more on a fresh connection (``is_stale``).
     kwargs.setdefault("pool_pre_ping", False)
     kwargs.setdefault("pool_recycle", 1800)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect_pg(dbapi_conn: Any, _rec: Any) -> None:
+        bound_tcp(dbapi_conn.driver_connection)
+
+    return engine
+
+
+TCP_USER_TIMEOUT_MS = 30_000
+"""A statement whose bytes the server has not acknowledged for 30 s fails its connection."""
+TCP_KEEPALIVE = (30, 10, 3)
+"""An idle connection is probed after 30 s, every 10 s, and dropped after 3 unanswered."""
+
+
+def bound_tcp(connection: Any) -> None:
+    """Bound how long a PostgreSQL connection can hang on a network that went away.
+
+    When the server's host vanishes without a reset (a network partition, a container moved
+    to a new address), a pooled connection's next statement would wait for the kernel's
+    retransmissions, about 15 minutes, and with it the consumer holding it: what libpq's
+    ``tcp_user_timeout`` and ``keepalives_*`` settings are for. asyncpg has no such
+    settings, so they go on its socket: the statement then fails with ETIMEDOUT, the pool
+    drops the connection and the caller's retry (a transient error) opens a new one."""
+    transport = getattr(connection, "_transport", None)
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is None or sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return  # a Unix socket has no network to lose
+    idle, interval, count = TCP_KEEPALIVE
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    for option, value in (
+        ("TCP_KEEPIDLE", idle),
+        ("TCP_KEEPINTVL", interval),
+        ("TCP_KEEPCNT", count),
+        ("TCP_USER_TIMEOUT", TCP_USER_TIMEOUT_MS),
+    ):
+        if hasattr(socket, option):  # Linux; other kernels keep their defaults
+            sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, option), value)
 
 
 def is_stale(exc: BaseException) -> bool:
