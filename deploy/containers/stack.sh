@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # make up / make down: the compose stack (docker-compose.yml) on loopback ports of its own.
-#   stack.sh up | down [--volumes] | ps | logs SERVICE
+#   stack.sh up | down [--volumes] | ps | logs SERVICE | kafka-env
+#   (kafka-env: the Kafka administrator's settings for `faemban partner add` on the host port,
+#   and each service's password)
 # With podman: images built here (images.sh, cached), podman-compose from PyPI, and the
 # start order compose's depends_on asks for but podman-compose ignores — Kafka and
-# PostgreSQL healthy first, then the services healthy, then the gateway. With docker:
+# PostgreSQL healthy first, then the services' Kafka principals (kafka-setup), then the
+# services healthy, then the gateway. With docker:
 # `docker compose up -d --wait` does all of that itself.
 # FAEMBAN_COMPOSE_PROJECT (default faemban) and the port variables of docker-compose.yml let
 # a second stack (the container tests) run beside a developer's.
@@ -51,6 +54,19 @@ wait_healthy() { # seconds service…
   done
 }
 
+# The Kafka administrator's and each service's password: random, made once per project and
+# kept under the cache (mode 0600); docker-compose.yml's defaults are for a throwaway stack.
+kafka_passwords() {
+  local dir="$CACHE/containers/secrets/$PROJECT" name var
+  mkdir -p "$dir"; chmod 700 "$dir"
+  for name in admin "${APP_SERVICES[@]}"; do
+    [ -s "$dir/$name" ] || (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$dir/$name")
+    if [ "$name" = admin ]; then var=FAEMBAN_KAFKA_ADMIN_PASSWORD
+    else var="FAEMBAN_KAFKA_PASSWORD_$(echo "$name" | tr '[:lower:]-' '[:upper:]_')"; fi
+    export "$var=$(cat "$dir/$name")"
+  done
+}
+
 up() {
   local start=$SECONDS
   mkdir -p "$CACHE/containers"  # images.log goes here, before anything else made the folder
@@ -69,12 +85,19 @@ up() {
     "$ROOT/.venv/bin/python" -c "import sys; from pathlib import Path; from faemban_domain.platform.auth import ensure_dev_keypair; ensure_dev_keypair(Path(sys.argv[1]).parent)" "$FAEMBAN_KEYS_DIR"
   fi
   chmod 755 "$FAEMBAN_KEYS_DIR"; chmod 644 "$FAEMBAN_KEYS_DIR/jwt-public.pem"
+  kafka_passwords
   if [ "$ENGINE" = docker ]; then
     compose up -d --wait
   else
     compose up -d --no-build "${INFRA_SERVICES[@]}" >/dev/null
     wait_healthy 180 "${INFRA_SERVICES[@]}"
     log "kafka and postgres healthy after $(( SECONDS - start )) s"
+    # the services' principals and ACLs (one-shot; the services wait for their credentials)
+    compose up -d --no-build kafka-setup >/dev/null
+    if [ "$("$ENGINE" wait "$(container kafka-setup)")" != 0 ]; then
+      "$ENGINE" logs "$(container kafka-setup)" >&2 || true; log "kafka-setup failed"; exit 1
+    fi
+    log "kafka principals and ACLs in place after $(( SECONDS - start )) s"
     compose up -d --no-build "${APP_SERVICES[@]}" >/dev/null
     wait_healthy 240 "${APP_SERVICES[@]}"
     compose up -d --no-build gateway >/dev/null
@@ -86,7 +109,13 @@ up() {
 case "${1:-}" in
   up) up ;;
   down) shift; compose down "$@" >/dev/null; log "stack '$PROJECT' down" ;;
+  kafka-env)  # the administrator's client settings for the stack's Kafka on the loopback port
+    kafka_passwords
+    echo "export KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:${FAEMBAN_KAFKA_HOST_PORT:-18092}"
+    echo "export KAFKA_SASL_USERNAME=admin KAFKA_SASL_MECHANISM=PLAIN"
+    echo "export KAFKA_SASL_PASSWORD=$FAEMBAN_KAFKA_ADMIN_PASSWORD"
+    env | grep '^FAEMBAN_KAFKA_PASSWORD_' | sed 's/^/export /' ;;
   ps) compose ps ;;
   logs) shift; compose logs "$@" ;;
-  *) echo "usage: $0 up|down [--volumes]|ps|logs SERVICE" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down [--volumes]|ps|logs SERVICE|kafka-env" >&2; exit 2 ;;
 esac

@@ -32,6 +32,8 @@ PORTS = {
     "reporting": 28005,
 }
 
+KAFKA_HOST_PORT = 28092
+
 
 @dataclass
 class ComposeStack:
@@ -59,6 +61,19 @@ class ComposeStack:
             raise AssertionError(f"{' '.join(args)}: exit {done.returncode}\n{done.stderr[-3000:]}")
         return done
 
+    def kafka_admin_env(self) -> dict[str, str]:
+        """The stack Kafka's administrator settings on the loopback port (``stack.sh kafka-env``)."""
+        done = subprocess.run(
+            [str(STACK), "kafka-env"], env=self.env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        out: dict[str, str] = {}
+        for line in done.stdout.splitlines():
+            for pair in line.removeprefix("export ").split():
+                name, _, value = pair.partition("=")
+                out[name] = value
+        return out
+
     def auth(self, roles: list[str], areas: list[str], sub: str = "container-e2e") -> dict[str, str]:
         private, _ = ensure_dev_keypair(self.keys.parent)
         return {"Authorization": f"Bearer {mint_token(private, roles=roles, areas=areas, sub=sub)}"}
@@ -81,6 +96,7 @@ def compose_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComposeS
         "FAEMBAN_COMPOSE_PROJECT": PROJECT,
         "FAEMBAN_KEYS_DIR": str(keys),
         "FAEMBAN_GATEWAY_PORT": str(PORTS["gateway"]),
+        "FAEMBAN_KAFKA_HOST_PORT": str(KAFKA_HOST_PORT),
         **{f"FAEMBAN_{s.upper().replace('-', '_')}_PORT": str(p) for s, p in PORTS.items() if s != "gateway"},
     }
     _stack(env, "down", "--volumes", timeout=300)

@@ -8,16 +8,24 @@ reports unready while its database is away and recovers without a restart.
 from __future__ import annotations
 
 import asyncio
+import csv
 import hashlib
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+from aiokafka.errors import KafkaError, TopicAuthorizationFailedError
 
 from faemban_cli.demo_data import generate, write_csv
+from faemban_domain.eventsourcing.broker import KafkaCredentials
 from faemban_domain.testing import eventually
 
-from .conftest import ROOT, ComposeStack
+from .conftest import PORTS, ROOT, ComposeStack
 
 OFFICER = ["province_officer"]
 ANALYST = ["analyst"]
@@ -184,3 +192,98 @@ async def ready(client: httpx.AsyncClient, stack: ComposeStack, service: str) ->
         return (await client.get(f"{stack.url(service)}/readyz")).status_code == 200
     except httpx.TransportError:
         return False  # still starting: not listening yet
+
+
+EXAMPLE = ROOT / "examples" / "partner-consumer" / "consumer.py"
+SCHEMAS = ROOT / "libs" / "domain" / "src" / "faemban_domain" / "schemas"
+BIN = Path(sys.executable).parent / "faemban"
+
+
+async def test_a_partner_reads_the_stack_s_assessment_events_with_its_own_credentials(
+    compose_stack: ComposeStack, tmp_path: Path
+) -> None:
+    """The compose Kafka authenticates and authorises (ADR 0023): a partner made with
+    ``faemban partner add`` on the loopback port reads the assessment topic with the example
+    consumer, every event matching its schema, and is refused a dead-letter topic; a client
+    without credentials gets nothing."""
+    admin = {**compose_stack.env, **compose_stack.kafka_admin_env()}
+    secret = tmp_path / "partner.secret"
+    added = await asyncio.to_thread(
+        subprocess.run,
+        [
+            str(BIN),
+            "partner",
+            "add",
+            "ctest",
+            "--topic",
+            "faemban.assessment.v1",
+            "--password-file",
+            str(secret),
+        ],
+        env=admin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert added.returncode == 0, added.stderr
+    bootstrap = admin["KAFKA_BOOTSTRAP_SERVERS"]
+    partner = KafkaCredentials("partner-ctest", secret.read_text().strip())
+
+    path = register(tmp_path, "63", 40)
+    households = {row["household_id"] for row in csv.DictReader(path.open(encoding="utf-8"))}
+    async with httpx.AsyncClient(timeout=60) as client:
+        # the tests before this one stop and restart PostgreSQL and services
+        for service in [s for s in PORTS if s != "gateway"]:
+            await eventually(
+                lambda s=service: ready(client, compose_stack, s), timeout=240, what=f"{service} ready"
+            )
+        await import_register(compose_stack, client, path, "63")
+
+        async def assessed_all() -> bool:
+            return await counts(compose_stack, client, "63") == (40, 40)
+
+        await eventually(assessed_all, timeout=240, what="the 40 households of province 63 assessed")
+
+    seen: set[str] = set()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "KAFKA_SASL_USERNAME": partner.username,
+        "KAFKA_SASL_PASSWORD_FILE": str(secret),
+    }
+
+    async def read_them_all() -> bool:
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, str(EXAMPLE), "--topic", "faemban.assessment.v1", "--schemas", str(SCHEMAS)]
+            + ["--group", "partner-ctest.dashboard", "--idle-seconds", "3"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]  # 1: an event off-schema
+        seen.update(json.loads(line)["subject"] for line in done.stdout.splitlines())
+        return seen >= households
+
+    await eventually(read_them_all, timeout=240, what="the partner read the 40 assessed households")
+
+    async def refused() -> None:
+        reader = AIOKafkaConsumer(
+            "faemban.registry.v1.dlq", bootstrap_servers=bootstrap, group_id=None, **partner.client_options()
+        )
+        with pytest.raises(TopicAuthorizationFailedError):
+            try:
+                await reader.start()
+            finally:
+                await reader.stop()
+        anonymous = AIOKafkaConsumer(
+            "faemban.assessment.v1", bootstrap_servers=bootstrap, group_id=None, request_timeout_ms=5000
+        )
+        with pytest.raises(KafkaError):
+            try:
+                await anonymous.start()
+            finally:
+                await anonymous.stop()
+
+    await refused()

@@ -45,6 +45,7 @@ def local_overlay(public_key: str) -> list[dict[str, Any]]:
             data.pop("FAEMBAN_JWT_JWKS_URL", None)
             data |= {
                 "KAFKA_BOOTSTRAP_SERVERS": "kafka:9092",
+                "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",  # the compose Kafka has no TLS
                 "FAEMBAN_KAFKA_REPLICATION_FACTOR": "1",
                 "FAEMBAN_JWT_PUBLIC_KEY": public_key,
             }
@@ -78,12 +79,26 @@ def played(compose_stack: ComposeStack, tmp_path: Path) -> Iterator[Path]:
     secret.write_text(json.dumps(urls))
     compose_stack.engine("secret", "rm", "faemban-databases", check=False)
     compose_stack.engine("secret", "create", "faemban-databases", str(secret))
+    # the compose stack's service principals (kafka-setup made them)
+    kafka_env = compose_stack.kafka_admin_env()
+    passwords = {
+        f"faemban-{s}": base64.b64encode(
+            kafka_env[f"FAEMBAN_KAFKA_PASSWORD_{s.upper().replace('-', '_')}"].encode()
+        ).decode()
+        for s in SERVICES
+    }
+    kafka_secret = tmp_path / "faemban-kafka.json"
+    kafka_secret.write_text(json.dumps(passwords))
+    compose_stack.engine("secret", "rm", "faemban-kafka", check=False)
+    compose_stack.engine("secret", "create", "faemban-kafka", str(kafka_secret))
+    compose_stack.engine("play", "kube", "--down", str(overlay), check=False)  # a failed run's pods
     try:
         compose_stack.engine("play", "kube", "--network", f"{compose_stack.project}_default", str(overlay))
         yield overlay
     finally:
         compose_stack.engine("play", "kube", "--down", str(overlay), check=False)
         compose_stack.engine("secret", "rm", "faemban-databases", check=False)
+        compose_stack.engine("secret", "rm", "faemban-kafka", check=False)
 
 
 async def test_the_manifests_run_and_every_service_becomes_ready(

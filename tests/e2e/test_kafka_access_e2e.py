@@ -16,12 +16,15 @@ shows that the grants are enough. This suite shows that they are no more than th
 from __future__ import annotations
 
 import asyncio
+import csv
 import json
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import (
@@ -31,11 +34,14 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
 )
 
+from faemban_cli.demo_data import generate, write_csv
 from faemban_domain.events.contracts import TOPICS
 from faemban_domain.eventsourcing.broker import KafkaBroker, KafkaCredentials
 from faemban_domain.platform.wiring import kafka_credentials
+from faemban_domain.testing import eventually
 
-from .conftest import BIN
+from .conftest import BIN, Stack
+from .test_register_e2e import run_import
 
 pytestmark = pytest.mark.integration
 
@@ -276,3 +282,69 @@ def test_partner_add_refuses_anything_but_public_topics(admin: KafkaCredentials,
     done = _cli("partner", "add", f"nope-{uuid.uuid4().hex[:6]}", *args)
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert "password" not in done.stdout
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "partner-consumer" / "consumer.py"
+SCHEMAS = Path(__file__).resolve().parents[2] / "libs" / "domain" / "src" / "faemban_domain" / "schemas"
+PROVINCE = "62"  # Kamphaeng Phet: no other end-to-end test uses it
+
+
+async def test_the_partner_example_reads_the_assessed_households_and_every_event_matches_its_schema(
+    distributed_stack: Stack, admin: KafkaCredentials, kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    """examples/partner-consumer, run as a partner would: its own principal and group, the
+    published schemas; a second run of the same group carries on where the first stopped."""
+    stack = distributed_stack
+    name = f"example-{uuid.uuid4().hex[:6]}"
+    secret = tmp_path / "partner.secret"
+    added = _cli("partner", "add", name, "--topic", ASSESSMENT, "--password-file", str(secret))
+    assert added.returncode == 0, added.stderr
+
+    register = tmp_path / "kamphaeng-phet.csv"
+    write_csv(generate(PROVINCE, 12, seed=5), register)
+    async with httpx.AsyncClient(timeout=60) as client:
+        status = await run_import(stack, client, register, [PROVINCE])
+    assert status["status"] == "done", status
+    households = {row["household_id"] for row in csv.DictReader(register.open(encoding="utf-8"))}
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "KAFKA_SASL_USERNAME": f"partner-{name}",
+        "KAFKA_SASL_PASSWORD_FILE": str(secret),
+    }
+    lines: list[dict[str, Any]] = []
+
+    async def every_household_assessed() -> bool:
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [
+                sys.executable,
+                str(EXAMPLE),
+                "--topic",
+                ASSESSMENT,
+                "--schemas",
+                str(SCHEMAS),
+                "--idle-seconds",
+                "3",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        lines.extend(json.loads(line) for line in done.stdout.splitlines())
+        return {
+            ln["subject"] for ln in lines if str(ln.get("areacode", "")).startswith(PROVINCE)
+        } >= households
+
+    await eventually(every_household_assessed, timeout=120, what="the partner read every assessed household")
+    assert all(ln["valid"] for ln in lines), [ln for ln in lines if not ln["valid"]][:3]
+    assert {ln["type"] for ln in lines} <= {
+        "th.faemban.indicator.assessed.v1",
+        "th.faemban.indicator.assessed.v2",
+    }
+    # the group's committed position: no event was read twice across the runs
+    positions = [(ln["partition"], ln["offset"]) for ln in lines]
+    assert len(positions) == len(set(positions))

@@ -316,6 +316,7 @@ def report_monthly(
 kafka_app = typer.Typer(
     help="The broker's principals and ACLs (connects as the KAFKA_SASL_* administrator).",
     no_args_is_help=True,
+    epilog=_example("kafka"),
 )
 app.add_typer(kafka_app, name="kafka")
 
@@ -325,6 +326,9 @@ def kafka_provision(
     secrets_dir: Annotated[
         Path | None, typer.Option(help="where each principal's password is kept (default: VAR/kafka-secrets)")
     ] = None,
+    script: Annotated[
+        bool, typer.Option(help="print the same as a shell script over Kafka's tools (compose's kafka-setup)")
+    ] = False,
 ) -> None:
     """Every service's SCRAM principal (faemban-<service>) and exactly its ACLs.
 
@@ -333,19 +337,21 @@ def kafka_provision(
     and KAFKA_SASL_PASSWORD from <secrets-dir>/faemban-<service>.
     """
     from faemban_cli.kafka_admin import KafkaAccessAdmin, KafkaAdminError, stored_password
-    from faemban_cli.specs import ALL
-    from faemban_domain.platform.kafka_access import service_grants, service_principal
+    from faemban_cli.specs import ALL, service_grants_of
+    from faemban_domain.platform.kafka_access import service_principal
 
+    if script:
+        from faemban_cli.kafka_admin import provisioning_script
+
+        print(provisioning_script([(s.name, service_grants_of(s)) for s in ALL]), end="")
+        return
     folder = secrets_dir or PlatformSettings().var_dir / "kafka-secrets"
     try:
         admin = KafkaAccessAdmin.connect()
         for spec in ALL:
             principal = service_principal(spec.name)
-            consumes = [t for c in spec.consumers for t in c.topics]
             admin.set_password(principal, stored_password(folder, principal))
-            added, removed = admin.sync(
-                f"User:{principal}", service_grants(spec.name, spec.publishes, consumes)
-            )
+            added, removed = admin.sync(f"User:{principal}", service_grants_of(spec))
             console.print(f"{principal}: {added} ACLs added, {removed} revoked")
     except KafkaAdminError as exc:
         console.print(f"[red]{exc}[/red]")
@@ -356,6 +362,7 @@ def kafka_provision(
 partner_app = typer.Typer(
     help="Partners reading public topics with their own principal (connects as the administrator).",
     no_args_is_help=True,
+    epilog=_example("partner"),
 )
 app.add_typer(partner_app, name="partner")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from faemban_assessment.service import SPEC as ASSESSMENT
 from faemban_assistance_log.service import SPEC as ASSISTANCE_LOG
+from faemban_domain.platform.kafka_access import Grant, service_grants
 from faemban_domain.platform.service import ServiceSpec
 from faemban_planning.service import SPEC as PLANNING
 from faemban_registry.service import SPEC as REGISTRY
@@ -18,3 +19,8 @@ PORTS: dict[str, int] = {
     "assistance-log": 8004,
     "reporting": 8005,
 }
+
+
+def service_grants_of(spec: ServiceSpec) -> list[Grant]:
+    """The broker ACLs of a service, from the topic it publishes and its consumers' topics."""
+    return service_grants(spec.name, spec.publishes, [t for c in spec.consumers for t in c.topics])
