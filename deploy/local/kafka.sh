@@ -105,12 +105,16 @@ running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 
 start() {
   install
-  if running; then log "Kafka already running on 127.0.0.1:$KAFKA_PORT"; return; fi
+  if running && cmp -s "$KDIR/server.properties" "$KDIR/server.properties.running"; then
+    log "Kafka already running on 127.0.0.1:$KAFKA_PORT"; provision; return
+  fi
+  if running; then log "Kafka's configuration changed: restarting it"; stop; fi
   if [ ! -f "$DATA/meta.properties" ]; then
     mkdir -p "$DATA"
     kjava kafka.tools.StorageTool format -t "$(kjava kafka.tools.StorageTool random-uuid)" \
       -c "$KDIR/server.properties" >/dev/null
   fi
+  cp "$KDIR/server.properties" "$KDIR/server.properties.running"
   nohup java -Xms512m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
     -cp "$LIBS/*" -Dlog4j2.configurationFile="$KDIR/log4j2.properties" \
     kafka.Kafka "$KDIR/server.properties" >"$KDIR/kafka.out" 2>&1 &
