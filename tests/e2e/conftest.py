@@ -162,18 +162,87 @@ def embedded_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     stack.stop()
 
 
+@dataclass(frozen=True)
+class ExportedSpan:
+    """A span as a service process exported it over OTLP."""
+
+    service: str
+    name: str
+    kind: int
+    trace_id: str
+    span_id: str
+    parent_span_id: str
+    links: tuple[str, ...]
+
+
+@dataclass
+class Collector:
+    """An OTLP/HTTP receiver in the test process: the distributed services export their
+    traces here (ADR 0021), so a test can follow one trace across processes and Kafka."""
+
+    url: str
+    spans: list[ExportedSpan] = field(default_factory=list)
+
+    def receive(self, body: bytes) -> None:
+        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+        for resource_spans in ExportTraceServiceRequest.FromString(body).resource_spans:
+            attributes = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
+            for scope in resource_spans.scope_spans:
+                self.spans.extend(
+                    ExportedSpan(
+                        attributes.get("service.name", ""),
+                        s.name,
+                        s.kind,
+                        s.trace_id.hex(),
+                        s.span_id.hex(),
+                        s.parent_span_id.hex(),
+                        tuple(link.span_id.hex() for link in s.links),
+                    )
+                    for s in scope.spans
+                )
+
+
+@pytest.fixture(scope="session")
+def otlp_collector() -> Iterator[Collector]:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    collector = Collector("")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 — the standard library's name
+            collector.receive(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    collector.url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        yield collector
+    finally:
+        server.shutdown()
+
+
 @pytest.fixture(scope="session")
 def distributed_stack(
     tmp_path_factory: pytest.TempPathFactory,
     create_database: Callable[[str], Awaitable[str]],
     kafka_bootstrap: str,
     kafka_secrets_dir: Path,
+    otlp_collector: Collector,
 ) -> Iterator[Stack]:
     import asyncio
 
     root = tmp_path_factory.mktemp("distributed")
     env = _base_env(root / "var")
     env["KAFKA_BOOTSTRAP_SERVERS"] = kafka_bootstrap
+    # every process traces to the test's collector, as it would to an OpenTelemetry collector
+    env["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp_collector.url
 
     async def databases() -> dict[str, str]:
         return {s: await create_database(s) for s in SERVICES}

@@ -3,7 +3,9 @@
 In-process on the embedded stack (the five services, the in-process log), tracing into
 an in-memory exporter: the request's server span is the root; the assessment's consumer
 span is its child through the registry's event; a reporting consumer span is the child
-of the assessment's span through the assessed event (ADR 0021).
+of the assessment's span through the assessed event (ADR 0021). And on the distributed
+stack — one process per service, the real broker — exported over OTLP to a collector in
+the test process: the same chain across processes and Kafka records.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from faemban_domain.platform.service import create_app
 from faemban_domain.platform.settings import PlatformSettings
 from faemban_domain.testing import eventually
 
+from .conftest import Collector, ExportedSpan, Stack
 from .test_platform_e2e import TEAM, household
 from .test_verification_e2e import form
 
@@ -135,3 +138,69 @@ async def test_a_verification_is_one_trace_across_three_services(
     }
     # the registry's verified event went to reporting directly too (timeline, register)
     assert children_of(server, "reporting.timeline")
+
+
+CONSUMER, SERVER = 5, 2  # OTLP's SpanKind numbers
+
+
+def caused(span: ExportedSpan, spans: Sequence[ExportedSpan]) -> list[ExportedSpan]:
+    """Exported spans caused by ``span``'s events: children, or batch spans linking it."""
+    return [s for s in spans if s.parent_span_id == span.span_id or span.span_id in s.links]
+
+
+async def test_across_processes_the_trace_travels_through_kafka(
+    distributed_stack: Stack, otlp_collector: Collector
+) -> None:
+    """The distributed stack: separate processes, the real broker, OTLP export. A caller's
+    traceparent starts the verification's trace in the registry process; the assessment
+    process's consumer span is its child through the Kafka record; reporting's spans are the
+    assessment span's children through the assessed event."""
+    stack, spans = distributed_stack, otlp_collector.spans
+    headers = stack.auth(*TEAM)
+    body = household(household_id=f"T-{uuid.uuid4().hex[:10]}", members=3)
+    registered_trace = uuid.uuid4().hex
+    async with httpx.AsyncClient(timeout=30) as client:
+        r = await client.post(
+            f"{stack.url('registry')}/v1/households",
+            json=body,
+            headers={**headers, "traceparent": f"00-{registered_trace}-{uuid.uuid4().hex[:16]}-01"},
+        )
+        assert r.status_code == 201, r.text
+
+        def assessed_in(trace_id: str) -> list[ExportedSpan]:
+            roots = [s for s in spans if s.trace_id == trace_id and s.kind == SERVER]
+            return [c for root in roots for c in caused(root, spans) if c.name == "assessment.assess process"]
+
+        async def registration_done() -> bool:
+            return any(
+                {c.service for c in caused(a, spans)} >= {"faemban-reporting", "faemban-assessment"}
+                for a in assessed_in(registered_trace)
+            )
+
+        await eventually(registration_done, timeout=90, what="the registration's trace to reach reporting")
+
+        trace_id = uuid.uuid4().hex
+        caller = uuid.uuid4().hex[:16]
+        r = await client.post(
+            f"{stack.url('registry')}/v1/households/{body['household_id']}/verification",
+            json=form(),
+            headers={**headers, "traceparent": f"00-{trace_id}-{caller}-01"},
+        )
+        assert r.status_code == 200, r.text
+
+    async def through_reporting() -> bool:
+        return any(
+            {c.service for c in caused(a, spans) if c.kind == CONSUMER} >= {"faemban-reporting"}
+            for a in assessed_in(trace_id)
+        )
+
+    await eventually(through_reporting, timeout=90, what="the verification's trace to reach reporting")
+    server = next(s for s in spans if s.trace_id == trace_id and s.kind == SERVER)
+    assert server.service == "faemban-registry" and server.parent_span_id == caller  # the caller's trace
+    (assess,) = assessed_in(trace_id)
+    assert assess.service == "faemban-assessment" and assess.kind == CONSUMER
+    assert assess.trace_id == trace_id and assess.parent_span_id == server.span_id
+    downstream = caused(assess, spans)
+    assert "reporting.kpis process" in {s.name for s in downstream if s.service == "faemban-reporting"}
+    # the registry's verified event reached reporting directly too (timeline, register)
+    assert any(s.service == "faemban-reporting" for s in caused(server, spans))
