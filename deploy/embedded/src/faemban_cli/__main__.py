@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from faemban_cli.kafka_admin import KafkaAccessAdmin, KafkaAdminError
 from faemban_cli.settings import CliSettings
 from faemban_domain.platform.auth import ROLES, ensure_dev_keypair, mint_token
 from faemban_domain.platform.settings import PlatformSettings
@@ -313,6 +316,16 @@ def report_monthly(
     print(f"wrote {size:,} bytes to {out}")
 
 
+@contextmanager
+def _broker_admin() -> Iterator[KafkaAccessAdmin]:
+    """The broker's admin client; its refusals end the command with their message (exit 1)."""
+    try:
+        yield KafkaAccessAdmin.connect()
+    except KafkaAdminError as exc:
+        console.print(str(exc), style="red", markup=False)
+        raise typer.Exit(1) from exc
+
+
 kafka_app = typer.Typer(
     help="The broker's principals and ACLs (connects as the KAFKA_SASL_* administrator).",
     no_args_is_help=True,
@@ -336,7 +349,7 @@ def kafka_provision(
     longer needs are revoked. Each service then runs with KAFKA_SASL_USERNAME=faemban-<service>
     and KAFKA_SASL_PASSWORD from <secrets-dir>/faemban-<service>.
     """
-    from faemban_cli.kafka_admin import KafkaAccessAdmin, KafkaAdminError, stored_password
+    from faemban_cli.kafka_admin import stored_password
     from faemban_cli.specs import ALL, service_grants_of
     from faemban_domain.platform.kafka_access import service_principal
 
@@ -346,16 +359,12 @@ def kafka_provision(
         print(provisioning_script([(s.name, service_grants_of(s)) for s in ALL]), end="")
         return
     folder = secrets_dir or PlatformSettings().var_dir / "kafka-secrets"
-    try:
-        admin = KafkaAccessAdmin.connect()
+    with _broker_admin() as admin:
         for spec in ALL:
             principal = service_principal(spec.name)
             admin.set_password(principal, stored_password(folder, principal))
             added, removed = admin.sync(f"User:{principal}", service_grants_of(spec))
             console.print(f"{principal}: {added} ACLs added, {removed} revoked")
-    except KafkaAdminError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from exc
     console.print(f"passwords in {folder}")
 
 
@@ -381,7 +390,7 @@ def partner_add(
     Prints the client settings once (the password is not stored by Faemban). Running it again
     sets a new password and makes the grants exactly the given topics.
     """
-    from faemban_cli.kafka_admin import KafkaAccessAdmin, KafkaAdminError, new_password
+    from faemban_cli.kafka_admin import new_password
     from faemban_domain.platform.kafka_access import (
         NotPublic,
         partner_grants,
@@ -392,17 +401,13 @@ def partner_add(
     try:
         grants = partner_grants(name, topic)
     except (NotPublic, ValueError) as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(str(exc), style="red", markup=False)
         raise typer.Exit(2) from exc
     principal = partner_principal(name)
     password = new_password()
-    try:
-        admin = KafkaAccessAdmin.connect()
+    with _broker_admin() as admin:
         admin.set_password(principal, password)
         admin.sync(f"User:{principal}", grants)
-    except KafkaAdminError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from exc
     settings = PlatformSettings()
     answer: dict[str, Any] = {
         "bootstrap_servers": settings.kafka_bootstrap_servers,
@@ -424,30 +429,20 @@ def partner_add(
 @partner_app.command("remove")
 def partner_remove(name: Annotated[str, typer.Argument(help="the partner's short name")]) -> None:
     """Revoke every ACL of partner-NAME and delete its credentials."""
-    from faemban_cli.kafka_admin import KafkaAccessAdmin, KafkaAdminError
     from faemban_domain.platform.kafka_access import partner_principal
 
     principal = partner_principal(name)
-    try:
-        admin = KafkaAccessAdmin.connect()
+    with _broker_admin() as admin:
         _, removed = admin.sync(f"User:{principal}", [])
         admin.delete_user(principal)
-    except KafkaAdminError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from exc
     console.print(f"{principal}: {removed} ACLs revoked, credentials deleted")
 
 
 @partner_app.command("list")
 def partner_list() -> None:
     """Partners on the broker and what each may read."""
-    from faemban_cli.kafka_admin import KafkaAccessAdmin, KafkaAdminError
-
-    try:
-        grants = KafkaAccessAdmin.connect().acls()
-    except KafkaAdminError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from exc
+    with _broker_admin() as admin:
+        grants = admin.acls()
     table = Table("principal", "topics", "groups")
     partners = sorted({g.principal for g in grants if g.principal.startswith("User:partner-")})
     for principal in partners:

@@ -89,7 +89,7 @@ class KafkaAccessAdmin:
         try:
             described = future.result(timeout=TIMEOUT)
         except Exception as exc:
-            raise KafkaAdminError(f"list users: {exc}") from exc
+            raise KafkaAdminError(f"could not list users: {_reason(exc)}") from exc
         return sorted(described)
 
     def acls(self, principal: str | None = None) -> list[Grant]:
@@ -115,7 +115,7 @@ class KafkaAccessAdmin:
         try:
             bindings = self.client.describe_acls(flt, request_timeout=TIMEOUT).result(timeout=TIMEOUT)
         except Exception as exc:
-            raise KafkaAdminError(f"describe ACLs: {exc}") from exc
+            raise KafkaAdminError(f"could not describe ACLs: {_reason(exc)}") from exc
         return sorted(_grant(b) for b in bindings)
 
     def sync(self, principal: str, wanted: Sequence[Grant]) -> tuple[int, int]:
@@ -141,7 +141,13 @@ def _wait(futures: Iterable[Any], what: str, missing_ok: bool = False) -> None:
         except Exception as exc:
             if missing_ok and "RESOURCE_NOT_FOUND" in str(exc).upper():
                 continue
-            raise KafkaAdminError(f"could not {what}: {exc}") from exc
+            raise KafkaAdminError(f"could not {what}: {_reason(exc)}") from exc
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):  # concurrent.futures' timeout says nothing itself
+        return f"the broker did not answer within {TIMEOUT:.0f} s (KAFKA_BOOTSTRAP_SERVERS, KAFKA_SASL_*?)"
+    return str(exc) or type(exc).__name__
 
 
 _RESOURCE = {"topic": "TOPIC", "group": "GROUP", "cluster": "BROKER"}
