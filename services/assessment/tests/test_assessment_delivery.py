@@ -112,3 +112,30 @@ async def test_duplicates_publish_nothing_new_and_a_restart_mid_stream_loses_not
     assert [e.id for e in after] == [e.id for e in before]
     per_household = await _assessed_per_household(backend.engine)
     assert per_household == {hid: ["registered", "verified"] for hid in households}
+
+
+async def test_in_a_batch_each_assessment_names_the_event_it_answers(backend: Backend) -> None:
+    """Forty households' events arrive in one fetch and are saved in one write: still, each
+    assessed event's causation id is the consumed event it answers, and its correlation id
+    that event's (the request that started it), not the batch's first."""
+    events = [
+        registered(f"C{i:02d}").model_copy(update={"correlationid": uuid.uuid4().hex}) for i in range(40)
+    ]
+    await _publish(backend.broker, _records(backend.topic, events))
+    spec = replace(ASSESS, name=f"assessment.assess.{uuid.uuid4().hex[:6]}", topics=[backend.topic])
+    runner = Running(ConsumerRunner(spec, backend.engine, backend.broker, backend.broker.publisher()))
+    try:
+
+        async def all_assessed() -> bool:
+            return len(await published(backend.engine)) >= len(events)
+
+        await eventually(all_assessed, what="every household assessed")
+    finally:
+        await runner.close()
+    assert runner.runner.processed == len(events)
+    by_household = {e.subject: e for e in events}
+    assessed = await published(backend.engine)
+    assert len(assessed) == len(events)
+    for out in assessed:
+        cause = by_household[out.subject]
+        assert (out.causationid, out.correlationid) == (cause.id, cause.correlationid), out.subject

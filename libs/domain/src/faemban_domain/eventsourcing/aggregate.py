@@ -20,6 +20,7 @@ from typing import Any, ClassVar, TypeVar, get_type_hints
 
 from pydantic import BaseModel
 
+from faemban_domain import context
 from faemban_domain.eventsourcing.records import ModelData, NewEvent, RecordedEvent
 
 DomainEvent = BaseModel
@@ -44,8 +45,10 @@ class EventNames:
     def name_of_class(self, cls: type[DomainEvent]) -> str:
         return self.names[cls]
 
-    def encode(self, event: DomainEvent) -> NewEvent:
-        return NewEvent(type=self.name_of(event), data=ModelData(event.model_dump(mode="json"), type(event)))
+    def encode(self, event: DomainEvent, cause: Mapping[str, str | None] | None = None) -> NewEvent:
+        return NewEvent(
+            type=self.name_of(event), data=ModelData(event.model_dump(mode="json"), type(event)), cause=cause
+        )
 
     def decode(self, name: str, data: Mapping[str, Any]) -> DomainEvent:
         try:
@@ -85,6 +88,7 @@ class Aggregate:
         self.id = aggregate_id
         self.version = 0
         self._pending: list[DomainEvent] = []
+        self._causes: list[dict[str, str | None]] = []
 
     @property
     def stream_id(self) -> str:
@@ -93,6 +97,9 @@ class Aggregate:
     def _trigger(self, event: DomainEvent) -> None:
         self._apply(event)
         self._pending.append(event)
+        # the cause as it is now: a batch handler saves many households' events at once,
+        # each caused by its own consumed event
+        self._causes.append(context.cause())
 
     def _apply(self, event: DomainEvent) -> None:
         try:
@@ -108,7 +115,8 @@ class Aggregate:
 
     def collect_pending(self) -> list[NewEvent]:
         pending, self._pending = self._pending, []
-        return [self.events.encode(e) for e in pending]
+        causes, self._causes = self._causes, []
+        return [self.events.encode(e, c) for e, c in zip(pending, causes, strict=True)]
 
     @property
     def has_pending(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,10 @@ class NewEvent:
     type: str
     data: dict[str, Any]
     event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    cause: Mapping[str, str | None] | None = None
+    """What caused this event when it differs per event of one write (a batch of consumed
+    events, each the cause of its own): its ``correlation_id`` and ``causation_id``, over
+    the write's own context."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -189,12 +189,20 @@ class EventStore:
             )
             for r in rows
         ]
-        meta_json = json_text(rows[0]["metadata"])
+        encoded: dict[int, str] = {}  # most rows share the write's one metadata dict
         try:
             await bulk_insert(
                 conn,
                 event_store,
-                [{**r, "data": json_text(r["data"]), "metadata": meta_json} for r in rows],
+                [
+                    {
+                        **r,
+                        "data": json_text(r["data"]),
+                        "metadata": encoded.get(id(r["metadata"]))
+                        or encoded.setdefault(id(r["metadata"]), json_text(r["metadata"])),
+                    }
+                    for r in rows
+                ],
             )
         except asyncpg.UniqueViolationError as exc:
             raise ConcurrencyError("<batch>", 0) from exc
@@ -346,12 +354,20 @@ def _rows(
             "event_id": ev.event_id,
             "event_type": ev.type,
             "data": ev.data,
-            "metadata": meta,
+            "metadata": _with_cause(meta, ev.cause),
             "recorded_at": now,
         }
         for stream_id, expected, evs in streams
         for i, ev in enumerate(evs)
     ]
+
+
+def _with_cause(meta: dict[str, Any], cause: Mapping[str, str | None] | None) -> dict[str, Any]:
+    """The write's metadata, or a copy naming the event's own cause where that differs (the
+    same dict otherwise, so a bulk write encodes it once)."""
+    if not cause or all(meta.get(k) == v for k, v in cause.items()):
+        return meta
+    return {**meta, **cause}
 
 
 def _metadata(extra: dict[str, Any] | None) -> dict[str, Any]:

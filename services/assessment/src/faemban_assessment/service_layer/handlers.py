@@ -15,7 +15,7 @@ from faemban_assessment.domain import events as ev
 from faemban_assessment.domain import facts as f
 from faemban_assessment.domain.household import HouseholdAssessment
 from faemban_assessment.service_layer.unit_of_work import AssessmentUnitOfWork
-from faemban_domain import indicators
+from faemban_domain import context, indicators
 from faemban_domain.errors import FieldError, InvalidInput, NotFound
 from faemban_domain.events import contracts as c
 from faemban_domain.events.envelope import CloudEvent
@@ -74,7 +74,9 @@ async def assess_events(uow: AssessmentUnitOfWork, events: Sequence[CloudEvent])
     wanted = [e for e in events if e.subject]
     aggs = await uow.assessments.get_or_start([e.subject for e in wanted])
     for event in wanted:
-        apply_registry_event(aggs[event.subject], event)
+        # each assessment names the event it answers (the batch is saved in one write)
+        with context.caused_by(event.id, event.correlationid):
+            apply_registry_event(aggs[event.subject], event)
 
 
 @dataclass(frozen=True)
