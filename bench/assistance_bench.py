@@ -213,8 +213,13 @@ async def main() -> None:
     env["REGISTRY_DATABASE_URL"] = await fresh_db(base, "bench_registry")
     env["ASSISTANCE_LOG_DATABASE_URL"] = await fresh_db(base, "bench_assistance_log")
     procs = [
-        subprocess.Popen([str(BIN), "serve", "registry", "--port", "8101"], env=env),  # noqa: ASYNC220
-        subprocess.Popen([str(BIN), "serve", "assistance-log", "--port", "8104"], env=env),  # noqa: ASYNC220
+        subprocess.Popen(  # noqa: ASYNC220
+            [str(BIN), "serve", "registry", "--port", "8101"], env=servers.as_service(env, "registry")
+        ),
+        subprocess.Popen(  # noqa: ASYNC220
+            [str(BIN), "serve", "assistance-log", "--port", "8104"],
+            env=servers.as_service(env, "assistance-log"),
+        ),
     ]
     try:
         for port in (8101, 8104):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import asyncpg
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from faemban_domain.platform.kafka_access import service_client_env
 from faemban_domain.platform.settings import PlatformSettings
 
 
@@ -29,6 +32,15 @@ class BenchSettings(BaseSettings):
 
     test_postgres_url: str = Field(validation_alias="FAEMBAN_TEST_POSTGRES_URL")
     kafka_bootstrap_servers: str = Field(validation_alias="KAFKA_BOOTSTRAP_SERVERS")
+    kafka_secrets_dir: Path | None = Field(default=None, validation_alias="FAEMBAN_KAFKA_SECRETS_DIR")
+    """The local broker's service passwords (``infra.sh env``): each benched service runs as its
+    own principal, held to its ACLs as in production (ADR 0023)."""
+
+    def as_service(self, env: dict[str, str], service: str) -> dict[str, str]:
+        """``env`` for one service's process, with its own Kafka principal when there are some."""
+        if self.kafka_secrets_dir is None:
+            return env
+        return {**env, **service_client_env(service, self.kafka_secrets_dir)}
 
     @property
     def postgres_base(self) -> str:

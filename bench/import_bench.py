@@ -183,7 +183,8 @@ def _kafka_pid() -> int | None:
     return int(out[0]) if out else None
 
 
-async def one_size(n: int, base: str, bootstrap: str, var: Path, assessors: int) -> dict[str, float]:
+async def one_size(servers: BenchSettings, n: int, var: Path, assessors: int) -> dict[str, float]:
+    base, bootstrap = servers.postgres_base, servers.kafka_bootstrap_servers
     cache = ROOT / ".cache" / "bench"
     cache.mkdir(parents=True, exist_ok=True)
     path = cache / f"tpmap-34-{n}.csv"
@@ -209,7 +210,7 @@ async def one_size(n: int, base: str, bootstrap: str, var: Path, assessors: int)
     for name, port in ports.items():
         service = name.split("-")[0]
         procs[name] = subprocess.Popen(  # noqa: ASYNC220
-            [str(BIN), "serve", service, "--port", str(port)], env=env
+            [str(BIN), "serve", service, "--port", str(port)], env=servers.as_service(env, service)
         )
         if service == "assessment":  # the first one creates the topics and migrates
             wait_ready(f"http://127.0.0.1:{port}")
@@ -319,12 +320,11 @@ async def relayed(client: httpx.AsyncClient) -> float:
 
 async def main(sizes: list[int], assessors: int) -> None:
     servers = BenchSettings()
-    base, bootstrap = servers.postgres_base, servers.kafka_bootstrap_servers
     var = ROOT / ".cache" / "bench" / "var"
     results = []
     for n in sizes:
         print(f"P4 with {n:,} households, {assessors} assessment process(es) ...", flush=True)
-        results.append(await one_size(n, base, bootstrap, var, assessors))
+        results.append(await one_size(servers, n, var, assessors))
     print(
         "\nP4 — TPMAP register import to both summaries, distributed stack "
         "(PostgreSQL 15 + Kafka 4.1.1 on loopback, 2 cores)\n"

@@ -195,7 +195,9 @@ async def main(households: int, requests: int, clients: int) -> None:
         "REPORTING_DATABASE_URL": db,
     }
     # the service migrates its fresh database (its consumers idle on the real topics)
-    server = subprocess.Popen([str(BIN), "serve", "reporting", "--port", "8105"], env=env)  # noqa: ASYNC220
+    server = subprocess.Popen(  # noqa: ASYNC220
+        [str(BIN), "serve", "reporting", "--port", "8105"], env=servers.as_service(env, "reporting")
+    )
     try:
         await asyncio.to_thread(wait_ready, "http://127.0.0.1:8105")
         topics = {k: f"bench.{k}.{run}.v1" for k in ("registry", "assistance")}

@@ -173,7 +173,9 @@ async def main() -> None:
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "REGISTRY_DATABASE_URL": await fresh_db(base, "bench_registry_reads"),
     }
-    proc = subprocess.Popen([str(BIN), "serve", "registry", "--port", "8101"], env=env)  # noqa: ASYNC220
+    proc = subprocess.Popen(  # noqa: ASYNC220
+        [str(BIN), "serve", "registry", "--port", "8101"], env=servers.as_service(env, "registry")
+    )
     try:
         wait_ready("http://127.0.0.1:8101")
         private, _ = ensure_dev_keypair(var)

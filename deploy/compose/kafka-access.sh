@@ -22,33 +22,33 @@ principal() {
   faemban-registry)
     user faemban-registry "${FAEMBAN_KAFKA_PASSWORD_REGISTRY:?FAEMBAN_KAFKA_PASSWORD_REGISTRY is not set}"
     acl User:faemban-registry --operation Describe --operation Read --resource-pattern-type prefixed --group registry.
+    acl User:faemban-registry --operation Create --operation Describe --operation Read --resource-pattern-type literal --topic faemban.assessment.v1 --topic faemban.planning.v1
     acl User:faemban-registry --operation Create --operation Describe --operation Write --resource-pattern-type literal --topic faemban.assessment.v1.dlq --topic faemban.planning.v1.dlq --topic faemban.registry.v1
-    acl User:faemban-registry --operation Describe --operation Read --resource-pattern-type literal --topic faemban.assessment.v1 --topic faemban.planning.v1
     ;;
   faemban-assessment)
     user faemban-assessment "${FAEMBAN_KAFKA_PASSWORD_ASSESSMENT:?FAEMBAN_KAFKA_PASSWORD_ASSESSMENT is not set}"
     acl User:faemban-assessment --operation Describe --operation Read --resource-pattern-type prefixed --group assessment.
+    acl User:faemban-assessment --operation Create --operation Describe --operation Read --resource-pattern-type literal --topic faemban.planning.v1 --topic faemban.registry.v1
     acl User:faemban-assessment --operation Create --operation Describe --operation Read --operation Write --resource-pattern-type literal --topic faemban.assessment.v1
     acl User:faemban-assessment --operation Create --operation Describe --operation Write --resource-pattern-type literal --topic faemban.assessment.v1.dlq --topic faemban.planning.v1.dlq --topic faemban.registry.v1.dlq
-    acl User:faemban-assessment --operation Describe --operation Read --resource-pattern-type literal --topic faemban.planning.v1 --topic faemban.registry.v1
     ;;
   faemban-planning)
     user faemban-planning "${FAEMBAN_KAFKA_PASSWORD_PLANNING:?FAEMBAN_KAFKA_PASSWORD_PLANNING is not set}"
     acl User:faemban-planning --operation Describe --operation Read --resource-pattern-type prefixed --group planning.
+    acl User:faemban-planning --operation Create --operation Describe --operation Read --resource-pattern-type literal --topic faemban.assessment.v1 --topic faemban.assistance.v1 --topic faemban.registry.v1
     acl User:faemban-planning --operation Create --operation Describe --operation Write --resource-pattern-type literal --topic faemban.assessment.v1.dlq --topic faemban.assistance.v1.dlq --topic faemban.planning.v1 --topic faemban.registry.v1.dlq
-    acl User:faemban-planning --operation Describe --operation Read --resource-pattern-type literal --topic faemban.assessment.v1 --topic faemban.assistance.v1 --topic faemban.registry.v1
     ;;
   faemban-assistance-log)
     user faemban-assistance-log "${FAEMBAN_KAFKA_PASSWORD_ASSISTANCE_LOG:?FAEMBAN_KAFKA_PASSWORD_ASSISTANCE_LOG is not set}"
     acl User:faemban-assistance-log --operation Describe --operation Read --resource-pattern-type prefixed --group assistance-log.
+    acl User:faemban-assistance-log --operation Create --operation Describe --operation Read --resource-pattern-type literal --topic faemban.planning.v1 --topic faemban.registry.v1
     acl User:faemban-assistance-log --operation Create --operation Describe --operation Write --resource-pattern-type literal --topic faemban.assistance.v1 --topic faemban.planning.v1.dlq --topic faemban.registry.v1.dlq
-    acl User:faemban-assistance-log --operation Describe --operation Read --resource-pattern-type literal --topic faemban.planning.v1 --topic faemban.registry.v1
     ;;
   faemban-reporting)
     user faemban-reporting "${FAEMBAN_KAFKA_PASSWORD_REPORTING:?FAEMBAN_KAFKA_PASSWORD_REPORTING is not set}"
     acl User:faemban-reporting --operation Describe --operation Read --resource-pattern-type prefixed --group reporting.
+    acl User:faemban-reporting --operation Create --operation Describe --operation Read --resource-pattern-type literal --topic faemban.assessment.v1 --topic faemban.assistance.v1 --topic faemban.planning.v1 --topic faemban.registry.v1
     acl User:faemban-reporting --operation Create --operation Describe --operation Write --resource-pattern-type literal --topic faemban.assessment.v1.dlq --topic faemban.assistance.v1.dlq --topic faemban.planning.v1.dlq --topic faemban.registry.v1.dlq
-    acl User:faemban-reporting --operation Describe --operation Read --resource-pattern-type literal --topic faemban.assessment.v1 --topic faemban.assistance.v1 --topic faemban.planning.v1 --topic faemban.registry.v1
     ;;
   esac
 }

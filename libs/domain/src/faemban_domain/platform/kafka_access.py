@@ -65,8 +65,8 @@ def partner_group_prefix(partner: str) -> str:
 
 
 def service_grants(service: str, publishes: str | None, consumes: Iterable[str]) -> list[Grant]:
-    """The least a service needs: create and write its topic; read what it consumes; create
-    and write those topics' dead-letter topics; its own consumer groups."""
+    """The least a service needs: create and write its topic; read (and create) what it
+    consumes; create and write those topics' dead-letter topics; its own consumer groups."""
     user = f"User:{service_principal(service)}"
     grants: set[Grant] = set()
 
@@ -77,7 +77,10 @@ def service_grants(service: str, publishes: str | None, consumes: Iterable[str])
         topic(publishes, "create", "write", "describe")
     consumed = list(dict.fromkeys(consumes))
     for name in consumed:
-        topic(name, "read", "describe")
+        # create too: aiokafka's consumer waits at start until every subscribed topic exists,
+        # so one started before (or without) the topic's owner would wait forever; creating
+        # the empty topic lets it read on, and grants neither write nor delete
+        topic(name, "create", "read", "describe")
         topic(dlq_topic(name), "create", "write", "describe")
     if consumed:
         grants.add(Grant(user, "group", service_group_prefix(service), "prefixed", "read"))
