@@ -58,12 +58,10 @@ wait_healthy() { # seconds service…
 # kept under the cache (mode 0600); docker-compose.yml's defaults are for a throwaway stack.
 kafka_passwords() {
   local dir="$CACHE/containers/secrets/$PROJECT" name var
-  mkdir -p "$dir"; chmod 700 "$dir"
   for name in admin "${APP_SERVICES[@]}"; do
-    [ -s "$dir/$name" ] || (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$dir/$name")
     if [ "$name" = admin ]; then var=FAEMBAN_KAFKA_ADMIN_PASSWORD
     else var="FAEMBAN_KAFKA_PASSWORD_$(echo "$name" | tr '[:lower:]-' '[:upper:]_')"; fi
-    export "$var=$(cat "$dir/$name")"
+    export "$var=$(stored_secret "$dir/$name")"
   done
 }
 

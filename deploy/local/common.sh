@@ -29,3 +29,12 @@ wait_port() { # host port seconds
   done
   return 1
 }
+
+# A random secret kept in FILE (mode 0600 in a 0700 folder), made on first use; prints it.
+stored_secret() { # file
+  if [ ! -s "$1" ]; then
+    mkdir -p "$(dirname "$1")"; chmod 700 "$(dirname "$1")"
+    (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$1")
+  fi
+  cat "$1"
+}

@@ -79,13 +79,7 @@ PROPS
 }
 
 # The bootstrap administrator's password: made once, kept beside the broker (mode 0600).
-admin_password() {
-  if [ ! -s "$SECRETS/admin" ]; then
-    mkdir -p "$SECRETS"; chmod 700 "$SECRETS"
-    (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$SECRETS/admin")
-  fi
-  cat "$SECRETS/admin"
-}
+admin_password() { stored_secret "$SECRETS/admin"; }
 
 # Every service's principal and ACLs, derived from the services' own declarations; the
 # passwords go to $SECRETS/<principal> (kept across resets, so running services reconnect).

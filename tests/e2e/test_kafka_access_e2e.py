@@ -35,6 +35,7 @@ from aiokafka.errors import (
 )
 
 from faemban_cli.demo_data import generate, write_csv
+from faemban_cli.kafka_admin import librdkafka_config
 from faemban_domain.events.contracts import TOPICS
 from faemban_domain.eventsourcing.broker import KafkaBroker, KafkaCredentials
 from faemban_domain.platform.wiring import kafka_credentials
@@ -95,15 +96,7 @@ def authorized(bootstrap: str, who: KafkaCredentials, topics: list[str]) -> dict
     from confluent_kafka import TopicCollection
     from confluent_kafka.admin import AdminClient
 
-    client = AdminClient(
-        {
-            "bootstrap.servers": bootstrap,
-            "security.protocol": who.security_protocol,
-            "sasl.mechanism": who.mechanism,
-            "sasl.username": who.username,
-            "sasl.password": who.password,
-        }
-    )
+    client = AdminClient(librdkafka_config(bootstrap, who))
     futures = client.describe_topics(
         TopicCollection(topics), include_authorized_operations=True, request_timeout=20
     )

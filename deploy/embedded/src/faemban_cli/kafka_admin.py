@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from faemban_domain.eventsourcing.broker import KafkaCredentials
 from faemban_domain.platform.kafka_access import Grant
 from faemban_domain.platform.settings import PlatformSettings
+from faemban_domain.platform.wiring import kafka_credentials
 
 SCRAM_ITERATIONS = 8192
 """Kafka's own default for SCRAM-SHA-512 credentials (kafka-configs.sh)."""
@@ -24,6 +26,19 @@ TIMEOUT = 30.0
 
 class KafkaAdminError(RuntimeError):
     """The broker refused or did not answer an admin request."""
+
+
+def librdkafka_config(bootstrap: str, credentials: KafkaCredentials | None) -> dict[str, Any]:
+    """The same bootstrap and credentials as the services' aiokafka clients, in librdkafka's names."""
+    config: dict[str, Any] = {"bootstrap.servers": bootstrap}
+    if credentials is not None:
+        config |= {
+            "security.protocol": credentials.security_protocol,
+            "sasl.mechanism": credentials.mechanism,
+            "sasl.username": credentials.username,
+            "sasl.password": credentials.password,
+        }
+    return config
 
 
 def new_password() -> str:
@@ -54,16 +69,7 @@ class KafkaAccessAdmin:
         settings = settings or PlatformSettings()
         if not settings.kafka_bootstrap_servers:
             raise KafkaAdminError("KAFKA_BOOTSTRAP_SERVERS is not set")
-        config: dict[str, Any] = {"bootstrap.servers": settings.kafka_bootstrap_servers}
-        if settings.kafka_sasl_username:
-            config |= {
-                "security.protocol": settings.kafka_security_protocol,
-                "sasl.mechanism": settings.kafka_sasl_mechanism,
-                "sasl.username": settings.kafka_sasl_username,
-                "sasl.password": (
-                    settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else ""
-                ),
-            }
+        config = librdkafka_config(settings.kafka_bootstrap_servers, kafka_credentials(settings))
         return cls(AdminClient(config))
 
     def set_password(self, principal: str, password: str) -> None:
