@@ -69,36 +69,30 @@ def played(compose_stack: ComposeStack, tmp_path: Path) -> Iterator[Path]:
     _, public_key = ensure_dev_keypair(compose_stack.keys.parent)
     overlay = tmp_path / "faemban-local.yaml"
     overlay.write_text(yaml.safe_dump_all(local_overlay(public_key)))
-    urls = {
-        f"faemban_{s.replace('-', '_')}": base64.b64encode(
-            f"postgresql+asyncpg://faemban:faemban@postgres:5432/faemban_{s.replace('-', '_')}".encode()
-        ).decode()
-        for s in SERVICES
+    kafka_env = compose_stack.kafka_admin_env()  # the stack's service principals (kafka-setup)
+    secrets = {
+        "faemban-databases": {
+            f"faemban_{db}": f"postgresql+asyncpg://faemban:faemban@postgres:5432/faemban_{db}"
+            for db in (s.replace("-", "_") for s in SERVICES)
+        },
+        "faemban-kafka": {
+            f"faemban-{s}": kafka_env[f"FAEMBAN_KAFKA_PASSWORD_{s.upper().replace('-', '_')}"]
+            for s in SERVICES
+        },
     }
-    secret = tmp_path / "faemban-databases.json"
-    secret.write_text(json.dumps(urls))
-    compose_stack.engine("secret", "rm", "faemban-databases", check=False)
-    compose_stack.engine("secret", "create", "faemban-databases", str(secret))
-    # the compose stack's service principals (kafka-setup made them)
-    kafka_env = compose_stack.kafka_admin_env()
-    passwords = {
-        f"faemban-{s}": base64.b64encode(
-            kafka_env[f"FAEMBAN_KAFKA_PASSWORD_{s.upper().replace('-', '_')}"].encode()
-        ).decode()
-        for s in SERVICES
-    }
-    kafka_secret = tmp_path / "faemban-kafka.json"
-    kafka_secret.write_text(json.dumps(passwords))
-    compose_stack.engine("secret", "rm", "faemban-kafka", check=False)
-    compose_stack.engine("secret", "create", "faemban-kafka", str(kafka_secret))
+    for name, values in secrets.items():  # Kubernetes Secrets as podman reads them: base64 values
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({k: base64.b64encode(v.encode()).decode() for k, v in values.items()}))
+        compose_stack.engine("secret", "rm", name, check=False)
+        compose_stack.engine("secret", "create", name, str(path))
     compose_stack.engine("play", "kube", "--down", str(overlay), check=False)  # a failed run's pods
     try:
         compose_stack.engine("play", "kube", "--network", f"{compose_stack.project}_default", str(overlay))
         yield overlay
     finally:
         compose_stack.engine("play", "kube", "--down", str(overlay), check=False)
-        compose_stack.engine("secret", "rm", "faemban-databases", check=False)
-        compose_stack.engine("secret", "rm", "faemban-kafka", check=False)
+        for name in secrets:
+            compose_stack.engine("secret", "rm", name, check=False)
 
 
 async def test_the_manifests_run_and_every_service_becomes_ready(
