@@ -129,7 +129,7 @@ async def bare_copy(base: str, path: Path) -> tuple[float, float]:
     return done - parsed, done - t0
 
 
-def _cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> float:
     """utime + stime of a process (and its waited-for children), from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
@@ -220,8 +220,8 @@ async def one_size(servers: BenchSettings, n: int, var: Path, assessors: int) ->
         for port in ports.values():
             wait_ready(f"http://127.0.0.1:{port}")
         spies = profilers(procs)
-        cpu0 = {name: _cpu_seconds(p.pid) for name, p in procs.items()}
-        kafka0 = _cpu_seconds(kafka) if kafka else 0.0
+        cpu0 = {name: cpu_seconds(p.pid) for name, p in procs.items()}
+        kafka0 = cpu_seconds(kafka) if kafka else 0.0
         busy0 = _machine_busy_seconds()
         private, _ = ensure_dev_keypair(var)
         auth = {"Authorization": f"Bearer {mint_token(private, roles=['province_officer'], areas=['34'])}"}
@@ -266,9 +266,9 @@ async def one_size(servers: BenchSettings, n: int, var: Path, assessors: int) ->
                         stages[stage] = time.perf_counter() - t0
                         print(f"    {stage:<18} {stages[stage]:8.1f} s", flush=True)
                 await asyncio.sleep(0.5)
-        cpu = {name: _cpu_seconds(p.pid) - cpu0[name] for name, p in procs.items()}
+        cpu = {name: cpu_seconds(p.pid) - cpu0[name] for name, p in procs.items()}
         if kafka:
-            cpu["kafka"] = _cpu_seconds(kafka) - kafka0
+            cpu["kafka"] = cpu_seconds(kafka) - kafka0
         busy = _machine_busy_seconds() - busy0
         cpu["postgres + other"] = busy - sum(cpu.values())
         rss = {name: _peak_rss_mb(p.pid) for name, p in procs.items()}

@@ -30,7 +30,7 @@ import asyncpg
 import httpx
 from assistance_bench import wait_for
 from common import BenchSettings, fresh_db
-from import_bench import empty_topics, profilers, wait_ready
+from import_bench import cpu_seconds, empty_topics, profilers, wait_ready
 from sqlalchemy.engine import make_url
 
 from faemban_cli.demo_data import generate, write_csv
@@ -80,12 +80,19 @@ def _ms(text: str) -> float:
     return value / 1000 if text.endswith("us") else value * 1000 if text[-2:-1].isdigit() else value
 
 
-async def load(url: str, headers: dict[str, str], n: int, clients: int, ids: list[str]) -> dict[str, float]:
+async def load(
+    url: str, headers: dict[str, str], n: int, clients: int, ids: list[str], server: int
+) -> dict[str, float]:
     """``clients`` keep-alive connections from wrk (C, 2 threads: the load generator must not be
-    the bottleneck) for about one second per 1,000 requests asked."""
+    the bottleneck) for about one second per 1,000 requests asked; with the server process's
+    CPU per request, which says whether it or the machine around it is the limit."""
     if not shutil.which("wrk"):
         raise SystemExit("the read bench needs wrk (apt-get install wrk; `make bench` installs it)")
-    return await _wrk(url, headers, max(10, n // 1000), clients, ids)
+    seconds = max(10, n // 1000)
+    cpu = cpu_seconds(server)
+    found = await _wrk(url, headers, seconds, clients, ids)
+    found["cpu_us"] = (cpu_seconds(server) - cpu) * 1e6 / (found["per_s"] * seconds)
+    return found
 
 
 async def _wrk(
@@ -144,7 +151,7 @@ async def bare(base: str, path: Path, n: int, clients: int, ids: list[str]) -> d
     )
     try:
         await asyncio.to_thread(wait_for, "http://127.0.0.1:8198/docs")
-        return await load("http://127.0.0.1:8198/v1/households/{id}", {}, n, clients, ids)
+        return await load("http://127.0.0.1:8198/v1/households/{id}", {}, n, clients, ids, proc.pid)
     finally:
         proc.terminate()
         proc.wait()
@@ -198,9 +205,9 @@ async def main() -> None:
         url = "http://127.0.0.1:8101/v1/households/{id}"
         print(f"Reads: {args.requests:,} GETs, {args.clients} clients, {HOUSEHOLDS:,} households", flush=True)
         spies = profilers({"registry-reads": proc})  # BENCH_PROFILE=DIR: py-spy while loaded
-        plain = await load(url + "?personal=false", officer, args.requests, args.clients, ids)
+        plain = await load(url + "?personal=false", officer, args.requests, args.clients, ids, proc.pid)
         personal = await load(
-            url, {**officer, "X-Purpose": "bench: home visit"}, args.requests, args.clients, ids
+            url, {**officer, "X-Purpose": "bench: home visit"}, args.requests, args.clients, ids, proc.pid
         )
         for spy in spies:
             spy.send_signal(signal.SIGINT)
@@ -209,7 +216,7 @@ async def main() -> None:
         proc.terminate()
         proc.wait()
     raw = await bare(base, path, args.requests, args.clients, ids)
-    print(f"\n{'':44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8}")
+    print(f"\n{'':44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} {'server CPU µs/req':>18}")
     for label, r in (
         ("Faemban GET household (personal=false)", plain),
         ("Faemban GET household + personal, logged", personal),
@@ -217,7 +224,7 @@ async def main() -> None:
     ):
         print(
             f"{label:44} {r['per_s']:8,.0f} {r['p50']:8.1f} {r['p99']:8.1f} {r['per_s'] / raw['per_s']:8.0%}"
-            + (f"  ({r['failures']:.0f} failed)" if r["failures"] else "")
+            f" {r['cpu_us']:18,.0f}" + (f"  ({r['failures']:.0f} failed)" if r["failures"] else "")
         )
 
 

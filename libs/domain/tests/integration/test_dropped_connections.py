@@ -9,6 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from faemban_domain.eventsourcing.store import EventStore, NewEvent
+from faemban_domain.eventsourcing.tables import metadata as platform_metadata
 from faemban_domain.platform.auth import Principal
 from faemban_domain.platform.db import make_engine
 from faemban_domain.platform.unit_of_work import Transactions, UnitOfWork
@@ -33,6 +35,30 @@ async def _drop_every_pooled_connection(database_url: str) -> None:
         )
     finally:
         await admin.close()
+
+
+async def test_a_stream_read_through_the_driver_survives_a_dropped_connection(
+    create_database: Callable[[str], Awaitable[str]],
+) -> None:
+    """A reading connection loads a stream through asyncpg itself (``autocommit_rows``); a
+    connection the server dropped is reported as SQLAlchemy reports it, so the read runs once
+    more on a fresh one instead of failing."""
+    url = await create_database("dropped_driver")
+    engine = make_engine(url)
+    store = EventStore("faemban/test", "test.dropped.v1", lambda ev: None)
+    async with engine.begin() as conn:
+        await conn.run_sync(platform_metadata.create_all)
+        await store.append(conn, "s-1", 0, [NewEvent("Opened", {"n": 1})])
+    reading_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    async def load(uow: UnitOfWork, principal: Principal, query: Any) -> list[int]:
+        return [e.version for e in await store.load(uow.conn, "s-1")]
+
+    transactions: Transactions[UnitOfWork] = Transactions(engine.begin, reading_engine.connect, UnitOfWork)
+    assert await transactions.read(load, WHO, None) == [1]
+    await _drop_every_pooled_connection(url)
+    assert await transactions.read(load, WHO, None) == [1]
+    await engine.dispose()
 
 
 async def test_reads_and_writes_survive_connections_dropped_by_the_server(

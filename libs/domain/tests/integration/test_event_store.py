@@ -113,3 +113,23 @@ async def test_bulk_start_of_streams_is_all_or_nothing(backend: Backend) -> None
     async with backend.engine.connect() as conn:
         assert await store.load(conn, "b-new") == []
         assert len(await store.read_all(conn, 0, 1000)) == 50
+
+
+async def test_a_reading_connection_loads_the_same_stream_as_a_transaction(backend: Backend) -> None:
+    """On PostgreSQL a reading (autocommit) connection loads through the driver itself; what
+    it returns is what the SQLAlchemy statement returns inside a transaction."""
+    await backend.create_tables()
+    store = _store(backend.topic)
+    async with backend.engine.begin() as conn:
+        await store.append(conn, "s-read", 0, [NewEvent("Opened", {"n": 0, "area": "34010101"})])
+        await store.append(conn, "s-read", 1, [NewEvent("Changed", {"n": 1, "list": [1, 2]})])
+        in_transaction = await store.load(conn, "s-read")
+    reading = backend.engine.execution_options(
+        **({"isolation_level": "AUTOCOMMIT"} if backend.kind == "kafka" else {})
+    )
+    async with reading.connect() as conn:
+        read = await store.load(conn, "s-read")
+        assert await store.load(conn, "s-none") == []
+    assert read == in_transaction
+    assert [e.version for e in read] == [1, 2]
+    assert read[1].data == {"n": 1, "list": [1, 2]}

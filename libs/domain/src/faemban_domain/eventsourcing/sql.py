@@ -67,3 +67,36 @@ async def bulk_insert(conn: AsyncConnection, table: sa.Table, rows: Sequence[Map
     await raw.copy_records_to_table(
         table.name, columns=columns, records=[tuple(r[c] for c in columns) for r in rows]
     )
+
+
+async def autocommit_rows(conn: AsyncConnection, sql: str, *args: Any) -> list[Any] | None:
+    """The rows of ``sql`` (``$n`` parameters) read through the driver itself, when ``conn`` is
+    a PostgreSQL connection outside any transaction (a service's reading connection); else
+    None, and the caller runs its SQLAlchemy statement.
+
+    Why: the hot reads (a household's stream for a GET) spend three times the statement's
+    own cost in SQLAlchemy's compile cache, greenlet hop and result wrapping — 298 → 111 µs
+    of CPU per stream load measured here (docs/benchmarks.md, "Reads"). The driver's
+    prepared-statement cache and SQLAlchemy's JSON codecs on it are the same either way.
+    A connection the server dropped is invalidated and reported as SQLAlchemy reports it
+    (``connection_invalidated``), so the caller's retry on a fresh connection still applies.
+    """
+    if conn.dialect.name != "postgresql":
+        return None
+    if (
+        conn.sync_connection is None
+        or conn.sync_connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT"
+    ):
+        return None
+    sync = conn.sync_connection
+    # the checked-out connection as it is (no greenlet hop); through the pool after an invalidation
+    pooled = sync.connection if not sync.invalidated else await conn.get_raw_connection()
+    raw = pooled.driver_connection
+    assert raw is not None
+    try:
+        return list(await raw.fetch(sql, *args))
+    except Exception as exc:
+        if not raw.is_closed():  # SQLAlchemy's own test of a disconnect on asyncpg
+            raise
+        await conn.invalidate(exc)
+        raise sa.exc.DBAPIError(sql, args, exc, connection_invalidated=True) from exc

@@ -24,7 +24,7 @@ from faemban_domain.events.envelope import CloudEvent, assert_no_personal_data
 from faemban_domain.eventsourcing.records import ModelData
 from faemban_domain.eventsourcing.records import NewEvent as NewEvent
 from faemban_domain.eventsourcing.records import RecordedEvent as RecordedEvent
-from faemban_domain.eventsourcing.sql import bulk_insert, json_text, one_of
+from faemban_domain.eventsourcing.sql import autocommit_rows, bulk_insert, json_text, one_of
 from faemban_domain.eventsourcing.tables import event_store, outbox
 
 
@@ -286,6 +286,8 @@ class EventStore:
     async def load(
         self, conn: AsyncConnection, stream_id: str, up_to_version: int | None = None
     ) -> list[RecordedEvent]:
+        if up_to_version is None and (fetched := await autocommit_rows(conn, _LOAD, stream_id)) is not None:
+            return [_recorded(r) for r in fetched]
         stmt = sa.select(event_store).where(event_store.c.stream_id == stream_id)
         if up_to_version is not None:
             stmt = stmt.where(event_store.c.version <= up_to_version)
@@ -382,6 +384,13 @@ def _metadata(extra: dict[str, Any] | None) -> dict[str, Any]:
     if traceparent is not None:
         meta["traceparent"] = traceparent
     return meta
+
+
+_LOAD = (
+    "SELECT stream_id, version, position, event_id, event_type, data, metadata, recorded_at"
+    " FROM event_store WHERE stream_id = $1 ORDER BY version"
+)
+"""``load`` on a reading connection: the same rows as its SQLAlchemy statement."""
 
 
 def _recorded(r: Any) -> RecordedEvent:

@@ -9,6 +9,7 @@ implementation of any rule); only the wiring differs.
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -82,6 +83,14 @@ class ServiceRuntime:
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.database_url)
+        # Reading connections share the pool; their options are applied as each is checked
+        # out, inside the pool's own call (an ``execution_options`` per read was a second
+        # greenlet hop). On PostgreSQL no BEGIN / ROLLBACK around the reads: each statement is
+        # its own snapshot, as under READ COMMITTED inside a transaction.
+        self._reading_engine = self.engine.execution_options(
+            **({"isolation_level": "AUTOCOMMIT"} if self.engine.dialect.name == "postgresql" else {}),
+            **READ_ONLY,
+        )
 
     @property
     def name(self) -> str:
@@ -205,13 +214,7 @@ class ServiceRuntime:
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncConnection]:
         """A connection that only reads (on SQLite it takes no write lock)."""
-        async with self.engine.connect() as conn:
-            if conn.dialect.name == "postgresql":
-                # no BEGIN / ROLLBACK around the reads: each statement is its own snapshot,
-                # as under READ COMMITTED inside a transaction
-                await conn.execution_options(isolation_level="AUTOCOMMIT", **READ_ONLY)
-            else:
-                await conn.execution_options(**READ_ONLY)
+        async with self._reading_engine.connect() as conn:
             yield conn
 
     async def _select_one(self) -> None:
@@ -263,6 +266,26 @@ def components_of(name: str, kind: type[T]) -> Callable[[Request], Awaitable[T]]
         return built
 
     return dependency
+
+
+def settle_heap(young_threshold: int) -> tuple[int, int, int] | None:
+    """Once started: what was built to start (modules, schemas, the app) moves out of the
+    collector's reach, and young collections run every ``young_threshold`` allocations
+    instead of Python's 700 (ADR 0024).
+
+    Why: a request or a consumed batch allocates thousands of objects, so with the default
+    thresholds the cycle collector ran many times a request and every full collection walked
+    the whole start-up heap: a third of a household GET's CPU and most of its p99
+    (docs/benchmarks.md, "Reads"). 0 keeps Python's defaults. Returns the thresholds it
+    replaced, to restore at shutdown.
+    """
+    if young_threshold <= 0:
+        return None
+    before = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(young_threshold, before[1], before[2])
+    return before
 
 
 class CorrelationMiddleware:
@@ -423,8 +446,12 @@ def create_app(
             for rt in runtimes.values():
                 await rt.start(run_consumers=settings.run_consumers)
                 started.append(rt)
+            settled = settle_heap(settings.gc_young_threshold)
             yield
         finally:
+            if settled is not None:
+                gc.unfreeze()  # a stopped app's start-up heap may be collected again (tests)
+                gc.set_threshold(*settled)
             for rt in reversed(started):
                 await rt.stop()
             await broker.close()

@@ -69,6 +69,10 @@ class PlatformSettings(BaseSettings):
     startup_timeout: float = Field(default=180.0, ge=0, le=3600)
     """Seconds a starting service waits for its database and broker (compose and Kubernetes
     start everything at once) before it gives up and exits."""
+    gc_young_threshold: int = Field(default=50_000, ge=0, le=10_000_000)
+    """Allocations between two young collections of Python's cycle collector, set once the
+    service has started (with the start-up heap frozen); 0 keeps Python's default (700).
+    ADR 0024."""
     fault_injection: str | None = None
     """Crash-test hook (``relay.before_publish`` / ``relay.after_publish``): the relay kills
     its own process there. Only the kill -9 tests set it."""
