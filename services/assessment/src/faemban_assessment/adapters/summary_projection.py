@@ -19,7 +19,7 @@ from faemban_domain.alkire_foster import exact_score
 from faemban_domain.events.contracts import ASSESSED_TYPES, IndicatorAssessed
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.events.payload import payload
-from faemban_domain.eventsourcing.sql import dialect_insert, one_of
+from faemban_domain.eventsourcing.sql import insert_many, one_of
 
 ASSESSED = ASSESSED_TYPES
 CHUNK = 1000
@@ -80,17 +80,20 @@ async def project_assessed_batch(
             for measure in contributions(old):
                 delta[(old["area_code"], measure)] = delta.get((old["area_code"], measure), 0) - 1
         rows[new["household_id"]] = changed[new["household_id"]] = new
-    if changed:
-        stmt = dialect_insert(conn, current)
-        stmt = stmt.on_conflict_do_update(
+    await insert_many(
+        conn,
+        current,
+        list(changed.values()),
+        lambda insert: insert.on_conflict_do_update(
             index_elements=["household_id"],
-            set_={c.name: stmt.excluded[c.name] for c in current.columns if c.name != "household_id"},
-        )
-        await conn.execute(stmt, list(changed.values()))
-    moves = [{"area_code": a, "measure": m, "n": n} for (a, m), n in delta.items() if n]
-    if moves:
-        stmt = dialect_insert(conn, counts)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["area_code", "measure"], set_={"n": counts.c.n + stmt.excluded.n}
-        )
-        await conn.execute(stmt, moves)
+            set_={c.name: insert.excluded[c.name] for c in current.columns if c.name != "household_id"},
+        ),
+    )
+    await insert_many(
+        conn,
+        counts,
+        [{"area_code": a, "measure": m, "n": n} for (a, m), n in delta.items() if n],
+        lambda insert: insert.on_conflict_do_update(
+            index_elements=["area_code", "measure"], set_={"n": counts.c.n + insert.excluded.n}
+        ),
+    )

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain.bounds import zoned
 from faemban_domain.campaign import thai_day
-from faemban_domain.eventsourcing.sql import dialect_insert, one_of
+from faemban_domain.eventsourcing.sql import insert_many, one_of
 from faemban_reporting.domain.kpi_memberships import HouseholdFacts, Version, memberships
 
 CHUNK = 500
@@ -151,8 +151,7 @@ async def recompute(conn: AsyncConnection, t: Mapping[str, sa.Table], household_
         if not changed:
             continue
         await conn.execute(ms.delete().where(one_of(conn, ms.c.household_id, changed)))
-        if inserts:
-            await conn.execute(ms.insert(), inserts)
+        await insert_many(conn, ms, inserts)
         await _add(
             conn,
             t["kpi_counts"],
@@ -168,9 +167,11 @@ async def recompute(conn: AsyncConnection, t: Mapping[str, sa.Table], household_
 
 
 async def _add(conn: AsyncConnection, table: sa.Table, keys: list[str], rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    insert = dialect_insert(conn, table)
-    await conn.execute(
-        insert.on_conflict_do_update(index_elements=keys, set_={"n": table.c.n + insert.excluded.n}), rows
+    await insert_many(
+        conn,
+        table,
+        rows,
+        lambda insert: insert.on_conflict_do_update(
+            index_elements=keys, set_={"n": table.c.n + insert.excluded.n}
+        ),
     )

@@ -21,7 +21,7 @@ from faemban_domain.bounds import zoned
 from faemban_domain.events import contracts as c
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.events.payload import payload
-from faemban_domain.eventsourcing.sql import dialect_insert, one_of
+from faemban_domain.eventsourcing.sql import dialect_insert, insert_many, one_of
 from faemban_reporting.adapters import kpi_counters
 from faemban_reporting.domain.kpis import by_lead_agency, income_rose, passes_income_line
 
@@ -261,8 +261,7 @@ async def project_kpis_batch(
         await conn.execute(dialect_insert(conn, t["kpi_assistance"]).on_conflict_do_nothing(), entries)
     for name, rows in versions.items():
         await _write_versions(conn, t[name], rows)
-    if failing:
-        await conn.execute(dialect_insert(conn, t["kpi_failing"]).on_conflict_do_nothing(), failing)
+    await insert_many(conn, t["kpi_failing"], failing, lambda insert: insert.on_conflict_do_nothing())
     if members:
         h = t["kpi_households"]
         await conn.execute(

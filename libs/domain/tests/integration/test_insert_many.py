@@ -1,0 +1,87 @@
+"""``insert_many``: one statement a batch on PostgreSQL (``unnest``), one row an execution on
+SQLite — the same rows either way, JSON lists included, with the caller's ON CONFLICT."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from faemban_domain.eventsourcing.sql import insert_many
+
+from .conftest import Backend
+
+rows_md = sa.MetaData()
+counters = sa.Table(
+    "insert_many_probe",
+    rows_md,
+    sa.Column("area_code", sa.String(8), primary_key=True),
+    sa.Column("measure", sa.String(40), primary_key=True),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("failing", sa.JSON, nullable=False),
+    sa.Column("as_of", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("critical", sa.Boolean, nullable=False),
+)
+AT = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+
+
+def _add(insert: sa.Insert) -> sa.Insert:
+    return insert.on_conflict_do_update(  # type: ignore[attr-defined, no-any-return]
+        index_elements=["area_code", "measure"],
+        set_={"n": counters.c.n + insert.excluded.n, "failing": insert.excluded.failing},  # type: ignore[attr-defined]
+    )
+
+
+async def test_many_rows_go_in_as_given_and_conflicts_follow_the_callers_clause(backend: Backend) -> None:
+    await backend.create_tables(rows_md)
+    first = [
+        {
+            "area_code": "34010101",
+            "measure": "mpi_poor",
+            "n": 2,
+            "failing": ["health.food_safety", "income.average_income"],
+            "as_of": AT,
+            "critical": True,
+        },
+        {"area_code": "34010102", "measure": "mpi_poor", "n": 1, "failing": [], "as_of": None, "critical": False},
+        {
+            "area_code": "34010101",
+            "measure": "critical",
+            "n": 5,
+            "failing": {"nested": [1, 2]},
+            "as_of": AT,
+            "critical": True,
+        },
+    ]
+    async with backend.engine.begin() as conn:
+        await insert_many(conn, counters, first, _add)
+        await insert_many(conn, counters, [], _add)  # nothing to write: no statement
+        await insert_many(
+            conn,
+            counters,
+            [{**first[0], "n": -1, "failing": ["living.housing"]}],
+            _add,
+        )
+    async with backend.engine.connect() as conn:
+        got = {
+            (r.area_code, r.measure): (r.n, r.failing, r.as_of, r.critical)
+            for r in await conn.execute(sa.select(counters))
+        }
+    assert len(got) == 3
+    n, failing, as_of, critical = got[("34010101", "mpi_poor")]
+    assert (n, failing, critical) == (1, ["living.housing"], True)
+    assert as_of is not None and as_of.replace(tzinfo=UTC) == AT  # SQLite gives naive datetimes
+    assert got[("34010102", "mpi_poor")] == (1, [], None, False)
+    assert got[("34010101", "critical")][:2] == (5, {"nested": [1, 2]})
+
+
+async def test_do_nothing_skips_duplicates_within_and_across_batches(backend: Backend) -> None:
+    await backend.create_tables(rows_md)
+    row = {"area_code": "34010101", "measure": "m", "n": 1, "failing": [], "as_of": None, "critical": False}
+    async with backend.engine.begin() as conn:
+        for _ in range(2):
+            await insert_many(
+                conn, counters, [row, {**row, "n": 9}], lambda insert: insert.on_conflict_do_nothing()
+            )
+    async with backend.engine.connect() as conn:
+        assert (await conn.execute(sa.select(counters.c.n))).scalars().all() == [1]
