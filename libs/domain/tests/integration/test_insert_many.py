@@ -43,7 +43,14 @@ async def test_many_rows_go_in_as_given_and_conflicts_follow_the_callers_clause(
             "as_of": AT,
             "critical": True,
         },
-        {"area_code": "34010102", "measure": "mpi_poor", "n": 1, "failing": [], "as_of": None, "critical": False},
+        {
+            "area_code": "34010102",
+            "measure": "mpi_poor",
+            "n": 1,
+            "failing": [],
+            "as_of": None,
+            "critical": False,
+        },
         {
             "area_code": "34010101",
             "measure": "critical",
