@@ -7,7 +7,7 @@ import json
 import pytest
 
 from faemban_domain.events import EVENT_TYPES, CloudEvent, PersonalDataInEventError, assert_no_personal_data
-from faemban_domain.events.envelope import PERSONAL_KEYS
+from faemban_domain.events.envelope import PERSONAL_KEYS, headers_of, pack_headers, unpack_headers
 from faemban_domain.events.schemas import SCHEMA_DIR, render_asyncapi, render_schemas
 
 
@@ -54,6 +54,25 @@ def test_envelope_round_trip_and_kafka_headers() -> None:
     assert headers["ce_type"] == b"th.faemban.household.registered.v1"
     body = json.loads(ev.to_json_bytes())
     assert body["specversion"] == "1.0" and body["time"].endswith("Z")
+
+
+def test_the_outbox_keeps_the_headers_the_envelope_would_give() -> None:
+    """The headers packed into the outbox at write are those of the envelope's JSON form (what
+    the relay parsed before ADR 0024), the trace context included, and unpack unchanged."""
+    ev = CloudEvent(
+        source="faemban/assessment",
+        type="th.faemban.indicator.assessed.v2",
+        subject="TP34070100001",
+        correlationid="c-1",
+        traceparent="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        data={"household_id": "TP34070100001"},
+    )
+    from_json = headers_of(json.loads(ev.to_json_bytes()))
+    assert ev.kafka_headers() == from_json
+    assert unpack_headers(pack_headers(from_json)) == from_json
+    assert dict(from_json)["traceparent"].startswith(b"00-0af7")
+    bare = CloudEvent(source="faemban/registry", type="t.v1", subject="H1", data={})
+    assert unpack_headers(pack_headers(bare.kafka_headers())) == headers_of(json.loads(bare.to_json_bytes()))
 
 
 def test_committed_schemas_match_the_models() -> None:

@@ -66,3 +66,13 @@ def upgrade_0001(op: Any) -> None:
 def downgrade_0001(op: Any) -> None:
     for table in ("idempotency_keys", "consumer_offsets", "inbox", "outbox", "event_store"):
         op.drop_table(table)
+
+
+def upgrade_0002(op: Any) -> None:
+    """The outbox keeps each record's Kafka headers beside its envelope (ADR 0024); rows
+    written before have none and the relay parses their envelope."""
+    op.add_column("outbox", sa.Column("headers", sa.LargeBinary, nullable=True))
+
+
+def downgrade_0002(op: Any) -> None:
+    op.drop_column("outbox", "headers")

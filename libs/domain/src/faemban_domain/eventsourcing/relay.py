@@ -21,7 +21,7 @@ import structlog
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from faemban_domain.events.envelope import headers_of
+from faemban_domain.events.envelope import headers_of, unpack_headers
 from faemban_domain.eventsourcing.broker import OutgoingRecord, Publisher
 from faemban_domain.eventsourcing.tables import outbox
 
@@ -69,7 +69,7 @@ class OutboxRelay:
                     return 0
             rows = (
                 await conn.execute(
-                    sa.select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.value)
+                    sa.select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.value, outbox.c.headers)
                     .order_by(outbox.c.id)
                     .limit(self.batch_size)
                 )
@@ -77,7 +77,17 @@ class OutboxRelay:
             if not rows:
                 return 0
             records = [
-                OutgoingRecord(row.topic, row.key, row.value, tuple(headers_of(orjson.loads(row.value))))
+                OutgoingRecord(
+                    row.topic,
+                    row.key,
+                    row.value,
+                    # a row written before the headers column parses its envelope
+                    tuple(
+                        unpack_headers(row.headers)
+                        if row.headers is not None
+                        else headers_of(orjson.loads(row.value))
+                    ),
+                )
                 for row in rows
             ]
             self._fault("relay.before_publish")

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain import context, tracing
 from faemban_domain.events.contracts import contract_for
-from faemban_domain.events.envelope import CloudEvent, assert_no_personal_data
+from faemban_domain.events.envelope import CloudEvent, assert_no_personal_data, pack_headers
 from faemban_domain.eventsourcing.records import ModelData
 from faemban_domain.eventsourcing.records import NewEvent as NewEvent
 from faemban_domain.eventsourcing.records import RecordedEvent as RecordedEvent
@@ -274,6 +274,7 @@ class EventStore:
                     "topic": self.topic,
                     "key": pub.subject,
                     "value": envelope.to_json_bytes(),
+                    "headers": pack_headers(envelope.kafka_headers()),
                     "created_at": ev.recorded_at,
                 }
             )

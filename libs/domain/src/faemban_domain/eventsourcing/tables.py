@@ -34,6 +34,7 @@ outbox = sa.Table(
     sa.Column("key", sa.String(80), nullable=False),
     sa.Column("value", sa.LargeBinary, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("headers", sa.LargeBinary, nullable=True),
 )
 
 inbox = sa.Table(
