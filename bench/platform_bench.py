@@ -40,6 +40,8 @@ from faemban_domain.eventsourcing.relay import OutboxRelay
 from faemban_domain.eventsourcing.store import EventStore, NewEvent, Publication, RecordedEvent
 from faemban_domain.eventsourcing.tables import metadata as platform_metadata
 from faemban_domain.platform.db import make_engine
+from faemban_domain.platform.service import settle_heap
+from faemban_domain.platform.settings import PlatformSettings
 from faemban_domain.platform.wiring import kafka_client_options, make_broker
 
 BATCH = 2000
@@ -85,6 +87,7 @@ async def main(n: int) -> None:
     await broker.ensure_topics([topic, raw_topic])
     store = EventStore("faemban/bench", topic, public)
     results: list[tuple[str, str, str, float]] = []
+    settle_heap(PlatformSettings().gc_young_threshold)  # as a started service runs (ADR 0024)
 
     # 1. write ------------------------------------------------------------
     t0 = time.perf_counter()
