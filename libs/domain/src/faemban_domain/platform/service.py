@@ -276,7 +276,7 @@ def settle_heap(young_threshold: int) -> tuple[int, int, int] | None:
 
     Why: a request or a consumed batch allocates thousands of objects, so with the default
     thresholds the cycle collector ran many times a request and every full collection walked
-    the whole start-up heap: a third of a household GET's CPU and most of its p99
+    the whole start-up heap: a fifth of a household GET's CPU and most of its p99
     (docs/benchmarks.md, "Reads"). 0 keeps Python's defaults. Returns the thresholds it
     replaced, to restore at shutdown.
     """
@@ -444,6 +444,7 @@ def create_app(
         app.state.token_verifier = TokenVerifier(settings)
         app.state.settings = settings
         started: list[ServiceRuntime] = []
+        settled: tuple[int, int, int] | None = None
         try:
             for rt in runtimes.values():
                 await rt.start(run_consumers=settings.run_consumers)
