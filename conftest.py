@@ -18,10 +18,6 @@ from pathlib import Path
 
 import pytest
 
-# Every event a service builds without validating it is checked against its contract in the
-# tests (and the processes they start); a deployment checks a sample (ADR 0024).
-os.environ.setdefault("FAEMBAN_CONTRACT_CHECK_EVERY", "1")
-
 HOW = "start them with `deploy/local/infra.sh up` and `eval $(deploy/local/infra.sh env)`, or run `make test`"
 
 

@@ -29,7 +29,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from faemban_domain import context
 from faemban_domain.bounds import REQUEST_ID_PATTERN
-from faemban_domain.events.checks import contract_checks
 from faemban_domain.eventsourcing.broker import Broker, Publisher, broker_unreachable
 from faemban_domain.eventsourcing.consumer import ConsumerRunner, ConsumerSpec
 from faemban_domain.eventsourcing.projection import RebuildReport, rebuild_projection
@@ -434,7 +433,6 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        contract_checks.every = settings.contract_check_every
         broker = make_broker(settings)
         runtimes: dict[str, ServiceRuntime] = {}
         for spec in specs:

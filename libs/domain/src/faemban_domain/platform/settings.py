@@ -73,10 +73,6 @@ class PlatformSettings(BaseSettings):
     """Allocations between two young collections of Python's cycle collector, set once the
     service has started (with the start-up heap frozen); 0 keeps Python's default (700).
     ADR 0024."""
-    contract_check_every: int = Field(default=50, ge=1, le=1_000_000)
-    """Of the events a service builds without validating them (the assessment's results), the
-    first of each kind and one in this many are validated against their contract; 1 checks
-    every one (the tests). ADR 0024."""
     fault_injection: str | None = None
     """Crash-test hook (``relay.before_publish`` / ``relay.after_publish``): the relay kills
     its own process there. Only the kill -9 tests set it."""

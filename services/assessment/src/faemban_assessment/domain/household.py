@@ -17,13 +17,7 @@ from faemban_assessment.domain import events as ev
 from faemban_assessment.domain.assessment import Assessment, assess
 from faemban_assessment.domain.facts import HouseholdFacts
 from faemban_domain.errors import FieldError, StateConflict
-from faemban_domain.events.checks import contract_checks
-from faemban_domain.events.contracts import (
-    AssessedIndicator,
-    AssessmentCause,
-    CddVulnerability,
-    Vulnerability,
-)
+from faemban_domain.events.contracts import AssessmentCause
 from faemban_domain.eventsourcing.aggregate import Aggregate, on_event
 from faemban_domain.indicators import RuleSet
 
@@ -34,31 +28,6 @@ _NOT_COMPARED = {"as_of", "cause", "rules"}
 def same_result(a: ev.Assessed, b: ev.Assessed) -> bool:
     """Two assessments say the same thing (times, causes and rule fingerprints aside)."""
     return a.model_dump(exclude=_NOT_COMPARED) == b.model_dump(exclude=_NOT_COMPARED)
-
-
-def assessed_event(
-    assessment: Assessment, *, household_id: str, area_code: str, outcome: str, as_of: datetime, cause: str
-) -> ev.Assessed:
-    """The ``Assessed`` event of an assessment, put together without validating it (the values
-    are the rules' own results, in the contract's types) and checked against its contract by
-    sample (``contract_checks``; every one in the tests)."""
-    data = assessment.to_json()
-    vulnerability, cdd = data.pop("vulnerability"), data.pop("cdd")
-    average_income, results = data.pop("average_income"), data.pop("indicator_results")
-    event = ev.Assessed.model_construct(
-        household_id=household_id,
-        area_code=area_code,
-        **data,
-        indicator_results={code: AssessedIndicator.model_construct(**r) for code, r in results.items()},
-        average_income=None if average_income is None else float(average_income),
-        vulnerability=Vulnerability.model_construct(**vulnerability),
-        cdd=CddVulnerability.model_construct(**cdd),
-        outcome=outcome,
-        as_of=as_of,
-        cause=cause,
-    )
-    contract_checks.check(event)
-    return event
 
 
 class HouseholdAssessment(Aggregate):
@@ -135,13 +104,15 @@ class HouseholdAssessment(Aggregate):
         # The history is a step function: an assessment never predates the one before it.
         if self.last is not None:
             at = max(at, self.last.as_of)
-        assessed = assessed_event(
-            assessment,
-            household_id=self.id,
-            area_code=self.facts.area_code,
-            outcome=self._outcome(assessment, at),
-            as_of=at,
-            cause=cause,
+        assessed = ev.Assessed.model_validate(
+            {
+                "household_id": self.id,
+                "area_code": self.facts.area_code,
+                **assessment.to_json(),
+                "outcome": self._outcome(assessment, at),
+                "as_of": at,
+                "cause": cause,
+            }
         )
         if self.last is not None and same_result(self.last, assessed):
             return
