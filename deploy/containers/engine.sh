@@ -18,6 +18,14 @@ ensure_engine() {
   if [ "$ENGINE" = podman ]; then
     export CONTAINERS_CONF="${CONTAINERS_CONF:-$CONTAINERS_DIR/containers.conf}"
     command -v runc >/dev/null || apt_install runc
+    # A podman installed without its recommends lacks what the stack needs: CNI's dnsname
+    # plugin (containers find each other by name: kafka, postgres) and catatonit (the pause
+    # process of `podman play kube`'s pods).
+    command -v catatonit >/dev/null || apt_install catatonit
+    if [ "$(podman info --format '{{.Host.NetworkBackend}}' 2>/dev/null)" = cni ] \
+      && [ ! -x /usr/lib/cni/dnsname ]; then
+      apt_install golang-github-containernetworking-plugin-dnsname
+    fi
   fi
   export ENGINE
 }
