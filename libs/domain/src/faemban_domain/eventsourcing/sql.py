@@ -81,14 +81,13 @@ async def autocommit_rows(conn: AsyncConnection, sql: str, *args: Any) -> list[A
     A connection the server dropped is invalidated and reported as SQLAlchemy reports it
     (``connection_invalidated``), so the caller's retry on a fresh connection still applies.
     """
-    if conn.dialect.name != "postgresql":
-        return None
+    sync = conn.sync_connection
     if (
-        conn.sync_connection is None
-        or conn.sync_connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT"
+        conn.dialect.name != "postgresql"
+        or sync is None
+        or sync.get_execution_options().get("isolation_level") != "AUTOCOMMIT"
     ):
         return None
-    sync = conn.sync_connection
     # the checked-out connection as it is (no greenlet hop); through the pool after an invalidation
     pooled = sync.connection if not sync.invalidated else await conn.get_raw_connection()
     raw = pooled.driver_connection
@@ -128,6 +127,21 @@ async def insert_many(
     arrays = [_unnested(table.c[name], [r[name] for r in rows]) for name in names]
     stmt = insert.from_select(names, sa.select(*arrays))
     await conn.execute(on_conflict(stmt) if on_conflict else stmt)
+
+
+async def add_to_counts(
+    conn: AsyncConnection, table: sa.Table, keys: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Add each row's ``n`` to the counter its ``keys`` name (made at ``n`` when new), one
+    statement a batch; a batch names each counter once (sum the deltas per key first)."""
+    await insert_many(
+        conn,
+        table,
+        rows,
+        lambda insert: insert.on_conflict_do_update(
+            index_elements=list(keys), set_={"n": table.c.n + insert.excluded.n}
+        ),
+    )
 
 
 def _unnested(column: sa.Column[Any], values: list[Any]) -> sa.ColumnElement[Any]:

@@ -19,7 +19,7 @@ from faemban_domain.alkire_foster import exact_score
 from faemban_domain.events.contracts import ASSESSED_TYPES, IndicatorAssessed
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.events.payload import payload
-from faemban_domain.eventsourcing.sql import insert_many, one_of
+from faemban_domain.eventsourcing.sql import add_to_counts, insert_many, one_of
 
 ASSESSED = ASSESSED_TYPES
 CHUNK = 1000
@@ -89,11 +89,9 @@ async def project_assessed_batch(
             set_={c.name: insert.excluded[c.name] for c in current.columns if c.name != "household_id"},
         ),
     )
-    await insert_many(
+    await add_to_counts(
         conn,
         counts,
+        ["area_code", "measure"],
         [{"area_code": a, "measure": m, "n": n} for (a, m), n in delta.items() if n],
-        lambda insert: insert.on_conflict_do_update(
-            index_elements=["area_code", "measure"], set_={"n": counts.c.n + insert.excluded.n}
-        ),
     )

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain.bounds import zoned
 from faemban_domain.campaign import thai_day
-from faemban_domain.eventsourcing.sql import insert_many, one_of
+from faemban_domain.eventsourcing.sql import add_to_counts, insert_many, one_of
 from faemban_reporting.domain.kpi_memberships import HouseholdFacts, Version, memberships
 
 CHUNK = 500
@@ -152,26 +152,15 @@ async def recompute(conn: AsyncConnection, t: Mapping[str, sa.Table], household_
             continue
         await conn.execute(ms.delete().where(one_of(conn, ms.c.household_id, changed)))
         await insert_many(conn, ms, inserts)
-        await _add(
+        await add_to_counts(
             conn,
             t["kpi_counts"],
             ["area_code", "measure", "day"],
             [{"area_code": a, "measure": m, "day": d, "n": n} for (a, m, d), n in days.items() if n],
         )
-        await _add(
+        await add_to_counts(
             conn,
             t["kpi_totals"],
             ["area_code", "measure"],
             [{"area_code": a, "measure": m, "n": n} for (a, m), n in now.items() if n],
         )
-
-
-async def _add(conn: AsyncConnection, table: sa.Table, keys: list[str], rows: list[dict[str, Any]]) -> None:
-    await insert_many(
-        conn,
-        table,
-        rows,
-        lambda insert: insert.on_conflict_do_update(
-            index_elements=keys, set_={"n": table.c.n + insert.excluded.n}
-        ),
-    )
