@@ -1,5 +1,6 @@
-"""``insert_many``: one statement a batch on PostgreSQL (``unnest``), one row an execution on
-SQLite — the same rows either way, JSON lists included, with the caller's ON CONFLICT."""
+"""``insert_many`` and ``delete_many``: one statement a batch on PostgreSQL (``unnest``), one row
+an execution on SQLite — the same rows either way, JSON lists included, with the caller's ON
+CONFLICT (and RETURNING)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from faemban_domain.eventsourcing.sql import insert_many
+from faemban_domain.eventsourcing.sql import delete_many, insert_many
 
 from .conftest import Backend
 
@@ -92,3 +93,35 @@ async def test_do_nothing_skips_duplicates_within_and_across_batches(backend: Ba
             )
     async with backend.engine.connect() as conn:
         assert (await conn.execute(sa.select(counters.c.n))).scalars().all() == [1]
+
+
+async def test_returning_names_only_the_rows_inserted(backend: Backend) -> None:
+    await backend.create_tables(rows_md)
+    row = {"area_code": "34010101", "measure": "m", "n": 1, "failing": [], "as_of": None, "critical": False}
+
+    def new_only(insert: sa.Insert) -> sa.Insert:
+        return insert.on_conflict_do_nothing().returning(counters.c.measure)  # type: ignore[attr-defined, no-any-return]
+
+    async with backend.engine.begin() as conn:
+        await insert_many(conn, counters, [row], new_only)
+        result = await insert_many(conn, counters, [row, {**row, "measure": "other"}], new_only)
+        assert result is not None and sorted(result.scalars().all()) == ["other"]
+        assert await insert_many(conn, counters, [], new_only) is None
+
+
+async def test_delete_many_deletes_exactly_the_keys_named(backend: Backend) -> None:
+    await backend.create_tables(rows_md)
+    base = {"n": 1, "failing": [], "as_of": None, "critical": False}
+    keys = [("34010101", "a"), ("34010101", "b"), ("34010102", "a"), ("34010102", "b")]
+    async with backend.engine.begin() as conn:
+        await insert_many(conn, counters, [{"area_code": a, "measure": m, **base} for a, m in keys])
+        await delete_many(conn, counters, [])  # nothing to delete: no statement
+        # a key pair, not each column on its own: ("34010101", "b") and ("34010102", "a") stay
+        await delete_many(
+            conn,
+            counters,
+            [{"area_code": "34010101", "measure": "a"}, {"area_code": "34010102", "measure": "b"}],
+        )
+    async with backend.engine.connect() as conn:
+        left = sorted((r.area_code, r.measure) for r in await conn.execute(sa.select(counters)))
+    assert left == [("34010101", "b"), ("34010102", "a")]

@@ -106,10 +106,11 @@ async def insert_many(
     table: sa.Table,
     rows: Sequence[Mapping[str, Any]],
     on_conflict: Callable[[Any], Any] | None = None,
-) -> None:
+) -> sa.CursorResult[Any] | None:
     """Insert many rows in one statement: on PostgreSQL ``INSERT … SELECT unnest(…)`` with one
     array parameter a column; elsewhere the dialect's insert run once per row. ``on_conflict``
-    adds the insert's ``ON CONFLICT`` clause (it is given the dialect's insert).
+    adds the insert's ``ON CONFLICT`` clause (it is given the dialect's insert) and may add
+    ``RETURNING``: the result is returned (None when there were no rows).
 
     Why: a projection's batch wrote its counters one row per execution — 749,262 upserts of
     ``assessment_area_counts`` for 100,000 households, each bound, planned and executed on its
@@ -118,15 +119,34 @@ async def insert_many(
     (PostgreSQL cannot update one row twice in a statement).
     """
     if not rows:
-        return
+        return None
     insert = dialect_insert(conn, table)
+    result: sa.CursorResult[Any]
     if conn.dialect.name != "postgresql":
-        await conn.execute(on_conflict(insert) if on_conflict else insert, list(rows))
-        return
+        result = await conn.execute(on_conflict(insert) if on_conflict else insert, list(rows))
+        return result
     names = list(rows[0].keys())
     arrays = [_unnested(table.c[name], [r[name] for r in rows]) for name in names]
     stmt = insert.from_select(names, sa.select(*arrays))
-    await conn.execute(on_conflict(stmt) if on_conflict else stmt)
+    result = await conn.execute(on_conflict(stmt) if on_conflict else stmt)
+    return result
+
+
+async def delete_many(conn: AsyncConnection, table: sa.Table, keys: Sequence[Mapping[str, Any]]) -> None:
+    """Delete the rows these keys name (each a mapping of the same key columns to values), one
+    statement on PostgreSQL (``WHERE (…) IN (SELECT unnest(…), …)``), once per key elsewhere.
+
+    Why: a projection that rewrites only what changed deletes a few rows of many households at
+    once; by key, a batch is one plan, as ``insert_many`` is for its inserts."""
+    if not keys:
+        return
+    names = list(keys[0].keys())
+    if conn.dialect.name != "postgresql":
+        where = sa.and_(*(table.c[n] == sa.bindparam(f"k_{n}") for n in names))
+        await conn.execute(table.delete().where(where), [{f"k_{n}": k[n] for n in names} for k in keys])
+        return
+    arrays = [_unnested(table.c[n], [k[n] for k in keys]) for n in names]
+    await conn.execute(table.delete().where(sa.tuple_(*(table.c[n] for n in names)).in_(sa.select(*arrays))))
 
 
 async def add_to_counts(

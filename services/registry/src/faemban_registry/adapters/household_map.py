@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from faemban_domain.events import contracts as c
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.events.payload import payload
-from faemban_domain.eventsourcing.sql import dialect_insert
+from faemban_domain.eventsourcing.sql import insert_many
 from faemban_domain.platform.area_query import within
 from faemban_registry.adapters.tables import (
     household_critical,
@@ -107,12 +107,13 @@ async def project_critical_batch(
     if not latest:
         return
     t = tables["household_critical"]
-    insert = dialect_insert(conn, t)
-    await conn.execute(
-        insert.on_conflict_do_update(
+    await insert_many(
+        conn,
+        t,
+        list(latest.values()),
+        lambda insert: insert.on_conflict_do_update(
             index_elements=["household_id"],
             set_={"critical": insert.excluded.critical, "last_sequence": insert.excluded.last_sequence},
             where=t.c.last_sequence < insert.excluded.last_sequence,
         ),
-        list(latest.values()),
     )

@@ -1,9 +1,10 @@
 """Keeps ``kpi_memberships``, ``kpi_counts`` and ``kpi_totals`` true to the facts.
 
 After the facts of a batch are written, each household the batch touched has its memberships
-recomputed from all its facts (``domain.kpi_memberships``); the difference from the stored ones
-is applied to the per-village counters. A household whose memberships did not change costs one
-comparison. The result does not depend on delivery order or on redelivery.
+recomputed from all its facts (``domain.kpi_memberships``); only the rows that differ from the
+stored ones are written (a span that ended is updated, one no longer there deleted), and the
+difference is applied to the per-village counters. A household whose memberships did not change
+costs one comparison. The result does not depend on delivery order or on redelivery.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain.bounds import zoned
 from faemban_domain.campaign import thai_day
-from faemban_domain.eventsourcing.sql import add_to_counts, insert_many, one_of
+from faemban_domain.eventsourcing.sql import add_to_counts, delete_many, insert_many, one_of
 from faemban_reporting.domain.kpi_memberships import HouseholdFacts, Version, memberships
 
 CHUNK = 500
@@ -127,17 +128,20 @@ async def recompute(conn: AsyncConnection, t: Mapping[str, sa.Table], household_
             stored.setdefault(hid, set()).add((measure, ordinal, area, zoned(valid_from), _opt(valid_to)))
         days: Counter[Any] = Counter()
         now: Counter[Any] = Counter()
-        changed: list[str] = []
-        inserts: list[dict[str, Any]] = []
+        upserts: list[dict[str, Any]] = []
+        deletes: list[dict[str, Any]] = []
         for hid in chunk:
             new = _rows(*facts[hid]) if hid in facts else set()
             old = stored.get(hid, set())
             if new == old:
                 continue
-            changed.append(hid)
             _contributions(old, -1, days, now)
             _contributions(new, +1, days, now)
-            inserts += [
+            kept = {(m, i) for m, i, *_ in new}
+            deletes += [
+                {"household_id": hid, "measure": m, "ordinal": i} for m, i, *_ in old if (m, i) not in kept
+            ]
+            upserts += [
                 {
                     "household_id": hid,
                     "measure": m,
@@ -146,12 +150,18 @@ async def recompute(conn: AsyncConnection, t: Mapping[str, sa.Table], household_
                     "valid_from": vf,
                     "valid_to": vt,
                 }
-                for m, i, area, vf, vt in new
+                for m, i, area, vf, vt in new - old
             ]
-        if not changed:
-            continue
-        await conn.execute(ms.delete().where(one_of(conn, ms.c.household_id, changed)))
-        await insert_many(conn, ms, inserts)
+        await delete_many(conn, ms, deletes)
+        await insert_many(
+            conn,
+            ms,
+            upserts,
+            lambda insert: insert.on_conflict_do_update(
+                index_elements=["household_id", "measure", "ordinal"],
+                set_={c: insert.excluded[c] for c in ("area_code", "valid_from", "valid_to")},
+            ),
+        )
         await add_to_counts(
             conn,
             t["kpi_counts"],

@@ -178,7 +178,7 @@ async def _write_versions(conn: AsyncConnection, table: sa.Table, rows: Sequence
                     closes.append({"hid": hid, "seq": version["sequence"], "end": end})
             else:
                 inserts.append({**version, "valid_to": end})
-    await conn.execute(table.insert(), inserts)
+    await insert_many(conn, table, inserts)
     if closes:
         await conn.execute(
             table.update()
@@ -256,9 +256,8 @@ async def project_kpis_batch(
                 rest.append(e)
     if households:
         unique = list({r["household_id"]: r for r in households}.values())
-        await conn.execute(dialect_insert(conn, t["kpi_households"]).on_conflict_do_nothing(), unique)
-    if entries:
-        await conn.execute(dialect_insert(conn, t["kpi_assistance"]).on_conflict_do_nothing(), entries)
+        await insert_many(conn, t["kpi_households"], unique, lambda insert: insert.on_conflict_do_nothing())
+    await insert_many(conn, t["kpi_assistance"], entries, lambda insert: insert.on_conflict_do_nothing())
     for name, rows in versions.items():
         await _write_versions(conn, t[name], rows)
     await insert_many(conn, t["kpi_failing"], failing, lambda insert: insert.on_conflict_do_nothing())

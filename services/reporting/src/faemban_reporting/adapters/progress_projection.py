@@ -22,7 +22,7 @@ from faemban_domain import campaign
 from faemban_domain.events import contracts as c
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.events.payload import payload
-from faemban_domain.eventsourcing.sql import dialect_insert
+from faemban_domain.eventsourcing.sql import insert_many
 
 REGISTERED = c.type_of(c.HouseholdRegisteredV1)
 VERIFIED = c.type_of(c.HouseholdVerifiedV1)
@@ -113,4 +113,4 @@ async def project_progress_batch(
 
 async def _insert(conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     unique = list({r["household_id"]: r for r in rows}.values())
-    await conn.execute(dialect_insert(conn, table).on_conflict_do_nothing(), unique)
+    await insert_many(conn, table, unique, lambda insert: insert.on_conflict_do_nothing())

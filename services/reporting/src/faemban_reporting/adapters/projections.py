@@ -18,7 +18,7 @@ from faemban_domain import indicators
 from faemban_domain.events import contracts as c
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.events.payload import payload
-from faemban_domain.eventsourcing.sql import bulk_insert, dialect_insert, json_text
+from faemban_domain.eventsourcing.sql import bulk_insert, insert_many, json_text
 from faemban_reporting.domain.register_summary import MEASURES, add_up, contribution
 
 REGISTERED = c.type_of(c.HouseholdRegisteredV1)
@@ -128,9 +128,10 @@ async def _insert_new_households(
     """
     t = tables["register_households"]
     unique = list({r["household_id"]: r for r in reversed(rows)}.values())[::-1]
-    insert = dialect_insert(conn, t)
-    stmt = insert.on_conflict_do_nothing().returning(t.c.household_id)
-    inserted = set((await conn.execute(stmt, unique)).scalars().all())
+    result = await insert_many(
+        conn, t, unique, lambda insert: insert.on_conflict_do_nothing().returning(t.c.household_id)
+    )
+    inserted = set(result.scalars().all()) if result is not None else set()
     await _add_to_village_totals(
         conn, tables["register_village_totals"], [r for r in unique if r["household_id"] in inserted]
     )
@@ -147,14 +148,15 @@ async def _add_to_village_totals(
         {"area_code": area, "cohort_year": cohort, **{k: sign * v for k, v in add_up(parts).items()}}
         for (area, cohort), parts in grouped.items()
     ]
-    if not values:
-        return
-    insert = dialect_insert(conn, table)
-    stmt = insert.on_conflict_do_update(
-        index_elements=["area_code", "cohort_year"],
-        set_={k: table.c[k] + insert.excluded[k] for k in MEASURES},
+    await insert_many(
+        conn,
+        table,
+        values,
+        lambda insert: insert.on_conflict_do_update(
+            index_elements=["area_code", "cohort_year"],
+            set_={k: table.c[k] + insert.excluded[k] for k in MEASURES},
+        ),
     )
-    await conn.execute(stmt, values)
 
 
 async def project_register_batch(
