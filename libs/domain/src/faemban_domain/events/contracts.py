@@ -351,7 +351,7 @@ class IndicatorAssessedV1(_AssessedHead):
 
 FindingBasis = Literal["tpmap", "field", "income_figures"]
 """The bases an applicable indicator's result can rest on besides "nothing found failing"."""
-_FINDING_BASES = frozenset(get_args(FindingBasis))
+FINDING_BASES = frozenset(get_args(FindingBasis))
 
 
 class IndicatorAssessedV2(_AssessedHead):
@@ -396,7 +396,7 @@ class IndicatorAssessedV2(_AssessedHead):
         """The v2 data of a v1 assessment's data (JSON form): nothing a consumer reads is lost."""
         findings: dict[str, list[str]] = {}
         for code, r in v1["indicator_results"].items():
-            if r["basis"] in _FINDING_BASES and r["result"] != "not_applicable":
+            if r["basis"] in FINDING_BASES and r["result"] != "not_applicable":
                 findings.setdefault(r["basis"], []).append(code)
         vul, cdd = v1["vulnerability"], v1["cdd"]
         return {

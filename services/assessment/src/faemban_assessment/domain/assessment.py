@@ -21,7 +21,7 @@ from typing import Any
 
 from faemban_assessment.domain.facts import HouseholdFacts
 from faemban_domain.applicability import applies
-from faemban_domain.events.contracts import CddBurden, CddCriterion, MemberFacts
+from faemban_domain.events.contracts import FINDING_BASES, CddBurden, CddCriterion, MemberFacts
 from faemban_domain.indicators import DIMENSIONS, AssessmentParameters, Dimension, Indicator, RuleSet
 
 INCOME_INDICATOR = "income.average_income"
@@ -103,6 +103,44 @@ class Assessment:
                 "unknown_burdens": list(self.cdd.unknown_burdens),
             },
             "survive": self.survive,
+        }
+
+    def to_record_json(self) -> dict[str, Any]:
+        """The fields of the stored ``Assessed`` this assessment gives (domain/events.py): v2's
+        flat lists and fields, the indicators that do not apply and the vulnerability's reason."""
+        findings: dict[str, list[str]] = {}
+        not_applicable: list[str] = []
+        for code, r in self.indicator_results.items():
+            if r.result == "not_applicable":
+                not_applicable.append(code)
+            elif r.basis in FINDING_BASES:
+                findings.setdefault(r.basis, []).append(code)
+        v, cdd = self.vulnerability, self.cdd
+        return {
+            "survey_year": self.survey_year,
+            "rules": self.rules,
+            "failing_indicators": list(self.failing),
+            "applicable_indicators": list(self.applicable),
+            "findings": findings,
+            "deprived_dimensions": list(self.deprived_dimensions),
+            "mpi_poor": self.mpi_poor,
+            "critical": self.critical,
+            "tpmap_poor_latest": self.tpmap_poor_latest,
+            "af_score": float(self.af_score),
+            "average_income": self.average_income,
+            "vulnerability_level": v.level,
+            "dependants": v.dependants,
+            "dependants_from_members": v.dependants_from_members,
+            "low_income": v.low_income,
+            "housing_problem": v.housing_problem,
+            "cdd_vulnerable": cdd.vulnerable,
+            "cdd_criteria": list(cdd.criteria),
+            "cdd_unknown_criteria": list(cdd.unknown_criteria),
+            "cdd_burdens": list(cdd.burdens),
+            "cdd_unknown_burdens": list(cdd.unknown_burdens),
+            "survive": self.survive,
+            "not_applicable_indicators": not_applicable,
+            "vulnerability_reason": v.reason,
         }
 
 

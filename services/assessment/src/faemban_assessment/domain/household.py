@@ -108,7 +108,7 @@ class HouseholdAssessment(Aggregate):
             {
                 "household_id": self.id,
                 "area_code": self.facts.area_code,
-                **assessment.to_json(),
+                **assessment.to_record_json(),
                 "outcome": self._outcome(assessment, at),
                 "as_of": at,
                 "cause": cause,
@@ -141,6 +141,11 @@ class HouseholdAssessment(Aggregate):
     @on_event
     def _survey_year_opened(self, event: ev.SurveyYearOpened) -> None:
         self.survey_year = event.survey_year
+
+    @on_event
+    def _assessed_as_v1(self, event: ev.AssessedAsV1) -> None:
+        """A stream written before ``Assessed``: read as one (upcast on replay)."""
+        self._assessed(ev.Assessed.of_v1(event))
 
     @on_event
     def _assessed(self, event: ev.Assessed) -> None:

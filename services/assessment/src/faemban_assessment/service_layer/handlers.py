@@ -160,22 +160,29 @@ async def _in_scope(
     return agg
 
 
+def as_v1(assessed: ev.Assessed) -> dict[str, Any]:
+    """What the API answers for an assessment: ``indicator.assessed.v1`` (JSON form), its
+    indicators in the order of its survey year's rules."""
+    order = [i.code for i in rules_for(assessed.survey_year).indicators]
+    return assessed.to_v1(order)
+
+
 async def current_assessment(
     uow: AssessmentUnitOfWork, principal: Principal, query: HouseholdQuery
-) -> ev.Assessed:
+) -> c.IndicatorAssessedV1:
     agg = await uow.assessments.get(query.household_id) or HouseholdAssessment(query.household_id)
     last = (await _in_scope(uow, agg, principal)).last
     assert last is not None
-    return last
+    return c.IndicatorAssessedV1.model_validate(as_v1(last))
 
 
 async def history(
     uow: AssessmentUnitOfWork, principal: Principal, query: HouseholdQuery
 ) -> list[dict[str, Any]]:
-    """Every assessment of the household, oldest first (one read of its stream)."""
+    """Every assessment of the household, oldest first (one read of its stream), as v1."""
     agg, assessed = await uow.assessments.history(query.household_id)
     await _in_scope(uow, agg, principal)
-    return assessed
+    return [as_v1(a) for a in assessed]
 
 
 def valid_at(assessments: Sequence[Mapping[str, Any]], instant: datetime) -> Mapping[str, Any] | None:
@@ -206,7 +213,7 @@ class AttestSufficiency:
 
 async def attest_sufficiency(
     uow: AssessmentUnitOfWork, principal: Principal, command: AttestSufficiency
-) -> ev.Assessed:
+) -> c.IndicatorAssessedV1:
     """An officer's attestation (พอเพียง); the reason stays in this service."""
     if not command.reason.strip():
         raise InvalidInput([FieldError("reason", "say why the household is sufficient")])
@@ -216,4 +223,4 @@ async def attest_sufficiency(
         command.at, command.reason.strip(), role, rules_for
     )
     assert agg.last is not None
-    return agg.last
+    return c.IndicatorAssessedV1.model_validate(as_v1(agg.last))
