@@ -400,7 +400,7 @@ class IndicatorAssessedV2(_AssessedHead):
                 findings.setdefault(r["basis"], []).append(code)
         vul, cdd = v1["vulnerability"], v1["cdd"]
         return {
-            **{k: v1[k] for k in _V2_AS_IN_V1},
+            **{k: v1[k] for k in V2_AS_IN_V1},
             "findings": findings,
             "dependants_from_members": vul["dependants_from_members"],
             "low_income": vul["low_income"],
@@ -413,7 +413,7 @@ class IndicatorAssessedV2(_AssessedHead):
         }
 
 
-_V2_AS_IN_V1 = (
+V2_AS_IN_V1 = (  # the fields v1 and v2 share, as they are
     "household_id",
     "area_code",
     "survey_year",

@@ -71,6 +71,8 @@ class Assessment:
     survive: bool
 
     def to_json(self) -> dict[str, Any]:
+        """The fields of ``indicator.assessed.v1`` straight from the assessment: what the stored
+        record's ``to_v1`` must reproduce (its tests compare the two)."""
         return {
             "survey_year": self.survey_year,
             "rules": self.rules,

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from faemban_domain.bounds import EntityId, EventYear
 from faemban_domain.events.contracts import (
+    V2_AS_IN_V1,
     AssessmentCause,
     GeneratedText,
     IndicatorAssessedV1,
@@ -109,10 +110,9 @@ class Assessed(IndicatorAssessedV2):
                 results[code] = {"result": "fails", "basis": basis[code]}
             else:
                 results[code] = {"result": "met", "basis": basis.get(code, "no_finding")}
-        return {
-            **{k: data[k] for k in _V1_HEAD},
+        v1 = {
+            **{k: data[k] for k in V2_AS_IN_V1},
             "indicator_results": results,
-            **{k: data[k] for k in _V1_AS_IN_V2},
             "vulnerability": {
                 "level": self.vulnerability_level,
                 "low_income": self.low_income,
@@ -128,27 +128,12 @@ class Assessed(IndicatorAssessedV2):
                 "burdens": data["cdd_burdens"],
                 "unknown_burdens": data["cdd_unknown_burdens"],
             },
-            "survive": self.survive,
-            "outcome": self.outcome,
         }
+        return {k: v1[k] for k in IndicatorAssessedV1.model_fields}  # in v1's own order
 
 
 KEPT_HERE = frozenset({"not_applicable_indicators", "vulnerability_reason"})
 """The fields of ``Assessed`` that stay in this service (v2 is the rest)."""
-_V1_HEAD = ("household_id", "area_code", "survey_year", "rules", "as_of", "cause")
-_V1_AS_IN_V2 = (
-    "failing_indicators",
-    "applicable_indicators",
-    "deprived_dimensions",
-    "mpi_poor",
-    "critical",
-    "tpmap_poor_latest",
-    "af_score",
-    "average_income",
-    "vulnerability_level",
-    "dependants",
-)
-
 AssessedAsV1 = IndicatorAssessedV1
 """An assessment as streams written before ``Assessed`` hold it (read on replay, never written)."""
 
