@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from faemban_assessment.adapters.tables import metadata as assessment_tables
+from faemban_assessment.domain import facts as f
 from faemban_assessment.service_layer import handlers
 from faemban_assessment.service_layer.unit_of_work import AssessmentUnitOfWork
 from faemban_domain import indicators
@@ -25,6 +26,29 @@ from faemban_domain.platform.db import make_engine
 from faemban_domain.platform.unit_of_work import Transactions
 
 T0 = datetime(2025, 1, 10, 3, 0, tzinfo=UTC)
+RULES = indicators.rule_set(2024)
+ADULT = MemberFacts(age=40, has_occupation=True, annual_income=200_000)
+
+
+def household(
+    failing: Sequence[str] = (),
+    members: list[MemberFacts] | None = None,
+    average_income: float | None = 200_000,
+    welfare_card: bool = False,
+) -> f.HouseholdFacts:
+    """A verified household: the listed indicators fail, every other one is met where it applies."""
+    people = [ADULT] if members is None else members
+    if welfare_card:
+        people = [people[0].model_copy(update={"welfare_card": True}), *people[1:]]
+    return f.HouseholdFacts(
+        area_code="34070101",
+        survey_year=2024,
+        findings={c: ("fails" if c in failing else "met", "field") for c in RULES.codes},
+        members=tuple(people),
+        average_income=average_income,
+    )
+
+
 REGISTRY = "faemban/registry"
 
 

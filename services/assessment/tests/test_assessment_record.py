@@ -11,13 +11,22 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from conftest import T0, published, registered, transactions, verified
+from conftest import (
+    ADULT,
+    RULES,
+    T0,
+    consume_events,
+    household,
+    published,
+    registered,
+    transactions,
+    verified,
+)
 from faemban_assessment.adapters.event_store import public_view
 from faemban_assessment.domain import events as ev
 from faemban_assessment.domain import facts as f
 from faemban_assessment.domain.assessment import assess
 from faemban_assessment.service_layer import handlers
-from faemban_domain import indicators
 from faemban_domain.events.contracts import (
     HouseholdRegisteredV1,
     IndicatorAssessedV1,
@@ -29,7 +38,6 @@ from faemban_domain.eventsourcing.tables import event_store
 from faemban_domain.platform.auth import Principal
 
 READER_PROVINCE = Principal(sub="p1", roles=frozenset({"province_officer"}), areas=("34",))
-RULES = indicators.rule_set(2024)
 ORDER = [i.code for i in RULES.indicators]
 HEAD = {
     "household_id": "H1",
@@ -38,16 +46,6 @@ HEAD = {
     "cause": "verified",
     "outcome": "none",
 }
-
-
-def _verified(failing: list[str], members: list[MemberFacts], income: float | None) -> f.HouseholdFacts:
-    return f.HouseholdFacts(
-        area_code="34070101",
-        survey_year=2024,
-        findings={c: ("fails" if c in failing else "met", "field") for c in RULES.codes},
-        members=tuple(members),
-        average_income=income,
-    )
 
 
 def _tpmap(flags: list[str], elderly: int, disabled: int) -> f.HouseholdFacts:
@@ -70,11 +68,10 @@ def _tpmap(flags: list[str], elderly: int, disabled: int) -> f.HouseholdFacts:
     return f.registered(data)
 
 
-ADULT = MemberFacts(age=40, has_occupation=True, annual_income=200_000)
 HOUSEHOLDS = {
-    "verified, nothing failing": _verified([], [ADULT], 200_000),
-    "verified, income unknown": _verified(["living.tidy_home"], [ADULT], None),
-    "verified, poor and dependants": _verified(
+    "verified, nothing failing": household([], [ADULT], 200_000),
+    "verified, income unknown": household(["living.tidy_home"], [ADULT], None),
+    "verified, poor and dependants": household(
         ["living.housing_security", "education.compulsory", "income.working_age_job"],
         [
             MemberFacts(age=70, welfare_card=True, annual_income=8_400),
@@ -129,7 +126,7 @@ async def test_a_stream_written_in_v1s_shape_replays_answers_and_publishes_as_be
 ) -> None:
     adult = MemberFacts(age=40, has_occupation=True, annual_income=20_000)
     first = verified("H1", [adult], ["living.tidy_home"], when=1)
-    await handlers_consume(engine, registered("H1"), first)
+    await consume_events(engine, [registered("H1"), first])
     history = await transactions(engine).read(
         handlers.history, READER_PROVINCE, handlers.HouseholdQuery("H1")
     )
@@ -161,19 +158,14 @@ async def test_a_stream_written_in_v1s_shape_replays_answers_and_publishes_as_be
     view = public_view(RecordedEvent("assessment-H1", 4, None, "e", old_type, old_data, {}, T0))
     assert view is not None and view.type == before[-1].type and view.data == before[-1].data
     # The same verification again changes nothing: compared across the two shapes, nothing is recorded.
-    await handlers_consume(engine, verified("H1", [adult], ["living.tidy_home"], when=2))
+    await consume_events(engine, [verified("H1", [adult], ["living.tidy_home"], when=2)])
     assert len(await published(engine)) == len(before)
     # A verification that changes the result is recorded in the new shape after the old ones.
-    await handlers_consume(
-        engine, verified("H1", [adult.model_copy(update={"annual_income": 90_000})], [], when=3)
+    await consume_events(
+        engine, [verified("H1", [adult.model_copy(update={"annual_income": 90_000})], [], when=3)]
     )
     types = [t for t, _ in await _stored(engine, "H1")]
     assert types[:4] == ["FactsRecorded", "Assessed", "FactsRecorded", "Assessed"]
     assert types[-1] == "AssessedCompact"
     after = await published(engine)
     assert after[-1].type == "th.faemban.indicator.assessed.v2" and after[-1].data["failing_indicators"] == []
-
-
-async def handlers_consume(engine: AsyncEngine, *events: Any) -> None:
-    async with transactions(engine).writing() as uow:
-        await handlers.assess_events(uow, list(events))

@@ -4,39 +4,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
 import pytest
 
+from conftest import ADULT, RULES, household
 from faemban_assessment.domain import facts as f
 from faemban_assessment.domain.assessment import assess
 from faemban_domain import indicators
 from faemban_domain.events.contracts import HouseholdRegisteredV1, MemberFacts
-
-RULES = indicators.rule_set(2024)
-ADULT = MemberFacts(age=40, has_occupation=True, annual_income=200_000)
-
-
-def household(
-    failing: Sequence[str] = (),
-    members: list[MemberFacts] | None = None,
-    average_income: float | None = 200_000,
-    welfare_card: bool = False,
-) -> f.HouseholdFacts:
-    """A verified household: the listed indicators fail, every other one is met where it applies."""
-    people = [ADULT] if members is None else members
-    if welfare_card:
-        people = [people[0].model_copy(update={"welfare_card": True}), *people[1:]]
-    return f.HouseholdFacts(
-        area_code="34070101",
-        survey_year=2024,
-        findings={c: ("fails" if c in failing else "met", "field") for c in RULES.codes},
-        members=tuple(people),
-        average_income=average_income,
-    )
-
 
 CODES_BY_DIMENSION = {
     "health": "health.food_safety",

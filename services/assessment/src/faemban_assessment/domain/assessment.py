@@ -70,15 +70,11 @@ class Assessment:
     cdd: Cdd
     survive: bool
 
-    def to_json(self) -> dict[str, Any]:
-        """The fields of ``indicator.assessed.v1`` straight from the assessment: what the stored
-        record's ``to_v1`` must reproduce (its tests compare the two)."""
+    def _shared_json(self) -> dict[str, Any]:
+        """The fields v1 and the stored record carry alike."""
         return {
             "survey_year": self.survey_year,
             "rules": self.rules,
-            "indicator_results": {
-                c: {"result": r.result, "basis": r.basis} for c, r in self.indicator_results.items()
-            },
             "failing_indicators": list(self.failing),
             "applicable_indicators": list(self.applicable),
             "deprived_dimensions": list(self.deprived_dimensions),
@@ -89,22 +85,33 @@ class Assessment:
             "average_income": self.average_income,
             "vulnerability_level": self.vulnerability.level,
             "dependants": self.vulnerability.dependants,
+            "survive": self.survive,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """The fields of ``indicator.assessed.v1`` straight from the assessment: what the stored
+        record's ``to_v1`` must reproduce (its tests compare the two)."""
+        v, cdd = self.vulnerability, self.cdd
+        return {
+            **self._shared_json(),
+            "indicator_results": {
+                c: {"result": r.result, "basis": r.basis} for c, r in self.indicator_results.items()
+            },
             "vulnerability": {
-                "level": self.vulnerability.level,
-                "low_income": self.vulnerability.low_income,
-                "dependants": self.vulnerability.dependants,
-                "dependants_from_members": self.vulnerability.dependants_from_members,
-                "housing_problem": self.vulnerability.housing_problem,
-                "reason": self.vulnerability.reason,
+                "level": v.level,
+                "low_income": v.low_income,
+                "dependants": v.dependants,
+                "dependants_from_members": v.dependants_from_members,
+                "housing_problem": v.housing_problem,
+                "reason": v.reason,
             },
             "cdd": {
-                "vulnerable": self.cdd.vulnerable,
-                "criteria": list(self.cdd.criteria),
-                "unknown_criteria": list(self.cdd.unknown_criteria),
-                "burdens": list(self.cdd.burdens),
-                "unknown_burdens": list(self.cdd.unknown_burdens),
+                "vulnerable": cdd.vulnerable,
+                "criteria": list(cdd.criteria),
+                "unknown_criteria": list(cdd.unknown_criteria),
+                "burdens": list(cdd.burdens),
+                "unknown_burdens": list(cdd.unknown_burdens),
             },
-            "survive": self.survive,
         }
 
     def to_record_json(self) -> dict[str, Any]:
@@ -119,19 +126,8 @@ class Assessment:
                 findings.setdefault(r.basis, []).append(code)
         v, cdd = self.vulnerability, self.cdd
         return {
-            "survey_year": self.survey_year,
-            "rules": self.rules,
-            "failing_indicators": list(self.failing),
-            "applicable_indicators": list(self.applicable),
+            **self._shared_json(),
             "findings": findings,
-            "deprived_dimensions": list(self.deprived_dimensions),
-            "mpi_poor": self.mpi_poor,
-            "critical": self.critical,
-            "tpmap_poor_latest": self.tpmap_poor_latest,
-            "af_score": float(self.af_score),
-            "average_income": self.average_income,
-            "vulnerability_level": v.level,
-            "dependants": v.dependants,
             "dependants_from_members": v.dependants_from_members,
             "low_income": v.low_income,
             "housing_problem": v.housing_problem,
@@ -140,7 +136,6 @@ class Assessment:
             "cdd_unknown_criteria": list(cdd.unknown_criteria),
             "cdd_burdens": list(cdd.burdens),
             "cdd_unknown_burdens": list(cdd.unknown_burdens),
-            "survive": self.survive,
             "not_applicable_indicators": not_applicable,
             "vulnerability_reason": v.reason,
         }
