@@ -134,8 +134,19 @@ def pack_headers(headers: list[tuple[str, bytes]]) -> bytes:
 
 
 def unpack_headers(packed: bytes) -> list[tuple[str, bytes]]:
-    parts = packed.split(b"\0")
-    return [(parts[i].decode(), parts[i + 1]) for i in range(0, len(parts), 2)]
+    parts = iter(packed.split(b"\0"))
+    names = _HEADER_NAMES  # a dozen names, each decoded once per process (the relay's hot loop)
+    return [(names.get(k) or _header_name(k), v) for k, v in zip(parts, parts, strict=True)]
+
+
+_HEADER_NAMES: dict[bytes, str] = {}
+
+
+def _header_name(raw: bytes) -> str:
+    name = raw.decode()
+    if len(_HEADER_NAMES) < 64:  # bounded, whatever a row holds
+        _HEADER_NAMES[raw] = name
+    return name
 
 
 def headers_of(envelope: Mapping[str, Any]) -> list[tuple[str, bytes]]:

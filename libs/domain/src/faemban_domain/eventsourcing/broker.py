@@ -60,6 +60,11 @@ class Publisher(Protocol):
         """Return only when every record is durably acknowledged, in order per key."""
         ...
 
+    async def send(self, records: Sequence[OutgoingRecord]) -> Awaitable[None]:
+        """Hand the records to the client in order and return what to await for their
+        acknowledgements: the caller works on (reads its next batch) while they travel."""
+        ...
+
 
 class Subscriber(Protocol):
     async def start(self, on_assign: OnAssign) -> None: ...
@@ -219,12 +224,19 @@ class _KafkaPublisher:
         await self._producer.stop()
 
     async def publish(self, records: Sequence[OutgoingRecord]) -> None:
+        await (await self.send(records))
+
+    async def send(self, records: Sequence[OutgoingRecord]) -> Awaitable[None]:
+        send = self._producer.send
         futures = [
-            await self._producer.send(r.topic, value=r.value, key=r.key.encode(), headers=list(r.headers))
-            for r in records
+            await send(r.topic, value=r.value, key=r.key.encode(), headers=list(r.headers)) for r in records
         ]
-        if futures:
-            await asyncio.gather(*futures)
+        return _all_of(futures)
+
+
+async def _all_of(futures: Sequence[Awaitable[Any]]) -> None:
+    if futures:
+        await asyncio.gather(*futures)
 
 
 COMPRESSION = "lz4"
@@ -516,6 +528,10 @@ class _LocalPublisher:
 
     async def publish(self, records: Sequence[OutgoingRecord]) -> None:
         await self.broker.append(records)
+
+    async def send(self, records: Sequence[OutgoingRecord]) -> Awaitable[None]:
+        await self.broker.append(records)
+        return _all_of([])
 
 
 class _LocalSubscriber:

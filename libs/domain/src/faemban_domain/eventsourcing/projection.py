@@ -8,8 +8,9 @@ each service does so); the live consumer then resumes where the replay ended.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
@@ -39,6 +40,9 @@ class _DiscardPublisher:
 
     async def publish(self, records: object) -> None:
         return None
+
+    async def send(self, records: object) -> Awaitable[None]:
+        return asyncio.sleep(0)
 
 
 def _fresh_tables(tables: Mapping[str, sa.Table], suffix: str) -> dict[str, sa.Table]:
