@@ -5,16 +5,22 @@
 
 from __future__ import annotations
 
+from operator import mul
+
 from faemban_domain.thai import thai_digits_to_arabic
+
+_WEIGHTS = tuple(range(13, 1, -1))
 
 
 def check_digit(first_twelve: str) -> int:
-    total = sum(int(d) * (13 - i) for i, d in enumerate(first_twelve))
+    total = sum(map(mul, map(int, first_twelve), _WEIGHTS))
     return (11 - total % 11) % 10
 
 
 def normalise_citizen_id(text: str) -> str:
     """Digits only (dashes, spaces and Thai digits allowed in input)."""
+    if text.isascii() and text.isdigit():  # as most registers write it: nothing to remove
+        return text
     return "".join(ch for ch in thai_digits_to_arabic(text) if ch.isdigit())
 
 

@@ -94,6 +94,9 @@ def check_area(area_code: str, where: str = "area_code") -> list[FieldError]:
     return []
 
 
+_SOURCES = get_args(HouseholdSource)
+
+
 @dataclass(frozen=True)
 class Registration:
     """The PII-free facts a household enters the registry with."""
@@ -111,8 +114,8 @@ class Registration:
 
     def validate(self) -> None:
         errors: list[FieldError] = check_area(self.area_code)
-        if self.source not in get_args(HouseholdSource):
-            errors.append(FieldError("source", f"must be one of {list(get_args(HouseholdSource))}"))
+        if self.source not in _SOURCES:
+            errors.append(FieldError("source", f"must be one of {list(_SOURCES)}"))
         year_problem = bounds.year_problem(self.cohort_year)
         if year_problem:
             errors.append(FieldError("cohort_year", year_problem))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from faemban_domain import areas, bounds, tpmap_register
@@ -204,10 +205,23 @@ class RegisterParser:
             )
         self.default_cohort_year = default_cohort_year
         self.in_scope = in_scope
+        self._names = tuple(self.positions)
+        self._pick = itemgetter(*self.positions.values(), 0)  # a tuple even for one column
+        self._width = max(self.positions.values(), default=0) + 1
+
+    def _values(self, cells: Sequence[Any]) -> dict[str, str]:
+        """The row's cells by column name, each as ``_text`` cleans it (an ASCII text cell, as
+        nearly every CSV cell is, only stripped: the import parses every row twice)."""
+        width = len(cells)
+        if width < self._width:
+            return {name: _text(cells[pos]) if pos < width else "" for name, pos in self.positions.items()}
+        return {
+            name: value.strip() if type(value) is str and value.isascii() else _text(value)
+            for name, value in zip(self._names, self._pick(cells), strict=False)  # pick ends with cell 0
+        }
 
     def parse(self, row: int, cells: Sequence[Any]) -> RegisterRow | list[RowError]:
-        width = len(cells)
-        values = {name: _text(cells[pos]) if pos < width else "" for name, pos in self.positions.items()}
+        values = self._values(cells)
         c = _Cells(row, values)
         household_id = c.text("household_id", required=True, max_len=40)
         if household_id is not None and (id_problem := bounds.household_id_problem(household_id)):
