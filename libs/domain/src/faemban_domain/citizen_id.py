@@ -13,7 +13,7 @@ _WEIGHTS = tuple(range(13, 1, -1))
 
 
 def check_digit(first_twelve: str) -> int:
-    total = sum(map(mul, map(int, first_twelve), _WEIGHTS))
+    total: int = sum(map(mul, map(int, first_twelve), _WEIGHTS))
     return (11 - total % 11) % 10
 
 

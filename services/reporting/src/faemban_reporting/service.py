@@ -44,6 +44,7 @@ TIMELINE = ConsumerSpec(
     handler=project_timeline,
     batch_handler=project_timeline_batch,
     tables={"timeline_events": timeline_events},
+    idempotent=True,  # a row an event, keyed by (household, event id): a copy inserts nothing
 )
 REGISTER = ConsumerSpec(
     name="reporting.register",

@@ -18,7 +18,7 @@ from faemban_domain import indicators
 from faemban_domain.events import contracts as c
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.events.payload import payload
-from faemban_domain.eventsourcing.sql import bulk_insert, insert_many, json_text
+from faemban_domain.eventsourcing.sql import insert_many
 from faemban_reporting.domain.register_summary import MEASURES, add_up, contribution
 
 REGISTERED = c.type_of(c.HouseholdRegisteredV1)
@@ -42,17 +42,20 @@ def _timeline_row(event: CloudEvent) -> dict[str, object]:
 
 async def project_timeline(conn: AsyncConnection, event: CloudEvent, tables: Mapping[str, sa.Table]) -> None:
     """Every public event of a household, from any topic, PII-free by contract."""
-    await conn.execute(tables["timeline_events"].insert().values(**_timeline_row(event)))
+    await project_timeline_batch(conn, [event], tables)
 
 
 async def project_timeline_batch(
     conn: AsyncConnection, events: Sequence[CloudEvent], tables: Mapping[str, sa.Table]
 ) -> None:
-    rows = [_timeline_row(e) for e in events]
-    if conn.dialect.name == "postgresql":
-        for row in rows:  # COPY takes JSON as text
-            row["data"] = json_text(row["data"])
-    await bulk_insert(conn, tables["timeline_events"], rows)
+    """One row an event, keyed by the event's id: an event delivered again (a relay's
+    republish, late or not) finds its row and adds nothing, so the timeline needs no inbox."""
+    await insert_many(
+        conn,
+        tables["timeline_events"],
+        [_timeline_row(e) for e in events],
+        lambda insert: insert.on_conflict_do_nothing(),
+    )
 
 
 def failing_dimensions(codes: list[str], survey_year: int) -> list[str]:
