@@ -193,8 +193,11 @@ async def main(households: int, requests: int, clients: int) -> None:
         "FAEMBAN_LOG_LEVEL": "WARNING",
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "REPORTING_DATABASE_URL": db,
+        # it serves the read model the bench projects; its own consumers would project what the
+        # service topics hold (an import bench's households) into the same tables meanwhile
+        "FAEMBAN_RUN_CONSUMERS": "false",
     }
-    # the service migrates its fresh database (its consumers idle on the real topics)
+    # the service migrates its fresh database
     server = subprocess.Popen(  # noqa: ASYNC220
         [str(BIN), "serve", "reporting", "--port", "8105"], env=servers.as_service(env, "reporting")
     )
