@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Awaitable, Sequence
 
 import orjson
 import pytest
 import sqlalchemy as sa
 
+from faemban_domain.eventsourcing.broker import OutgoingRecord, Publisher
 from faemban_domain.eventsourcing.relay import OutboxRelay
 from faemban_domain.eventsourcing.store import EventStore, NewEvent, Publication, RecordedEvent
 from faemban_domain.eventsourcing.tables import outbox
@@ -123,3 +125,44 @@ async def test_a_row_committed_late_with_a_lower_id_goes_out_on_the_next_drain(b
         await publisher.stop()
     assert await _outbox_rows(backend) == 0
     _assert_once_and_in_order(await _on_topic(backend), [*fast, first[0].event_id])
+
+
+class _FailingOnce:
+    """A publisher whose ``send`` of the second batch fails once, as a broker gone for a moment."""
+
+    def __init__(self, inner: Publisher) -> None:
+        self.inner = inner
+        self.sends = 0
+
+    async def start(self) -> None:
+        await self.inner.start()
+
+    async def stop(self) -> None:
+        await self.inner.stop()
+
+    async def publish(self, records: Sequence[OutgoingRecord]) -> None:
+        await (await self.send(records))
+
+    async def send(self, records: Sequence[OutgoingRecord]) -> Awaitable[None]:
+        self.sends += 1
+        if self.sends == 2:
+            raise ConnectionError("broker gone")
+        return await self.inner.send(records)
+
+
+async def test_a_broker_failure_mid_drain_keeps_what_was_not_acknowledged(backend: Backend) -> None:
+    await backend.create_tables()
+    store = EventStore("faemban/test", backend.topic, _public)
+    ids = await _write(backend, store, households=4, events_each=3)
+    publisher = _FailingOnce(backend.broker.publisher())
+    await publisher.start()
+    try:
+        relay = OutboxRelay("test", backend.engine, publisher, batch_size=5)
+        with pytest.raises(ConnectionError):
+            await relay.run_once()
+        assert await _outbox_rows(backend) == len(ids) - 5  # the first batch was acknowledged
+        assert await relay.run_once() == len(ids) - 5  # the lock went with the failed drain
+    finally:
+        await publisher.stop()
+    assert await _outbox_rows(backend) == 0
+    _assert_once_and_in_order(await _on_topic(backend), ids)

@@ -81,13 +81,12 @@ class OutboxRelay:
             try:
                 if not await raw.fetchval("SELECT pg_try_advisory_lock($1)", _RELAY_LOCK_ID):
                     return 0
-                try:
-                    return await self._drain(_DriverOutbox(raw))
-                finally:
-                    await raw.fetchval("SELECT pg_advisory_unlock($1)", _RELAY_LOCK_ID)
+                published = await self._drain(_DriverOutbox(raw))
+                await raw.fetchval("SELECT pg_advisory_unlock($1)", _RELAY_LOCK_ID)
+                return published
             except BaseException:
-                # never hand the pool a connection that may still hold the lock or a broken
-                # statement: closing it releases the lock on the server
+                # a drain that failed never hands the pool a connection that may still hold the
+                # lock or a broken statement: closing it releases the lock on the server
                 await conn.invalidate()
                 raise
 
@@ -98,7 +97,12 @@ class OutboxRelay:
         while rows:
             records = [_record(r) for r in rows]
             self._fault("relay.before_publish")
-            acks = await self.publisher.send(records)
+            try:
+                acks = await self.publisher.send(records)
+            except BaseException:
+                if sent_before:  # acknowledged: not published again after the retry
+                    await rows_of.delete(sent_before)
+                raise
             try:
                 if sent_before:
                     await rows_of.delete(sent_before)
