@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -20,17 +18,9 @@ from faemban_domain.events.contracts import MemberFacts
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.eventsourcing.broker import Broker, OutgoingRecord
 from faemban_domain.eventsourcing.consumer import ConsumerRunner
-from faemban_domain.testing import Backend, Running, delivery_backend, eventually
+from faemban_domain.testing import Backend, Running, delivery_backend_fixture, eventually
 
-
-@pytest.fixture(params=[pytest.param("kafka", marks=pytest.mark.integration), "embedded"])
-async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
-    url, bootstrap = None, None
-    if request.param == "kafka":
-        create_database: Callable[[str], Awaitable[str]] = request.getfixturevalue("create_database")
-        url, bootstrap = await create_database("assessment"), request.getfixturevalue("kafka_bootstrap")
-    async with delivery_backend(tmp_path, assessment_tables, url, bootstrap) as backend:
-        yield backend
+backend = delivery_backend_fixture(assessment_tables, "assessment")
 
 
 def _records(topic: str, events: Sequence[CloudEvent]) -> list[OutgoingRecord]:

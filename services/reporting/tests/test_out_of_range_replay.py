@@ -10,31 +10,20 @@ and on the embedded wiring.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
-from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.eventsourcing.broker import OutgoingRecord
 from faemban_domain.eventsourcing.consumer import ConsumerRunner, dlq_topic
-from faemban_domain.testing import Backend, Running, delivery_backend, eventually
+from faemban_domain.testing import Backend, Running, delivery_backend_fixture, eventually
 from faemban_reporting.adapters.projections import REGISTERED
 from faemban_reporting.adapters.tables import metadata as reporting_tables
 from faemban_reporting.adapters.tables import register_village_totals
 from faemban_reporting.service import REGISTER
 
-
-@pytest.fixture(params=[pytest.param("kafka", marks=pytest.mark.integration), "embedded"])
-async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
-    url, bootstrap = None, None
-    if request.param == "kafka":
-        create_database: Callable[[str], Awaitable[str]] = request.getfixturevalue("create_database")
-        url, bootstrap = await create_database("reporting"), request.getfixturevalue("kafka_bootstrap")
-    async with delivery_backend(tmp_path, reporting_tables, url, bootstrap) as backend:
-        yield backend
+backend = delivery_backend_fixture(reporting_tables, "reporting")
 
 
 def registered(hid: str, members: object, **extra: object) -> CloudEvent:

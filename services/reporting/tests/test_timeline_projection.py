@@ -5,55 +5,43 @@ proof for a projection that skips the inbox), on Kafka + PostgreSQL and on the e
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
-from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
+from faemban_domain.events import contracts as c
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.eventsourcing.broker import OutgoingRecord
 from faemban_domain.eventsourcing.consumer import ConsumerRunner
 from faemban_domain.eventsourcing.tables import inbox
-from faemban_domain.testing import Backend, Running, delivery_backend, eventually
+from faemban_domain.testing import Backend, Running, delivery_backend_fixture, eventually
 from faemban_reporting.adapters.projections import REGISTERED
 from faemban_reporting.adapters.tables import metadata as reporting_tables
 from faemban_reporting.adapters.tables import timeline_events
 from faemban_reporting.service import TIMELINE
 
-
-@pytest.fixture(params=[pytest.param("kafka", marks=pytest.mark.integration), "embedded"])
-async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
-    url, bootstrap = None, None
-    if request.param == "kafka":
-        create_database: Callable[[str], Awaitable[str]] = request.getfixturevalue("create_database")
-        url, bootstrap = await create_database("reporting"), request.getfixturevalue("kafka_bootstrap")
-    async with delivery_backend(tmp_path, reporting_tables, url, bootstrap) as backend:
-        yield backend
+backend = delivery_backend_fixture(reporting_tables, "reporting")
 
 
 def registered(hid: str, sequence: int, members: int) -> CloudEvent:
+    facts = c.HouseholdRegisteredV1(
+        household_id=hid,
+        area_code="34070101",
+        cohort_year=2019,
+        source="tpmap",
+        members=members,
+        welfare_card_holders=0,
+        elderly=0,
+        disabled=0,
+        chronically_ill=0,
+    )
     return CloudEvent(
         source="faemban/registry",
         type=REGISTERED,
         subject=hid,
         sequence=str(sequence),
-        areacode="34070101",
-        data={
-            "household_id": hid,
-            "area_code": "34070101",
-            "cohort_year": 2019,
-            "source": "tpmap",
-            "members": members,
-            "welfare_card_holders": 0,
-            "elderly": 0,
-            "disabled": 0,
-            "chronically_ill": 0,
-            "total_income": None,
-            "average_income": None,
-            "tpmap_failing_indicators": [],
-        },
+        areacode=facts.area_code,
+        data=facts.model_dump(mode="json"),
     )
 
 

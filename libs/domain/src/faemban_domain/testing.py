@@ -84,6 +84,24 @@ async def delivery_backend(
         await broker.close()
 
 
+def delivery_backend_fixture(tables: sa.MetaData, database: str) -> Any:
+    """A ``backend`` fixture for a service's delivery tests, run twice: on real Kafka +
+    PostgreSQL (a database of its own named after ``database``; marked ``integration``) and
+    on the embedded wiring. Bind it in the test module: ``backend = delivery_backend_fixture(…)``."""
+    import pytest  # only test suites call this; the services' images carry no pytest
+
+    @pytest.fixture(params=[pytest.param("kafka", marks=pytest.mark.integration), "embedded"])
+    async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
+        url, bootstrap = None, None
+        if request.param == "kafka":
+            create_database: Callable[[str], Awaitable[str]] = request.getfixturevalue("create_database")
+            url, bootstrap = await create_database(database), request.getfixturevalue("kafka_bootstrap")
+        async with delivery_backend(tmp_path, tables, url, bootstrap) as made:
+            yield made
+
+    return backend
+
+
 async def migration_drift(migrations: Path, url: str, service_tables: sa.MetaData | None = None) -> list[Any]:
     """Upgrade the empty database at ``url`` to head, then list what Alembic's
     ``compare_metadata`` finds different from the platform's and the service's tables."""
