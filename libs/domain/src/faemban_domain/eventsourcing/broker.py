@@ -235,6 +235,7 @@ class _KafkaPublisher:
 
 
 async def _all_of(futures: Sequence[Awaitable[Any]]) -> None:
+    """A batch's acknowledgements as one awaitable: the first failure is the batch's."""
     if futures:
         await asyncio.gather(*futures)
 
