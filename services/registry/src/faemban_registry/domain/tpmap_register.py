@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any
 
 from faemban_domain import areas, bounds, tpmap_register
@@ -206,7 +205,7 @@ class RegisterParser:
         self.default_cohort_year = default_cohort_year
         self.in_scope = in_scope
         self._names = tuple(self.positions)
-        self._pick = itemgetter(*self.positions.values(), 0)  # a tuple even for one column
+        self._columns = tuple(self.positions.values())
         self._width = max(self.positions.values(), default=0) + 1
 
     def _values(self, cells: Sequence[Any]) -> dict[str, str]:
@@ -217,7 +216,7 @@ class RegisterParser:
             return {name: _text(cells[pos]) if pos < width else "" for name, pos in self.positions.items()}
         return {
             name: value.strip() if type(value) is str and value.isascii() else _text(value)
-            for name, value in zip(self._names, self._pick(cells), strict=False)  # pick ends with cell 0
+            for name, value in zip(self._names, map(cells.__getitem__, self._columns), strict=True)
         }
 
     def parse(self, row: int, cells: Sequence[Any]) -> RegisterRow | list[RowError]:
