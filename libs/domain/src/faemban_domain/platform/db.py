@@ -64,8 +64,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # costed from the statistics of that moment. A projection's tables start empty, so the plan
     # it settled on was a sequential scan, kept while the table grew: reporting's
     # ``kpi_memberships`` lookup of 500 households took 96 ms a batch on average (up to 450 ms)
-    # at 100k, 46 s of the database's 124 s (docs/benchmarks.md, "Sixth slice"). Planning
-    # again costs tens of µs a statement; a batch statement serves hundreds of rows.
+    # at 100k, 46 s of the database's 124 s (ADR 0027). Planning again costs tens of µs a
+    # statement; a batch statement serves hundreds of rows.
     kwargs.setdefault(
         "connect_args",
         {"server_settings": {"default_toast_compression": "lz4", "plan_cache_mode": "force_custom_plan"}},
