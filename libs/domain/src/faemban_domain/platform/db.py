@@ -59,13 +59,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # lz4 instead of PostgreSQL's default pglz made COPY of the event store 40% faster
     # (docs/benchmarks.md). PostgreSQL 14+ built with lz4, as Debian's and the official images are.
     #
-    # Every statement is planned for its own parameters (``force_custom_plan``): asyncpg keeps
-    # each statement prepared, and after five executions PostgreSQL may settle on a generic plan
-    # costed from the statistics of that moment. A projection's tables start empty, so the plan
-    # it settled on was a sequential scan, kept while the table grew: reporting's
-    # ``kpi_memberships`` lookup of 500 households took 96 ms a batch on average (up to 450 ms)
-    # at 100k, 46 s of the database's 124 s (ADR 0027). Planning again costs tens of µs a
-    # statement; a batch statement serves hundreds of rows.
+    # Every execution is planned for its own parameters: a statement kept prepared may otherwise
+    # settle on a generic plan costed while a projection's table was empty, and keep its
+    # sequential scan as the table grows (ADR 0027).
     kwargs.setdefault(
         "connect_args",
         {"server_settings": {"default_toast_compression": "lz4", "plan_cache_mode": "force_custom_plan"}},
