@@ -142,6 +142,26 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def _children_peak_rss_mb(pid: int) -> dict[int, float]:
+    """Peak RSS of each live child process (the registry's validation workers), by pid."""
+    out: dict[int, float] = {}
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return out
+    for task in tasks:
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            try:
+                out[child] = _peak_rss_mb(child)
+            except OSError:
+                pass
+    return out
+
+
 def _machine_busy_seconds() -> float:
     user, nice, system, _idle, _iowait, irq, softirq, steal = (
         int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
@@ -216,6 +236,7 @@ async def one_size(servers: BenchSettings, n: int, var: Path, assessors: int) ->
             wait_ready(f"http://127.0.0.1:{port}")
     kafka = _kafka_pid()
     stages: dict[str, float] = {}
+    workers: dict[str, dict[int, float]] = {}  # service → child pid → peak RSS MB
     try:
         for port in ports.values():
             wait_ready(f"http://127.0.0.1:{port}")
@@ -234,8 +255,18 @@ async def one_size(servers: BenchSettings, n: int, var: Path, assessors: int) ->
                     headers=auth,
                 )
             import_id = r.json()["import_id"]
+            stages["upload"] = time.perf_counter() - t0
+            print(f"    upload accepted    {stages['upload']:8.1f} s", flush=True)
             while True:
                 status = (await _polled(client, f"http://127.0.0.1:8101/v1/imports/{import_id}", auth)).json()
+                for name, p in procs.items():
+                    for child, mb in _children_peak_rss_mb(p.pid).items():
+                        workers.setdefault(name, {})[child] = mb
+                if "validated" not in stages and status.get("phase") in ("registering", "done"):
+                    # the file is checked whole before anything is registered: till here
+                    # only the registry works, and at most one core
+                    stages["validated"] = time.perf_counter() - t0
+                    print(f"    validated          {stages['validated']:8.1f} s", flush=True)
                 if status["status"] in ("done", "failed"):
                     break
                 await asyncio.sleep(0.2)
@@ -285,6 +316,8 @@ async def one_size(servers: BenchSettings, n: int, var: Path, assessors: int) ->
             p.wait(60)
     print("    CPU seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in cpu.items()) + f" (machine {busy:.0f})")
     print("    peak RSS MB: " + ", ".join(f"{k} {v:.0f}" for k, v in rss.items()), flush=True)
+    for name, children in workers.items():
+        print(f"    {name}'s child processes, peak RSS MB: " + ", ".join(f"{v:.0f}" for v in children.values()))
     copy_s, parse_copy_s = await bare_copy(base, path)
     return {
         "n": n,

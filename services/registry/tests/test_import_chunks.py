@@ -23,7 +23,7 @@ from faemban_domain.platform.service import ServiceRuntime
 from faemban_domain.platform.settings import PlatformSettings
 from faemban_registry.adapters.tables import household_personal
 from faemban_registry.service import SPEC
-from faemban_registry.service_layer import imports
+from faemban_registry.service_layer import import_validation, imports
 from faemban_registry.service_layer.imports import ImportJobs
 
 NAMES = [c.name for c in tpmap_register.all_columns()]
@@ -138,7 +138,7 @@ async def test_a_repeated_household_id_is_named_with_its_first_row_and_nothing_i
     jobs: ImportJobs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # every id gets the same digest: only the second read can tell true repeats from collisions
-    monkeypatch.setattr(imports, "_digest", lambda household_id: 7)
+    monkeypatch.setattr(import_validation, "digest", lambda household_id: 7)
     rows = [_row(f"TP{i}") for i in range(1, 6)]
     rows.append(_row("TP2", members="x"))  # row 7: a bad row is no "first appearance"
     rows.append(_row("TP3"))  # row 8 repeats row 4
@@ -154,3 +154,43 @@ async def test_a_repeated_household_id_is_named_with_its_first_row_and_nothing_i
     assert (status["rows_rejected"], status["errors_total"]) == (3, 3)
     async with jobs.runtime.engine.connect() as conn:
         assert (await conn.execute(sa.select(sa.func.count()).select_from(event_store))).scalar() == 0
+
+
+async def test_worker_processes_validate_in_file_order_and_register_what_one_thread_would(
+    jobs: ImportJobs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool path (a large file's) on a small one: batches of 5 rows parsed by two spawned
+    processes report the bad rows of every batch in row order, and a good file is registered
+    from the rows they parsed."""
+    monkeypatch.setattr(imports, "CHUNK", 5)
+    monkeypatch.setattr(imports, "POOL_MIN_ROWS", 0)
+    jobs.validation_workers = 2
+    bad = [_row(f"TP{i:03d}") for i in range(23)]
+    bad[3] = _row("TP003", members="x")  # row 5, first batch
+    bad[14] = _row("TP014", elderly="-1")  # row 16, third batch
+    bad[21] = _row("TP003")  # row 23 takes bad row 5's id: a bad row is no first appearance
+    failed = await _ended(jobs, await _submit(jobs, _write(tmp_path / "bad.csv", bad)))
+    assert failed["status"] == "failed"
+    assert [(e["row"], e["column"]) for e in failed["errors"]] == [(5, "members"), (16, "elderly")]
+    await _cleared(jobs)
+
+    ids = [f"TP{i:03d}" for i in range(23)]
+    good = [_row(i, members=str(4 + n % 6)) for n, i in enumerate(ids)]
+    done = await _ended(jobs, await _submit(jobs, _write(tmp_path / "good.csv", good)))
+    assert done["status"] == "done", done["errors"]
+    assert done["rows_accepted"] == 23
+    async with jobs.runtime.engine.connect() as conn:
+        rows = (await conn.execute(sa.select(event_store.c.stream_id, event_store.c.data))).all()
+    assert {stream_id: data["members"] for stream_id, data in rows} == {
+        f"household-{i}": 4 + n % 6 for n, i in enumerate(ids)
+    }
+    await _cleared(jobs)
+
+
+async def _cleared(jobs: ImportJobs) -> None:
+    """The upload and its validated rows are deleted just after the job's end is recorded."""
+    for _ in range(100):
+        if not list(jobs.files.iterdir()):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"left behind: {sorted(p.name for p in jobs.files.iterdir())}")

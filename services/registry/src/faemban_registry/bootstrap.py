@@ -52,7 +52,10 @@ async def bootstrap(runtime: ServiceRuntime) -> Registry:
         "FAEMBAN_REGISTRY_BLOB_STORE",
     )
     jobs = ImportJobs(
-        runtime, runtime.settings.var_dir / "registry-imports", keep_uploads=settings.keep_uploads
+        runtime,
+        runtime.settings.var_dir / "registry-imports",
+        keep_uploads=settings.keep_uploads,
+        validation_workers=settings.import_workers,
     )
     await jobs.resume_unfinished()
     return Registry(transactions(runtime, blobs), jobs, blobs, settings.map_min_households)

@@ -16,6 +16,9 @@ class RegistrySettings(BaseSettings):
     pinned there (fewer: counts without a point, so no single household's pin can be inferred)."""
     keep_uploads: bool = False
     """Keep an uploaded register after its import ended (it holds names, citizen ids, pins)."""
+    import_workers: int = Field(default=2, ge=1, le=16)
+    """Worker processes that validate a large register's rows (till the file is validated the
+    registry is the only service with work; more than the cores it may use gains nothing)."""
     blob_store: str | None = None
     """Where photos live: ``file:///dir`` or ``s3://bucket/prefix``; default ``<var>/registry-blobs``."""
     s3_endpoint_url: str | None = Field(

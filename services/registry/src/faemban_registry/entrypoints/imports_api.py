@@ -14,7 +14,7 @@ from faemban_domain.platform.idempotency import Idempotency, IdempotencyKey
 from faemban_domain.platform.inputs import CEYear, UuidKey
 from faemban_domain.platform.problems import ProblemError
 from faemban_registry.entrypoints.dependencies import RegistryService
-from faemban_registry.service_layer.imports import MAX_ERRORS_KEPT
+from faemban_registry.service_layer.import_validation import MAX_ERRORS_KEPT
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
 Importer = Annotated[Principal, Depends(require_roles("province_officer", "district_officer"))]
