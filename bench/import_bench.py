@@ -317,7 +317,9 @@ async def one_size(servers: BenchSettings, n: int, var: Path, assessors: int) ->
     print("    CPU seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in cpu.items()) + f" (machine {busy:.0f})")
     print("    peak RSS MB: " + ", ".join(f"{k} {v:.0f}" for k, v in rss.items()), flush=True)
     for name, children in workers.items():
-        print(f"    {name}'s child processes, peak RSS MB: " + ", ".join(f"{v:.0f}" for v in children.values()))
+        print(
+            f"    {name}'s child processes, peak RSS MB: " + ", ".join(f"{v:.0f}" for v in children.values())
+        )
     copy_s, parse_copy_s = await bare_copy(base, path)
     return {
         "n": n,
