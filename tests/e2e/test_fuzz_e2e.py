@@ -26,7 +26,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from faemban_domain.platform.auth import ROLES
+from faemban_domain.roles import ROLES
 
 from .conftest import Stack
 

@@ -8,16 +8,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from faemban_cli.kafka_admin import KafkaAccessAdmin, KafkaAdminError
 from faemban_cli.settings import CliSettings
-from faemban_domain.platform.auth import ROLES, ensure_dev_keypair, mint_token
 from faemban_domain.platform.settings import PlatformSettings
+from faemban_domain.roles import ROLES
+
+if TYPE_CHECKING:
+    from faemban_cli.kafka_admin import KafkaAccessAdmin
+
+# The auth and Kafka admin modules are imported where a command needs them: they pull in the
+# web stack, JWT, cryptography and aiokafka (1.2 s), and every process started from this entry
+# script pays its imports, a register import's validation workers included (ADR 0028).
 
 EXAMPLES = {
     "run": "faemban run --demo",
@@ -109,6 +115,8 @@ def _load_demo(base: str, settings: PlatformSettings, province: str, households:
     path = settings.var_dir / f"demo-tpmap-{province}-{households}.csv"
     if not path.exists():
         write_csv(generate(province, households, seed=1), path)
+    from faemban_domain.platform.auth import ensure_dev_keypair, mint_token
+
     private_pem, _ = ensure_dev_keypair(settings.var_dir)
     # the province's centre imports its register (admin configures, it does not do field work)
     token = mint_token(private_pem, roles=["province_officer"], areas=[province], sub="demo-loader")
@@ -167,6 +175,8 @@ def token(
 ) -> None:
     """Mint a development JWT with the development key (var/dev-keys, made on first use)."""
     settings = PlatformSettings()
+    from faemban_domain.platform.auth import ensure_dev_keypair, mint_token
+
     private_pem, _ = ensure_dev_keypair(settings.var_dir)
     roles = [str(r.value) for r in role]
     print(
@@ -257,6 +267,8 @@ def import_(
     bearer = token or CliSettings().token
     if not bearer:
         settings = PlatformSettings()
+        from faemban_domain.platform.auth import ensure_dev_keypair, mint_token
+
         private_pem, _ = ensure_dev_keypair(settings.var_dir)
         bearer = mint_token(private_pem, roles=["admin"], areas=[], sub="cli-import")
         console.print("(no --token/FAEMBAN_TOKEN: using a development admin token)")
@@ -306,6 +318,8 @@ def report_monthly(
     bearer = token or CliSettings().token
     if not bearer:
         settings = PlatformSettings()
+        from faemban_domain.platform.auth import ensure_dev_keypair, mint_token
+
         private_pem, _ = ensure_dev_keypair(settings.var_dir)
         bearer = mint_token(private_pem, roles=["province_officer"], areas=[area[:2]], sub="cli-report")
         console.print(
@@ -319,6 +333,8 @@ def report_monthly(
 @contextmanager
 def _broker_admin() -> Iterator[KafkaAccessAdmin]:
     """The broker's admin client; its refusals end the command with their message (exit 1)."""
+    from faemban_cli.kafka_admin import KafkaAccessAdmin, KafkaAdminError
+
     try:
         yield KafkaAccessAdmin.connect()
     except KafkaAdminError as exc:

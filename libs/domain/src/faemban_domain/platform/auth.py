@@ -32,16 +32,6 @@ from faemban_domain.errors import NotFound, OutOfScope
 from faemban_domain.platform.problems import ProblemError
 from faemban_domain.platform.settings import PlatformSettings
 
-ROLES = (
-    "ops_team",
-    "mentor",
-    "district_officer",
-    "province_officer",
-    "agency",
-    "analyst",
-    "partner",
-    "admin",
-)
 DEV_ISSUER = "faemban-dev"
 
 SCOPES = {
