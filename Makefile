@@ -51,10 +51,11 @@ up: install
 down:
 	deploy/containers/stack.sh down
 
-## test: unit, integration (real PostgreSQL + Kafka), distributed and embedded end-to-end suites.
+## test: ruff and mypy first (the house rules, checked, not hoped for), then unit, integration
+## (real PostgreSQL + Kafka), distributed and embedded end-to-end suites.
 ## Starts local infrastructure (fresh Kafka log) unless KAFKA_BOOTSTRAP_SERVERS and
 ## FAEMBAN_TEST_POSTGRES_URL point at servers already.
-test: install
+test: install lint typecheck
 	@set -e; \
 	if [ -z "$$KAFKA_BOOTSTRAP_SERVERS" ] || [ -z "$$FAEMBAN_TEST_POSTGRES_URL" ]; then \
 	  deploy/local/infra.sh up --fresh; eval "$$(deploy/local/infra.sh env)"; started=1; fi; \
