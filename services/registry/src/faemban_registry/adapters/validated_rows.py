@@ -18,10 +18,9 @@ from types import TracebackType
 from typing import Any, BinaryIO
 
 from faemban_registry.domain.household import Registration
-from faemban_registry.domain.tpmap_register import PersonalFacts, RegisterRow
+from faemban_registry.domain.tpmap_register import PERSONAL_FIELDS, PersonalFacts, RegisterRow
 
 _REGISTRATION = tuple(f.name for f in fields(Registration))
-_PERSONAL = tuple(f.name for f in fields(PersonalFacts))
 _LENGTH = 8
 
 
@@ -33,7 +32,7 @@ def encode(rows: list[RegisterRow]) -> bytes:
                 r.row,
                 r.household_id,
                 tuple(getattr(r.registration, name) for name in _REGISTRATION),
-                tuple(getattr(r.personal, name) for name in _PERSONAL),
+                tuple(getattr(r.personal, name) for name in PERSONAL_FIELDS),
             )
             for r in rows
         ]

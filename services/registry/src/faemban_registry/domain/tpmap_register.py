@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from faemban_domain import areas, bounds, tpmap_register
@@ -44,6 +44,10 @@ class PersonalFacts:
     savings: float | None = None
     lat: float | None = None
     lon: float | None = None
+
+
+PERSONAL_FIELDS = tuple(f.name for f in fields(PersonalFacts))
+"""Its fields in order: the columns of the personal table, and the spill's tuple layout."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -153,11 +153,6 @@ def validate(
     return rejection, len(digests) - len(repeats)
 
 
-def validated_chunks(validated: Path) -> Iterator[list[RegisterRow]]:
-    """The rows the validation pass left, in file order, one batch at a time."""
-    return validated_rows.read_chunks(validated)
-
-
 def _batches(rows: Iterator[tuple[int, list[Any]]], size: int) -> Iterator[list[tuple[int, list[Any]]]]:
     while batch := list(islice(rows, size)):
         yield batch
