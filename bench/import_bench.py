@@ -2,11 +2,14 @@
 
     .venv/bin/python bench/import_bench.py --sizes 100000 1000000
     .venv/bin/python bench/import_bench.py --sizes 1000000 --assessment-processes 2
+    .venv/bin/python bench/import_bench.py --sizes 100000 --no-summary-process
 
 For each size, in the same run on the same machine:
 - generate the register (deterministic, not timed; cached in .cache/bench);
 - start registry, assessment (N processes: one consumer group, partitions split) and
-  reporting as separate processes on fresh PostgreSQL databases and empty Kafka topics;
+  reporting as separate processes on fresh PostgreSQL databases and empty Kafka topics; the
+  assessment's summary projection in one more assessment process of its own (ADR 0029;
+  ``--no-summary-process``: in the assessment processes);
 - time upload → import ``done`` (rows/s), → every event on Kafka, → the register
   summary counting every household, → the assessment summary counting every
   household (P4: the last of these);
@@ -203,7 +206,13 @@ def _kafka_pid() -> int | None:
     return int(out[0]) if out else None
 
 
-async def one_size(servers: BenchSettings, n: int, var: Path, assessors: int) -> dict[str, float]:
+SUMMARY = "assessment.summary"
+ASSESSING = "assessment.assess,assessment.mentors"
+
+
+async def one_size(
+    servers: BenchSettings, n: int, var: Path, assessors: int, summary_process: bool
+) -> dict[str, float]:
     base, bootstrap = servers.postgres_base, servers.kafka_bootstrap_servers
     cache = ROOT / ".cache" / "bench"
     cache.mkdir(parents=True, exist_ok=True)
@@ -225,12 +234,16 @@ async def one_size(servers: BenchSettings, n: int, var: Path, assessors: int) ->
         "registry": 8101,
         "reporting": 8105,
         **{f"assessment-{i + 1}": 8103 + 10 * i for i in range(assessors)},
+        **({"assessment-summary": 8104} if summary_process else {}),
     }
     procs: dict[str, subprocess.Popen[bytes]] = {}
     for name, port in ports.items():
         service = name.split("-")[0]
+        unit_env = {**servers.as_service(env, service)}
+        if summary_process and service == "assessment":
+            unit_env["FAEMBAN_CONSUMERS"] = SUMMARY if name == "assessment-summary" else ASSESSING
         procs[name] = subprocess.Popen(  # noqa: ASYNC220
-            [str(BIN), "serve", service, "--port", str(port)], env=servers.as_service(env, service)
+            [str(BIN), "serve", service, "--port", str(port)], env=unit_env
         )
         if service == "assessment":  # the first one creates the topics and migrates
             wait_ready(f"http://127.0.0.1:{port}")
@@ -356,13 +369,14 @@ async def relayed(client: httpx.AsyncClient) -> float:
     return 0.0
 
 
-async def main(sizes: list[int], assessors: int) -> None:
+async def main(sizes: list[int], assessors: int, summary_process: bool) -> None:
     servers = BenchSettings()
     var = ROOT / ".cache" / "bench" / "var"
     results = []
     for n in sizes:
-        print(f"P4 with {n:,} households, {assessors} assessment process(es) ...", flush=True)
-        results.append(await one_size(servers, n, var, assessors))
+        summary = ", the summary projection in one more" if summary_process else ""
+        print(f"P4 with {n:,} households, {assessors} assessment process(es){summary} ...", flush=True)
+        results.append(await one_size(servers, n, var, assessors, summary_process))
     print(
         "\nP4 — TPMAP register import to both summaries, distributed stack "
         "(PostgreSQL 15 + Kafka 4.1.1 on loopback, 2 cores)\n"
@@ -411,5 +425,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--assessment-processes", type=int, default=1)
+    parser.add_argument(
+        "--summary-process",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run the assessment's summary projection in an assessment process of its own",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.sizes, args.assessment_processes))
+    asyncio.run(main(args.sizes, args.assessment_processes, args.summary_process))

@@ -1,7 +1,9 @@
 """The two whole-system stacks the end-to-end tests run against.
 
-``distributed``: five ``faemban serve`` processes on loopback, each with its
-own PostgreSQL database, talking only through the real Kafka broker.
+``distributed``: the five services as ``faemban serve`` processes on loopback, each with
+its own PostgreSQL database, talking only through the real Kafka broker; the assessment's
+summary projection runs in a second assessment process, as a national deployment runs it
+(ADR 0029), so both processes start and migrate together.
 ``embedded``: one ``faemban run`` process (SQLite files + in-process log),
 exactly what ``make run`` starts.
 """
@@ -22,11 +24,15 @@ from pathlib import Path
 import httpx
 import pytest
 
+from faemban_cli.specs import BY_NAME
 from faemban_domain.platform.auth import ensure_dev_keypair, mint_token
 from faemban_domain.platform.kafka_access import service_client_env
 from faemban_domain.platform.wiring import kafka_client_options
 
 SERVICES = ("registry", "assessment", "planning", "assistance-log", "reporting")
+SPLIT = {"assessment-summary": ("assessment", "assessment.summary")}
+"""Extra distributed units: unit → (its service, the consumers it runs); the service's own unit
+runs the others."""
 BIN = Path(sys.executable).parent / "faemban"
 
 
@@ -78,7 +84,9 @@ class Stack:
     def _units(self) -> dict[str, list[str]]:
         if self.kind == "embedded":
             return {"embedded": ["run", "--port", str(self.ports["registry"])]}
-        return {s: ["serve", s, "--port", str(self.ports[s])] for s in SERVICES}
+        units = {s: ["serve", s, "--port", str(self.ports[s])] for s in SERVICES}
+        units.update({u: ["serve", s, "--port", str(self.ports[u])] for u, (s, _) in SPLIT.items()})
+        return units
 
     def start(self, only: str | None = None) -> None:
         for unit, args in self._units().items():
@@ -87,10 +95,11 @@ class Stack:
             log = (self.logs / f"{unit}.log").open("ab")
             env = {**self.env, **self.unit_env.get(unit, {})}
             self.procs[unit] = subprocess.Popen([str(BIN), *args], env=env, stdout=log, stderr=log)
+        units = [*SERVICES, *(SPLIT if self.kind == "distributed" else ())]
         waited = [
-            wait_ready(f"{self.url(s)}/readyz", self.logs / f"{self._unit_of(s)}.log", self._deadline)
-            for s in SERVICES
-            if not only or only == s or self.kind == "embedded"
+            wait_ready(f"{self.url(u)}/readyz", self.logs / f"{self._unit_of(u)}.log", self._deadline)
+            for u in units
+            if not only or only == u or self.kind == "embedded"
         ]
         self.started_in = max(waited)
 
@@ -250,8 +259,13 @@ def distributed_stack(
     asyncio.run(_empty_faemban_topics(kafka_bootstrap))
     for service, url in asyncio.run(databases()).items():
         env[f"{service.upper().replace('-', '_')}_DATABASE_URL"] = url
-    stack = Stack("distributed", root / "var", env, {s: free_port() for s in SERVICES}, root)
+    units = [*SERVICES, *SPLIT]
+    stack = Stack("distributed", root / "var", env, {u: free_port() for u in units}, root)
     stack.unit_env = {s: service_client_env(s, kafka_secrets_dir) for s in SERVICES}
+    for unit, (service, consumers) in SPLIT.items():
+        stack.unit_env[unit] = {**stack.unit_env[service], "FAEMBAN_CONSUMERS": consumers}
+        others = [c.name for c in BY_NAME[service].consumers if c.name not in consumers.split(",")]
+        stack.unit_env[service] = {**stack.unit_env[service], "FAEMBAN_CONSUMERS": ",".join(others)}
     stack.start()
     sys.stderr.write(f"\n[e2e] distributed stack ready after {stack.started_in:.1f}s\n")
     yield stack

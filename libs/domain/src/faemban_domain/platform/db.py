@@ -179,6 +179,9 @@ def migration_target(service_tables: sa.MetaData | None = None) -> list[sa.MetaD
     return [platform_tables, *([service_tables] if service_tables is not None else [])]
 
 
+_MIGRATION_LOCK = 0x6661656D6D6967  # "faemmig": advisory locks are per database
+
+
 def run_alembic_env(service_tables: sa.MetaData | None = None) -> None:
     """The body of every service's ``migrations/env.py``.
 
@@ -208,6 +211,13 @@ def run_alembic_env(service_tables: sa.MetaData | None = None) -> None:
     async def run_async() -> None:
         engine = create_async_engine(url)
         async with engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                # Processes of one service starting together (replicas, or a consumer run in
+                # a process of its own, ADR 0029) migrate one after the other: this lock is
+                # the migration's transaction's, and the next process finds the head applied.
+                # Without it both created alembic_version and one failed to start.
+                lock = sa.text("SELECT pg_advisory_xact_lock(:key)")
+                await connection.execute(lock, {"key": _MIGRATION_LOCK})
             await connection.run_sync(do_run)
             await connection.commit()
         await engine.dispose()

@@ -46,9 +46,13 @@ def service_principal(service: str) -> str:
     return f"faemban-{service}"
 
 
-def consumer_group(service: str) -> str:
-    """The consumer group of a service's subscription (its members share one)."""
-    return f"{service}.consumers"
+def consumer_group(service: str, members: Sequence[str] = ()) -> str:
+    """The consumer group of a service's subscription (its members share one). A process that
+    runs only some of the service's consumers (``members``, ADR 0029) subscribes in a group
+    of its own for them: a group's partitions are split between its processes, and each
+    process must read every partition of its members' topics."""
+    group = f"{service}.consumers"
+    return f"{group}.{'+'.join(sorted(members))}" if members else group
 
 
 def service_group_prefix(service: str) -> str:

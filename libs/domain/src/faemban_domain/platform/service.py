@@ -113,16 +113,18 @@ class ServiceRuntime:
                 self.name, self.engine, self._publisher, fault_point=self.settings.fault_injection
             )
             self._spawn(lambda: relay.run(self._stop), "relay")
-        if run_consumers and self.spec.consumers:
+        members = self.selected_consumers()
+        if run_consumers and members:
             # one subscription per service fanning out to all its consumers: each record is
             # fetched, parsed and checked once, and every projection of a batch commits together
+            some = [m.name for m in members] if len(members) < len(self.spec.consumers) else []
             runner = ConsumerRunner(
-                self.spec.consumers,
+                members,
                 self.engine,
                 self.broker,
                 self._publisher,
                 batch_size=5000,
-                group=consumer_group(self.name),
+                group=consumer_group(self.name, some),
             )
             self.runners.append(runner)
             self._spawn(partial(runner.run, self._stop), f"consumers:{self.name}")
@@ -131,6 +133,15 @@ class ServiceRuntime:
         for hook in self.spec.on_start:
             await hook(self)
         log.info("service.started", service=self.name, broker=self.broker.name)
+
+    def selected_consumers(self) -> list[ConsumerSpec]:
+        """The service's consumers this process runs: those ``FAEMBAN_CONSUMERS`` names, or all.
+
+        Why: a service's consumers share one process and so one core; where one of them is
+        long behind the others (the assessment's summary after a national import), it can
+        run in a second process of the service, on the other core (ADR 0029)."""
+        chosen = self.settings.consumers
+        return [c for c in self.spec.consumers if not chosen or c.name in chosen]
 
     async def _once_reachable(self, what: str, step: Callable[[], Awaitable[None]]) -> None:
         """Run a start-up step, waiting out a database or broker that is not up yet.
@@ -426,6 +437,11 @@ def create_app(
 ) -> FastAPI:
     """One process serving ``specs``: a single service, or all five (embedded)."""
     settings = settings or PlatformSettings()
+    unknown = sorted(set(settings.consumers) - {c.name for spec in specs for c in spec.consumers})
+    if unknown:  # a misspelt name would leave its consumer running nowhere
+        raise ValueError(
+            f"FAEMBAN_CONSUMERS names no consumer of {', '.join(s.name for s in specs)}: {', '.join(unknown)}"
+        )
     configure_logging(settings.log_level, settings.log_format)
     made_provider = configure_tracing(
         settings, f"faemban-{specs[0].name}" if len(specs) == 1 and not embedded else "faemban"

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class PlatformSettings(BaseSettings):
@@ -56,6 +56,10 @@ class PlatformSettings(BaseSettings):
     create_database: bool = True
     """Create the service's PostgreSQL database at start when missing (development)."""
     run_consumers: bool = True
+    consumers: Annotated[tuple[str, ...], NoDecode] = Field(default=(), max_length=32)
+    """The consumers this process runs, by name, comma-separated (``assessment.summary``); empty:
+    all of its services' consumers. A service can so run a consumer in a process of its own
+    beside the one that runs the others, each in its own consumer group (ADR 0029)."""
     otel_exporter_otlp_endpoint: str | None = Field(
         default=None,
         validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "FAEMBAN_OTEL_EXPORTER_OTLP_ENDPOINT"),
@@ -76,6 +80,13 @@ class PlatformSettings(BaseSettings):
     fault_injection: str | None = None
     """Crash-test hook (``relay.before_publish`` / ``relay.after_publish``): the relay kills
     its own process there. Only the kill -9 tests set it."""
+
+    @field_validator("consumers", mode="before")
+    @classmethod
+    def _consumer_names(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(name.strip() for name in value.split(",") if name.strip())
+        return value
 
 
 class DatabaseSettings(BaseSettings):
