@@ -49,7 +49,7 @@ async def test_two_processes_migrating_one_fresh_database_at_once_both_start(
     (migrations / "versions" / "0001_probe.py").write_text(MIGRATION)
 
     async def process() -> int:
-        # each its own process, as two services' processes are (Alembic's context is global)
+        # each its own process, as two processes of a service are (Alembic's context is global)
         run = (
             f"from faemban_domain.platform.db import upgrade_sync\nupgrade_sync({str(migrations)!r}, {url!r})"
         )
