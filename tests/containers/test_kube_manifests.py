@@ -50,9 +50,10 @@ def local_overlay(public_key: str) -> list[dict[str, Any]]:
                 "FAEMBAN_JWT_PUBLIC_KEY": public_key,
             }
         if doc["kind"] == "Deployment":
-            name = doc["metadata"]["name"]
             container = doc["spec"]["template"]["spec"]["containers"][0]
-            container["image"] = f"localhost/faemban/{name}:latest"
+            # the image the stack built for it (assessment-summary runs the assessment's, ADR 0029)
+            image = container["image"].rsplit("/", 1)[-1].split(":")[0]
+            container["image"] = f"localhost/faemban/{image}:latest"
             container["imagePullPolicy"] = "Never"
             container.pop("ports")  # podman would publish each on the host, all on :8000
             for probe in ("readinessProbe", "livenessProbe"):
@@ -62,6 +63,15 @@ def local_overlay(public_key: str) -> list[dict[str, Any]]:
                     env["value"] = "file:///tmp/faemban/blobs"  # no S3 bucket here
         out.append(doc)
     return out
+
+
+def deployments_of(overlay: Path) -> list[tuple[str, str]]:
+    """(Deployment, its container) of each Deployment in the overlay."""
+    return [
+        (d["metadata"]["name"], d["spec"]["template"]["spec"]["containers"][0]["name"])
+        for d in yaml.safe_load_all(overlay.read_text())
+        if d["kind"] == "Deployment"
+    ]
 
 
 @pytest.fixture
@@ -95,11 +105,13 @@ def played(compose_stack: ComposeStack, tmp_path: Path) -> Iterator[Path]:
             compose_stack.engine("secret", "rm", name, check=False)
 
 
-async def test_the_manifests_run_and_every_service_becomes_ready(
+async def test_the_manifests_run_and_every_deployment_becomes_ready(
     compose_stack: ComposeStack, played: Path
 ) -> None:
-    for service in SERVICES:
-        container = f"{service}-pod-0-{service}"
+    deployments = deployments_of(played)
+    assert set(SERVICES) <= {name for name, _ in deployments}
+    for name, container_name in deployments:
+        container = f"{name}-pod-0-{container_name}"
 
         async def ready(container: str = container) -> bool:
             return compose_stack.engine("exec", container, "python", "-c", READY, check=False).returncode == 0
