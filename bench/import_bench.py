@@ -37,6 +37,7 @@ from common import BenchSettings, fresh_db
 from sqlalchemy.engine import make_url
 
 from faemban_cli.demo_data import generate, write_csv
+from faemban_cli.specs import BY_NAME
 from faemban_domain import tpmap_register
 from faemban_domain.platform.auth import ensure_dev_keypair, mint_token
 from faemban_domain.platform.wiring import kafka_client_options
@@ -207,7 +208,8 @@ def _kafka_pid() -> int | None:
 
 
 SUMMARY = "assessment.summary"
-ASSESSING = "assessment.assess,assessment.mentors"
+ASSESSING = ",".join(c.name for c in BY_NAME["assessment"].consumers if c.name != SUMMARY)
+"""The assessment's other consumers, from its spec: a consumer added there runs here too."""
 
 
 async def one_size(
