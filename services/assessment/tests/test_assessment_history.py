@@ -252,3 +252,57 @@ async def test_sustainable_after_two_surviving_yearly_assessments_after_the_plan
     )  # second, the year after
     last = (await history(engine, "H1"))[-1]
     assert last["outcome"] == "sustainable" and last["survey_year"] == 2026
+
+
+@pytest.fixture
+def two_survey_years(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "FAEMBAN_RULE_SETS",
+        json.dumps(
+            {
+                "rule_sets": [
+                    {"effective_from_survey_year": 2025, "based_on": 2019},
+                    {"effective_from_survey_year": 2026, "based_on": 2019},
+                ]
+            }
+        ),
+    )
+    catalogue_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("two_survey_years")
+async def test_a_closing_that_arrives_after_the_next_years_assessment_still_counts_it(
+    engine: AsyncEngine,
+) -> None:
+    """Planning's topic is not ordered with the registry's: the closing (day 60) may arrive
+    after the verification it precedes (day 300). That verification still counts."""
+    adult = MemberFacts(age=40, has_occupation=True, annual_income=60_000)
+    await consume(engine, registered("H1"), verified("H1", [adult], ["living.tidy_home"], when=1))
+    await consume(engine, plan_event("created", "H1", 2, mentor_team_id="T1", items=[]))
+    await consume(engine, verified("H1", [adult], [], when=300, survey_year=2025))
+    await consume(engine, plan_event("closed", "H1", 60, closed_at=at(60).isoformat()))
+    assert (await history(engine, "H1"))[-1]["outcome"] == "survive"
+    await consume(engine, verified("H1", [adult], [], when=665, survey_year=2026))
+    last = (await history(engine, "H1"))[-1]
+    assert last["outcome"] == "sustainable" and last["survey_year"] == 2026
+
+
+@pytest.mark.usefixtures("two_survey_years")
+async def test_a_closing_that_arrives_after_both_years_makes_the_household_sustainable_then(
+    engine: AsyncEngine,
+) -> None:
+    adult = MemberFacts(age=40, has_occupation=True, annual_income=60_000)
+    await consume(engine, registered("H1"), verified("H1", [adult], ["living.tidy_home"], when=1))
+    await consume(engine, plan_event("created", "H1", 2, mentor_team_id="T1", items=[]))
+    await consume(engine, verified("H1", [adult], [], when=300, survey_year=2025))
+    await consume(engine, verified("H1", [adult], [], when=665, survey_year=2026))
+    assert (await history(engine, "H1"))[-1]["outcome"] == "survive"
+    await consume(engine, plan_event("closed", "H1", 60, closed_at=at(60).isoformat()))
+    *_, before, last = await history(engine, "H1")
+    assert last["outcome"] == "sustainable" and last["cause"] == "reassessed"
+    assert last["as_of"] == before["as_of"]  # as of the assessment it re-derives, not the closing
+    published_outcomes = [e.data.get("outcome") for e in await published(engine)]
+    assert published_outcomes[-1] == "sustainable"
+    # the same closing again (a redelivery) records nothing new
+    await consume(engine, plan_event("closed", "H1", 60, closed_at=at(60).isoformat()))
+    assert len(await history(engine, "H1")) == len([*_, before, last])

@@ -44,6 +44,10 @@ class HouseholdAssessment(Aggregate):
         self.plan_closed_at: datetime | None = None
         self.survived_after_close: dict[int, bool] = {}
         """Survey year → "survive" of that year's latest assessment since the plan closed."""
+        self.since_plan_opened: list[tuple[int, datetime, bool]] = []
+        """(survey year, as of, survive) of each assessment while a plan is open: a closing
+        that arrives after assessments it precedes (planning's topic is not ordered with the
+        registry's) still counts them."""
 
     # -- commands ---------------------------------------------------------
 
@@ -91,9 +95,17 @@ class HouseholdAssessment(Aggregate):
             return
         self._trigger(ev.PlanOpened(plan_id=plan_id, at=at))
 
-    def plan_closed(self, plan_id: str, at: datetime) -> None:
-        """From here the ladder counts yearly assessments; closing changes no assessment itself."""
+    def plan_closed(self, plan_id: str, at: datetime, rules_for: RulesFor) -> None:
+        """From here the ladder counts yearly assessments.
+
+        Closing changes no assessment itself, unless it arrives after an assessment it
+        precedes: planning's events reach this service on their own topic, unordered with the
+        registry's. Then the outcome is derived again as of that assessment, as it would have
+        been had the closing arrived first (recorded as ``reassessed`` — same facts, same rules).
+        """
         self._trigger(ev.PlanClosed(plan_id=plan_id, at=at))
+        if self.last is not None and self.last.as_of >= at:
+            self._assess("reassessed", self.last.as_of, rules_for)
 
     # -- the assessment ---------------------------------------------------
 
@@ -150,6 +162,8 @@ class HouseholdAssessment(Aggregate):
     @on_event
     def _assessed(self, event: ev.Assessed) -> None:
         self.last = event
+        if self.open_plans:
+            self.since_plan_opened.append((event.survey_year, event.as_of, event.survive))
         if not event.survive:
             self.attested = False  # an attestation lapses when the household falls back
         if self.plan_closed_at is not None and not self.open_plans and event.as_of >= self.plan_closed_at:
@@ -163,9 +177,14 @@ class HouseholdAssessment(Aggregate):
     def _plan_opened(self, event: ev.PlanOpened) -> None:
         self.open_plans.add(event.plan_id)
         self.survived_after_close = {}
+        self.since_plan_opened = []
 
     @on_event
     def _plan_closed(self, event: ev.PlanClosed) -> None:
         self.open_plans.discard(event.plan_id)
         self.plan_closed_at = event.at
-        self.survived_after_close = {}
+        self.survived_after_close = (
+            {year: survive for year, as_of, survive in self.since_plan_opened if as_of >= event.at}
+            if not self.open_plans
+            else {}
+        )

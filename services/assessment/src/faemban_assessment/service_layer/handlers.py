@@ -54,7 +54,7 @@ def apply_registry_event(agg: HouseholdAssessment, event: CloudEvent) -> None:
         case c.PlanCreatedV1():
             agg.plan_opened(data.plan_id, at)
         case c.PlanClosedV1():
-            agg.plan_closed(data.plan_id, data.closed_at)
+            agg.plan_closed(data.plan_id, data.closed_at, rules_for)
         case _ if current is None:
             return  # member facts of a household this service never saw registered: nothing to assess
         case c.HouseholdDetailsRecordedV1():
