@@ -37,7 +37,6 @@ from common import BenchSettings, fresh_db
 from sqlalchemy.engine import make_url
 
 from faemban_cli.demo_data import generate, write_csv
-from faemban_cli.specs import BY_NAME
 from faemban_domain import tpmap_register
 from faemban_domain.platform.auth import ensure_dev_keypair, mint_token
 from faemban_domain.platform.wiring import kafka_client_options
@@ -208,8 +207,8 @@ def _kafka_pid() -> int | None:
 
 
 SUMMARY = "assessment.summary"
-ASSESSING = ",".join(c.name for c in BY_NAME["assessment"].consumers if c.name != SUMMARY)
-"""The assessment's other consumers, from its spec: a consumer added there runs here too."""
+"""Run alone in the summary process; the first assessment process runs all but it, so a
+consumer added to the assessment runs there too."""
 
 
 async def one_size(
@@ -243,7 +242,8 @@ async def one_size(
         service = name.split("-")[0]
         unit_env = {**servers.as_service(env, service)}
         if summary_process and service == "assessment":
-            unit_env["FAEMBAN_CONSUMERS"] = SUMMARY if name == "assessment-summary" else ASSESSING
+            the_split = "CONSUMERS" if name == "assessment-summary" else "CONSUMERS_EXCEPT"
+            unit_env[f"FAEMBAN_{the_split}"] = SUMMARY
         procs[name] = subprocess.Popen(  # noqa: ASYNC220
             [str(BIN), "serve", service, "--port", str(port)], env=unit_env
         )

@@ -24,7 +24,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from faemban_cli.specs import BY_NAME
 from faemban_domain.platform.auth import ensure_dev_keypair, mint_token
 from faemban_domain.platform.kafka_access import service_client_env
 from faemban_domain.platform.wiring import kafka_client_options
@@ -264,8 +263,7 @@ def distributed_stack(
     stack.unit_env = {s: service_client_env(s, kafka_secrets_dir) for s in SERVICES}
     for unit, (service, consumers) in SPLIT.items():
         stack.unit_env[unit] = {**stack.unit_env[service], "FAEMBAN_CONSUMERS": consumers}
-        others = [c.name for c in BY_NAME[service].consumers if c.name not in consumers.split(",")]
-        stack.unit_env[service] = {**stack.unit_env[service], "FAEMBAN_CONSUMERS": ",".join(others)}
+        stack.unit_env[service] = {**stack.unit_env[service], "FAEMBAN_CONSUMERS_EXCEPT": consumers}
     stack.start()
     sys.stderr.write(f"\n[e2e] distributed stack ready after {stack.started_in:.1f}s\n")
     yield stack

@@ -1,5 +1,6 @@
-"""A process runs the consumers ``FAEMBAN_CONSUMERS`` names, in a consumer group of their own
-(ADR 0029); a name that is no consumer of its services stops it from starting."""
+"""A process runs the consumers ``FAEMBAN_CONSUMERS`` names (or all but those
+``FAEMBAN_CONSUMERS_EXCEPT`` names), in a consumer group of their own (ADR 0029); a name that
+is no consumer of its services stops it from starting."""
 
 from __future__ import annotations
 
@@ -49,6 +50,16 @@ def test_a_process_runs_the_named_consumers_or_all(tmp_path: Path) -> None:
     assert names(tmp_path, PlatformSettings(var_dir=tmp_path)) == ["probe.a", "probe.b", "probe.c"]
     only = PlatformSettings(var_dir=tmp_path, consumers=("probe.c", "probe.a"))
     assert names(tmp_path, only) == ["probe.a", "probe.c"]
+    but = PlatformSettings(var_dir=tmp_path, consumers_except=("probe.b",))
+    assert names(tmp_path, but) == ["probe.a", "probe.c"]
+
+
+def test_all_but_some_is_a_comma_separated_list_and_not_both(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAEMBAN_CONSUMERS_EXCEPT", "probe.b, probe.c")
+    assert PlatformSettings().consumers_except == ("probe.b", "probe.c")
+    monkeypatch.setenv("FAEMBAN_CONSUMERS", "probe.a")
+    with pytest.raises(ValueError, match="not both"):
+        PlatformSettings()
 
 
 def test_some_of_a_services_consumers_subscribe_in_a_group_of_their_own() -> None:
@@ -62,4 +73,7 @@ def test_some_of_a_services_consumers_subscribe_in_a_group_of_their_own() -> Non
 def test_a_name_that_is_no_consumer_of_the_process_stops_it(tmp_path: Path) -> None:
     settings = PlatformSettings(var_dir=tmp_path, consumers=("probe.a", "probe.x"))
     with pytest.raises(ValueError, match="probe.x"):
+        create_app([spec(tmp_path)], settings=settings, embedded=False)
+    settings = PlatformSettings(var_dir=tmp_path, consumers_except=("probe.y",))
+    with pytest.raises(ValueError, match="FAEMBAN_CONSUMERS_EXCEPT names no consumer of probe: probe.y"):
         create_app([spec(tmp_path)], settings=settings, embedded=False)

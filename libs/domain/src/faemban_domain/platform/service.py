@@ -135,13 +135,14 @@ class ServiceRuntime:
         log.info("service.started", service=self.name, broker=self.broker.name)
 
     def selected_consumers(self) -> list[ConsumerSpec]:
-        """The service's consumers this process runs: those ``FAEMBAN_CONSUMERS`` names, or all.
+        """The service's consumers this process runs: those ``FAEMBAN_CONSUMERS`` names, all but
+        those ``FAEMBAN_CONSUMERS_EXCEPT`` names, or all.
 
         Why: a service's consumers share one process and so one core; where one of them is
         long behind the others (the assessment's summary after a national import), it can
         run in a second process of the service, on the other core (ADR 0029)."""
-        chosen = self.settings.consumers
-        return [c for c in self.spec.consumers if not chosen or c.name in chosen]
+        chosen, left_out = self.settings.consumers, self.settings.consumers_except
+        return [c for c in self.spec.consumers if (not chosen or c.name in chosen) and c.name not in left_out]
 
     async def _once_reachable(self, what: str, step: Callable[[], Awaitable[None]]) -> None:
         """Run a start-up step, waiting out a database or broker that is not up yet.
@@ -437,11 +438,13 @@ def create_app(
 ) -> FastAPI:
     """One process serving ``specs``: a single service, or all five (embedded)."""
     settings = settings or PlatformSettings()
-    unknown = sorted(set(settings.consumers) - {c.name for spec in specs for c in spec.consumers})
-    if unknown:  # a misspelt name would leave its consumer running nowhere
-        raise ValueError(
-            f"FAEMBAN_CONSUMERS names no consumer of {', '.join(s.name for s in specs)}: {', '.join(unknown)}"
-        )
+    known = {c.name for spec in specs for c in spec.consumers}
+    services = ", ".join(s.name for s in specs)
+    for variable, named in (("", settings.consumers), ("_EXCEPT", settings.consumers_except)):
+        # a misspelt name would leave its consumer running nowhere, or twice
+        if unknown := sorted(set(named) - known):
+            names = ", ".join(unknown)
+            raise ValueError(f"FAEMBAN_CONSUMERS{variable} names no consumer of {services}: {names}")
     configure_logging(settings.log_level, settings.log_format)
     made_provider = configure_tracing(
         settings, f"faemban-{specs[0].name}" if len(specs) == 1 and not embedded else "faemban"

@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -60,6 +60,10 @@ class PlatformSettings(BaseSettings):
     """The consumers this process runs, by name, comma-separated (``assessment.summary``); empty:
     all of its services' consumers. A service can so run a consumer in a process of its own
     beside the one that runs the others, each in its own consumer group (ADR 0029)."""
+    consumers_except: Annotated[tuple[str, ...], NoDecode] = Field(default=(), max_length=32)
+    """The consumers this process does not run, comma-separated: the other process of such a
+    split names what it leaves out, so a consumer added to the service later runs here
+    without a change to the deployment. Not together with ``consumers``."""
     otel_exporter_otlp_endpoint: str | None = Field(
         default=None,
         validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "FAEMBAN_OTEL_EXPORTER_OTLP_ENDPOINT"),
@@ -81,12 +85,18 @@ class PlatformSettings(BaseSettings):
     """Crash-test hook (``relay.before_publish`` / ``relay.after_publish``): the relay kills
     its own process there. Only the kill -9 tests set it."""
 
-    @field_validator("consumers", mode="before")
+    @field_validator("consumers", "consumers_except", mode="before")
     @classmethod
     def _consumer_names(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(name.strip() for name in value.split(",") if name.strip())
         return value
+
+    @model_validator(mode="after")
+    def _one_way_to_choose_consumers(self) -> PlatformSettings:
+        if self.consumers and self.consumers_except:
+            raise ValueError("set FAEMBAN_CONSUMERS or FAEMBAN_CONSUMERS_EXCEPT, not both")
+        return self
 
 
 class DatabaseSettings(BaseSettings):
