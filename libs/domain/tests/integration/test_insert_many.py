@@ -4,7 +4,8 @@ CONFLICT (and RETURNING)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -125,3 +126,67 @@ async def test_delete_many_deletes_exactly_the_keys_named(backend: Backend) -> N
     async with backend.engine.connect() as conn:
         left = sorted((r.area_code, r.measure) for r in await conn.execute(sa.select(counters)))
     assert left == [("34010101", "b"), ("34010102", "a")]
+
+
+kinds_md = sa.MetaData()
+kinds = sa.Table(
+    "insert_many_kinds",
+    kinds_md,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("text", sa.Text, nullable=True),
+    sa.Column("amount", sa.Numeric(14, 2), nullable=True),
+    sa.Column("ratio", sa.Float, nullable=True),
+    sa.Column("big", sa.BigInteger, nullable=True),
+    sa.Column("day", sa.Date, nullable=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("doc", sa.JSON, nullable=True),
+    sa.Column("blob", sa.LargeBinary, nullable=True),
+)
+
+
+async def test_every_kind_of_value_comes_back_as_written(backend: Backend) -> None:
+    """The arrays must not change a value: quotes, backslashes, braces and Thai in text (an
+    array's text form quotes them), exact decimals, the largest integers, dates, an offset other
+    than UTC, a naive datetime (UTC, as asyncpg reads it), a JSON string and bytes."""
+    await backend.create_tables(kinds_md)
+    bangkok = timezone(timedelta(hours=7))
+    rows = [
+        {
+            "id": 1,
+            "text": "บ้าน \"นาย\\ดำ\" '{a,b}' \n NULL",
+            "amount": Decimal("450.50"),
+            "ratio": 0.1 + 0.2,
+            "big": 2**62,
+            "day": date(2026, 11, 25),
+            "at": datetime(2026, 11, 25, 13, 5, 7, 123456, tzinfo=bangkok),
+            "doc": "just a string",
+            "blob": None,
+        },
+        {
+            "id": 2,
+            "text": None,
+            "amount": None,
+            "ratio": None,
+            "big": None,
+            "day": None,
+            "at": datetime(2026, 11, 25, 6, 5, 7),
+            "doc": {"ไทย": [1, None, True]},
+            "blob": None,
+        },
+    ]
+    async with backend.engine.begin() as conn:
+        await insert_many(conn, kinds, rows)
+        await insert_many(conn, kinds, [{"id": 3, "blob": b"\x00\xff"}])
+    async with backend.engine.connect() as conn:
+        got = {r["id"]: dict(r) for r in (await conn.execute(sa.select(kinds))).mappings()}
+    one, two = got[1], got[2]
+    assert one["text"] == rows[0]["text"]
+    assert one["amount"] == Decimal("450.50") and one["ratio"] == 0.1 + 0.2 and one["big"] == 2**62
+    assert one["day"] == date(2026, 11, 25) and one["doc"] == "just a string"
+    assert one["at"].replace(tzinfo=one["at"].tzinfo or UTC) == rows[0]["at"] or (
+        backend.kind == "embedded"  # SQLite keeps the wall time it was given, without its offset
+    )
+    assert two["text"] is None and two["amount"] is None and two["day"] is None
+    assert two["doc"] == {"ไทย": [1, None, True]}
+    assert two["at"].replace(tzinfo=UTC) == datetime(2026, 11, 25, 6, 5, 7, tzinfo=UTC)
+    assert got[3]["blob"] == b"\x00\xff"
