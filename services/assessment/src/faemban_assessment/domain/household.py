@@ -101,7 +101,8 @@ class HouseholdAssessment(Aggregate):
         Closing changes no assessment itself, unless it arrives after an assessment it
         precedes: planning's events reach this service on their own topic, unordered with the
         registry's. Then the outcome is derived again as of that assessment, as it would have
-        been had the closing arrived first (recorded as ``reassessed`` — same facts, same rules).
+        been had the closing arrived first (recorded as ``reassessed`` — same facts, same rules;
+        docs/domain.md, "Assessment").
         """
         self._trigger(ev.PlanClosed(plan_id=plan_id, at=at))
         if self.last is not None and self.last.as_of >= at:
