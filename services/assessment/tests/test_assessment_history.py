@@ -222,9 +222,8 @@ async def test_attestation_needs_survival_and_lapses_when_the_household_falls_ba
         )
 
 
-async def test_sustainable_after_two_surviving_yearly_assessments_after_the_plan_closed(
-    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def two_survey_years(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(
         "FAEMBAN_RULE_SETS",
         json.dumps(
@@ -237,6 +236,12 @@ async def test_sustainable_after_two_surviving_yearly_assessments_after_the_plan
         ),
     )
     catalogue_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("two_survey_years")
+async def test_sustainable_after_two_surviving_yearly_assessments_after_the_plan_closed(
+    engine: AsyncEngine,
+) -> None:
     adult = MemberFacts(age=40, has_occupation=True, annual_income=60_000)
     await consume(engine, registered("H1"), verified("H1", [adult], ["living.tidy_home"], when=1))
     await consume(engine, plan_event("created", "H1", 2, mentor_team_id="T1", items=[]))
@@ -252,22 +257,6 @@ async def test_sustainable_after_two_surviving_yearly_assessments_after_the_plan
     )  # second, the year after
     last = (await history(engine, "H1"))[-1]
     assert last["outcome"] == "sustainable" and last["survey_year"] == 2026
-
-
-@pytest.fixture
-def two_survey_years(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(
-        "FAEMBAN_RULE_SETS",
-        json.dumps(
-            {
-                "rule_sets": [
-                    {"effective_from_survey_year": 2025, "based_on": 2019},
-                    {"effective_from_survey_year": 2026, "based_on": 2019},
-                ]
-            }
-        ),
-    )
-    catalogue_settings.cache_clear()
 
 
 @pytest.mark.usefixtures("two_survey_years")
