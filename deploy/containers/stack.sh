@@ -18,7 +18,10 @@ COMPOSE_FILE="$ROOT/docker-compose.yml"
 TOOLS="$CACHE/containers/tools"
 export FAEMBAN_KEYS_DIR="${FAEMBAN_KEYS_DIR:-$ROOT/var/dev-keys}"
 INFRA_SERVICES=(kafka postgres)
-APP_SERVICES=(registry assessment planning assistance-log reporting)
+# the services: each its own Kafka principal and password
+SERVICES=(registry assessment planning assistance-log reporting)
+# their containers: assessment-summary runs the assessment's image and principal (ADR 0029)
+APP_SERVICES=("${SERVICES[@]}" assessment-summary)
 
 compose() {
   if [ "$ENGINE" = podman ]; then
@@ -58,7 +61,7 @@ wait_healthy() { # seconds service…
 # kept under the cache (mode 0600); docker-compose.yml's defaults are for a throwaway stack.
 kafka_passwords() {
   local dir="$CACHE/containers/secrets/$PROJECT" name var
-  for name in admin "${APP_SERVICES[@]}"; do
+  for name in admin "${SERVICES[@]}"; do
     if [ "$name" = admin ]; then var=FAEMBAN_KAFKA_ADMIN_PASSWORD
     else var="FAEMBAN_KAFKA_PASSWORD_$(echo "$name" | tr '[:lower:]-' '[:upper:]_')"; fi
     export "$var=$(stored_secret "$dir/$name")"

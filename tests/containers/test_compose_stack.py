@@ -21,8 +21,10 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError, TopicAuthorizationFailedError
 
+from faemban_assessment.service import SPEC as ASSESSMENT
 from faemban_cli.demo_data import generate, write_csv
 from faemban_domain.eventsourcing.broker import KafkaCredentials
+from faemban_domain.platform.kafka_access import consumer_group
 from faemban_domain.testing import eventually
 
 from .conftest import PORTS, ROOT, ComposeStack
@@ -112,6 +114,40 @@ async def test_an_import_through_the_gateway_reaches_both_summaries(
         for service in ("registry", "assessment", "planning", "assistance-log", "reporting"):
             ready = await client.get(f"{compose_stack.url(service)}/readyz")
             assert ready.status_code == 200, (service, ready.text)
+
+
+def test_the_assessment_summary_consumes_from_a_container_of_its_own(compose_stack: ComposeStack) -> None:
+    """ADR 0029 in the stack: the summary projection reads in a consumer group of its own from
+    the assessment-summary container, the assessing and the rest from the assessment container
+    (after the import above, both groups have their member)."""
+    consumers = [c.name for c in ASSESSMENT.consumers]
+    expected = {
+        consumer_group("assessment", ["assessment.summary"]): "assessment-summary",
+        consumer_group("assessment", [n for n in consumers if n != "assessment.summary"]): "assessment",
+    }
+    kafka = compose_stack.container("kafka")
+    for group, service in expected.items():
+        address = compose_stack.engine(
+            "inspect",
+            "--format",
+            "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+            compose_stack.container(service),
+        ).stdout.strip()
+        described = compose_stack.engine(
+            "exec",
+            kafka,
+            "/opt/kafka/bin/kafka-consumer-groups.sh",
+            "--bootstrap-server",
+            "localhost:9092",
+            "--command-config",
+            "/etc/faemban/kafka-admin.properties",
+            "--describe",
+            "--members",
+            "--group",
+            group,
+        ).stdout
+        hosts = [line.split()[2] for line in described.splitlines() if line.startswith(f"{group} ")]
+        assert hosts == [f"/{address}"], (group, service, described)
 
 
 async def test_the_assessment_container_killed_mid_stream_resumes_exactly(
