@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from pydantic import BaseModel, ValidationError, model_validator
 
 from faemban_domain.events import EVENT_TYPES, CloudEvent, PersonalDataInEventError, assert_no_personal_data
+from faemban_domain.events.contracts import IndicatorAssessedV2, part_of
 from faemban_domain.events.envelope import PERSONAL_KEYS, headers_of, pack_headers, unpack_headers
 from faemban_domain.events.schemas import SCHEMA_DIR, render_asyncapi, render_schemas
 
@@ -81,3 +83,30 @@ def test_committed_schemas_match_the_models() -> None:
         assert path.exists(), f"{name} missing: run `make schemas`"
         assert path.read_text("utf-8") == text, f"{name} is stale: run `make schemas`"
     assert (SCHEMA_DIR / "asyncapi.json").read_text("utf-8") == render_asyncapi()
+
+
+def test_a_part_of_a_contract_keeps_the_contracts_rules_for_its_fields_and_ignores_the_rest() -> None:
+    part = part_of(IndicatorAssessedV2, ("household_id", "af_score", "critical"))
+    read = part.model_validate({"household_id": "TP1", "af_score": 0.4, "critical": True, "cdd_burdens": 7})
+    assert read.model_dump() == {"household_id": "TP1", "af_score": 0.4, "critical": True}
+    for broken in ({"af_score": 1.5}, {"household_id": "no spaces"}, {"critical": "perhaps"}):
+        with pytest.raises(ValidationError):
+            part.model_validate({"household_id": "TP1", "af_score": 0.4, "critical": True, **broken})
+    assert part_of(IndicatorAssessedV2, ("household_id", "af_score", "critical")) is part  # one class a part
+
+
+def test_a_part_names_fields_of_its_contract_and_refuses_a_contract_with_validators() -> None:
+    with pytest.raises(ValueError, match="no_such_field"):
+        part_of(IndicatorAssessedV2, ("household_id", "no_such_field"))
+
+    class Checked(BaseModel):
+        a: int
+        b: int
+
+        @model_validator(mode="after")
+        def _a_below_b(self) -> Checked:
+            assert self.a < self.b
+            return self
+
+    with pytest.raises(TypeError, match="validators"):
+        part_of(Checked, ("a",))

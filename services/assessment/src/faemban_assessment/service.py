@@ -54,6 +54,7 @@ SUMMARY = ConsumerSpec(
     batch_handler=projection.project_assessed_batch,
     tables={"assessment_current": assessment_current, "assessment_area_counts": assessment_area_counts},
     event_types=projection.ASSESSED,
+    reads=projection.READS,
     idempotent=True,  # each household's row keeps the version it was projected from
 )
 MENTORS = ConsumerSpec(

@@ -37,6 +37,7 @@ CRITICAL = ConsumerSpec(
     batch_handler=household_map.project_critical_batch,
     tables={"household_critical": household_critical},
     event_types=household_map.ASSESSED,
+    reads=household_map.READS,
     idempotent=True,  # the row keeps the household's last sequence
 )
 """Assessment's critical flag of each household, for the map's pins."""

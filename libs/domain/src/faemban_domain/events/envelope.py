@@ -7,12 +7,13 @@ is the household id, so one household's events stay in order on a partition.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from faemban_domain.tracing import TRACEPARENT_PATTERN
 
@@ -120,6 +121,15 @@ class CloudEvent(BaseModel):
 
     def kafka_headers(self) -> list[tuple[str, bytes]]:
         return headers_of(self.model_dump(mode="json", include=_HEADER_FIELDS))
+
+
+@functools.cache
+def envelope_of(part: type[BaseModel]) -> type[CloudEvent]:
+    """The envelope whose ``data`` is ``part`` (``contracts.part_of``): a record of a type its
+    consumers read in part is validated from its bytes straight into it, and the rest of its
+    data is never built as Python objects (ADR 0030)."""
+    model = create_model(f"CloudEventOf{part.__name__}", __base__=CloudEvent, data=(part, ...))
+    return model
 
 
 _HEADER_FIELDS = {"specversion", "id", "type", "source", "time", "subject", "correlationid", "traceparent"}

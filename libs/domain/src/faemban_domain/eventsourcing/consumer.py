@@ -12,6 +12,9 @@ with the error, marked in the inbox, and the partition moves on. The data of
 every public event type is checked against its contract before a handler sees
 it, so a value outside its domain range (written before the range existed)
 is dead-lettered rather than added to a total that would stay wrong for ever.
+Where every member of a process that handles a type reads the same part of it
+(``ConsumerSpec.reads``), the check is of that part, parsed straight from the
+record's bytes (ADR 0030).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from faemban_domain import context, tracing
 from faemban_domain.events.contracts import EVENT_TYPES
-from faemban_domain.events.envelope import CloudEvent
+from faemban_domain.events.envelope import CloudEvent, envelope_of
 from faemban_domain.events.payload import parsed_batch
 from faemban_domain.eventsourcing.broker import (
     Broker,
@@ -113,6 +116,11 @@ class ConsumerSpec:
     event (insert-or-nothing). Such a member writes no inbox rows; a duplicate the relay
     published at a new offset reaches the handler and changes nothing, and its offset rows are
     fenced so two processes cannot both apply one batch (ADR 0019)."""
+    reads: Mapping[str, type[BaseModel]] = field(default_factory=dict)
+    """Event type → the part of its contract the handler reads (``contracts.part_of``). Where
+    every member of the process that handles the type reads the same part, its records are
+    parsed into that part and checked against it only: the rest of the data, which nobody
+    here reads, is neither built nor checked (a tolerant reader; ADR 0030)."""
 
 
 class ConsumerRunner:
@@ -160,6 +168,8 @@ class ConsumerRunner:
         self._subscriber: Subscriber | None = None
         self._next: dict[str, dict[TopicPartition, int]] = {m.name: {} for m in self.members}
         """Each member's next offset per partition, as committed (loaded at assignment)."""
+        self._envelopes = _read_in_part(self.members)
+        """Event type → the envelope its records are parsed into, for types read in part."""
 
     @property
     def spec(self) -> ConsumerSpec:
@@ -226,7 +236,8 @@ class ConsumerRunner:
         each household's order: a household is one key, one partition). False after a
         handler error (nothing committed): the caller goes partition by partition."""
         try:
-            parsed = {tp: [_parse(r) for r in records] for tp, records in batches.items()}
+            envelopes = self._envelopes
+            parsed = {tp: [_parse(r, envelopes) for r in records] for tp, records in batches.items()}
             wanted = {t for m in self.members for t in (m.event_types or ())}
             anything = any(m.event_types is None for m in self.members)
             checked = _checked(
@@ -410,7 +421,7 @@ class ConsumerRunner:
         await self._dead_letter(member, record, last_error)
 
     async def _apply(self, conn: AsyncConnection, member: ConsumerSpec, record: Record) -> None:
-        event = _parse(record)
+        event = _parse(record, self._envelopes)
         if member.idempotent:
             await self._fence(conn, [(member, record.tp)])
         fresh = [event] if member.idempotent else await self._claim(conn, member, [event])
@@ -496,23 +507,66 @@ def _checked(events: Iterable[CloudEvent]) -> dict[int, tuple[CloudEvent, BaseMo
     keyed for ``parsed_batch``: checked once, whichever members handle it."""
     out: dict[int, tuple[CloudEvent, BaseModel]] = {}
     for e in events:
+        data: object = e.data
+        if isinstance(data, BaseModel):  # parsed in part: checked as it was built
+            out[id(e)] = (e, data)
+            continue
         model = check_contract(e)
         if model is not None:
             out[id(e)] = (e, model)
     return out
 
 
-def _parse(record: Record) -> CloudEvent:
+def _read_in_part(members: Sequence[ConsumerSpec]) -> dict[str, type[CloudEvent]]:
+    """The types every member that handles them reads the same part of (``ConsumerSpec.reads``);
+    one member reading a type whole, or two reading different parts, keeps it whole."""
+    out: dict[str, type[CloudEvent]] = {}
+    for event_type in {t for m in members for t in m.reads}:
+        handling = [m for m in members if m.event_types is None or event_type in m.event_types]
+        parts = {m.reads.get(event_type) for m in handling}
+        part = parts.pop()
+        if part is not None and not parts:
+            out[event_type] = envelope_of(part)
+    return out
+
+
+def _parse(record: Record, envelopes: Mapping[str, type[CloudEvent]]) -> CloudEvent:
+    """The record's envelope; for a type read in part (named by its ``ce_type`` header), with
+    the part as its data, validated from the bytes in one pass. A body whose type is not its
+    header's is parsed whole, as a record without the header is."""
+    if envelopes:
+        envelope = envelopes.get(_header(record, "ce_type") or "")
+        if envelope is not None:
+            try:
+                event = envelope.model_validate_json(record.value)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"])
+                raise PoisonEvent(
+                    f"{envelope.__name__} breaks its contract at {where}: {first['msg']}"
+                ) from None
+            if envelopes.get(event.type) is envelope:
+                return event
     try:
         return CloudEvent.from_json_bytes(record.value)
     except Exception as exc:
         raise PoisonEvent(f"not a CloudEvent: {exc}") from exc
 
 
-def _event_id(record: Record) -> str | None:
+def _header(record: Record, name: str) -> str | None:
     for k, v in record.headers:
-        if k == "ce_id":
-            return v.decode()
+        if k == name:
+            try:
+                return v.decode()
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def _event_id(record: Record) -> str | None:
+    found = _header(record, "ce_id")
+    if found is not None:
+        return found
     try:
         return CloudEvent.from_json_bytes(record.value).id
     except Exception:

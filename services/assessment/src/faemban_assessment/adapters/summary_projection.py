@@ -9,14 +9,15 @@ replay or a late duplicate cannot move the counters twice.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_assessment.domain.measures import contributions, priority_key
 from faemban_domain.alkire_foster import exact_score
-from faemban_domain.events.contracts import ASSESSED_TYPES, IndicatorAssessed
+from faemban_domain.events.contracts import ASSESSED_TYPES, IndicatorAssessedV2, part_of, type_of
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.events.payload import payload
 from faemban_domain.eventsourcing.sql import add_to_counts, insert_many, one_of
@@ -25,7 +26,31 @@ ASSESSED = ASSESSED_TYPES
 CHUNK = 1000
 
 
-def _row(data: IndicatorAssessed, version: int) -> dict[str, Any]:
+class _Read(Protocol):
+    """What the summary reads of an assessment (v1 or v2)."""
+
+    household_id: str
+    area_code: str
+    survey_year: int
+    as_of: datetime
+    mpi_poor: bool
+    critical: bool
+    tpmap_poor_latest: bool
+    survive: bool
+    af_score: float
+    vulnerability_level: int
+    dependants: int
+    outcome: str
+    failing_indicators: Sequence[str]
+    deprived_dimensions: Sequence[str]
+
+
+READS = {type_of(IndicatorAssessedV2): part_of(IndicatorAssessedV2, tuple(_Read.__annotations__))}
+"""The summary's part of v2 (ADR 0030): the indicators' findings, the CDD and the rest are
+neither built nor checked here."""
+
+
+def _row(data: _Read, version: int) -> dict[str, Any]:
     return {
         "household_id": data.household_id,
         "area_code": data.area_code,
@@ -66,9 +91,9 @@ async def project_assessed_batch(
     changed: dict[str, dict[str, Any]] = {}
     delta: dict[tuple[str, str], int] = {}
     for event in events:
-        data = payload(event) if event.type in ASSESSED else None
-        if not isinstance(data, IndicatorAssessed):
+        if event.type not in ASSESSED:
             continue
+        data = cast(_Read, payload(event))
         version = int(event.sequence or 0)
         old = rows.get(data.household_id)
         if old is not None and old["version"] >= version:

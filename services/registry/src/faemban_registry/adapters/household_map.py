@@ -8,7 +8,7 @@ pins, withheld (geometry null) when fewer than ``min_households`` households are
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -26,6 +26,17 @@ from faemban_registry.adapters.tables import (
 )
 
 ASSESSED = c.ASSESSED_TYPES
+
+
+class _Critical(Protocol):
+    """What the map reads of an assessment (v1 or v2)."""
+
+    household_id: str
+    critical: bool
+
+
+READS = {c.type_of(c.IndicatorAssessedV2): c.part_of(c.IndicatorAssessedV2, tuple(_Critical.__annotations__))}
+"""The map's part of v2 (ADR 0030): the rest is neither built nor checked here."""
 
 
 def _pinned() -> sa.Select[Any]:
@@ -98,8 +109,7 @@ async def project_critical_batch(
     must not hold the registry's database for one statement per event."""
     latest: dict[str, dict[str, Any]] = {}
     for event in events:
-        data = payload(event)
-        assert isinstance(data, c.IndicatorAssessed)
+        data = cast(_Critical, payload(event))
         seq = int(event.sequence or 0)
         row = {"household_id": data.household_id, "critical": data.critical, "last_sequence": seq}
         if data.household_id not in latest or latest[data.household_id]["last_sequence"] < seq:
