@@ -30,7 +30,7 @@ def _closed(household: str, sequence: int, **data: Any) -> CloudEvent:
         subject=household,
         sequence=str(sequence),
         data={
-            "plan_id": f"plan-{household}-{sequence}",
+            "plan_id": f"plan-{sequence}",
             "household_id": household,
             "area_code": "34010101",
             "closed_at": "2026-11-25T03:00:00Z",

@@ -532,21 +532,19 @@ def _read_in_part(members: Sequence[ConsumerSpec]) -> dict[str, type[CloudEvent]
 
 def _parse(record: Record, envelopes: Mapping[str, type[CloudEvent]]) -> CloudEvent:
     """The record's envelope; for a type read in part (named by its ``ce_type`` header), with
-    the part as its data, validated from the bytes in one pass. A body whose type is not its
-    header's is parsed whole, as a record without the header is."""
+    the part as its data, validated from the bytes in one pass. Anything else is parsed whole:
+    a record without the header, a body of another type than its header's, and one that fails
+    the part (its whole check then names what is wrong, and it is dead-lettered)."""
     if envelopes:
         envelope = envelopes.get(_header(record, "ce_type") or "")
         if envelope is not None:
             try:
                 event = envelope.model_validate_json(record.value)
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"])
-                raise PoisonEvent(
-                    f"{envelope.__name__} breaks its contract at {where}: {first['msg']}"
-                ) from None
-            if envelopes.get(event.type) is envelope:
-                return event
+            except ValidationError:
+                pass
+            else:
+                if envelopes.get(event.type) is envelope:
+                    return event
     try:
         return CloudEvent.from_json_bytes(record.value)
     except Exception as exc:
