@@ -44,7 +44,7 @@ from faemban_domain.eventsourcing.broker import (
     Subscriber,
     TopicPartition,
 )
-from faemban_domain.eventsourcing.sql import dialect_insert, upsert
+from faemban_domain.eventsourcing.sql import dialect_insert, insert_many, upsert
 from faemban_domain.eventsourcing.tables import consumer_offsets, inbox
 
 log = structlog.get_logger("faemban.consumer")
@@ -332,13 +332,16 @@ class ConsumerRunner:
         it has not seen before."""
         now = datetime.now(UTC)
         unique = list({e.id: e for e in reversed(events)}.values())[::-1]
-        # executemany form: compiled once and cached, batched by the driver
-        stmt = dialect_insert(conn, inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
-        params = [
+        # one statement a batch (unnest on PostgreSQL): a row a statement cost the database an
+        # executor start for every event
+        rows = [
             {"consumer": member.name, "event_id": e.id, "outcome": "processed", "processed_at": now}
             for e in unique
         ]
-        claimed = set((await conn.execute(stmt, params)).scalars().all())
+        result = await insert_many(
+            conn, inbox, rows, lambda insert: insert.on_conflict_do_nothing().returning(inbox.c.event_id)
+        )
+        claimed = set(result.scalars().all()) if result is not None else set()
         fresh, seen = [], set()
         for e in events:
             if e.id in claimed and e.id not in seen:
