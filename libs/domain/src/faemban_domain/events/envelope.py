@@ -54,6 +54,16 @@ class PersonalDataInEventError(ValueError):
     pass
 
 
+def personal_fields_of(model: type[BaseModel]) -> set[str]:
+    """The personal-data keys a model declares anywhere (its JSON Schema and every nested
+    model's): empty for every event contract, checked when a store is built and in tests."""
+    schema = model.model_json_schema()
+    found: set[str] = set()
+    for obj in [schema, *schema.get("$defs", {}).values()]:
+        found |= {k for k in obj.get("properties", {}) if k in PERSONAL_KEYS or k.lower() in PERSONAL_KEYS}
+    return found
+
+
 def assert_no_personal_data(data: Any, path: str = "data") -> None:
     """Refuse a payload with a personal-data key anywhere inside it.
 
