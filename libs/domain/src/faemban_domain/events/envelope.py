@@ -138,8 +138,7 @@ def envelope_of(part: type[BaseModel]) -> type[CloudEvent]:
     """The envelope whose ``data`` is ``part`` (``contracts.part_of``): a record of a type its
     consumers read in part is validated from its bytes straight into it, and the rest of its
     data is never built as Python objects (ADR 0030)."""
-    model = create_model(f"CloudEventOf{part.__name__}", __base__=CloudEvent, data=(part, ...))
-    return model
+    return create_model(f"CloudEventOf{part.__name__}", __base__=CloudEvent, data=(part, ...))
 
 
 _HEADER_FIELDS = {"specversion", "id", "type", "source", "time", "subject", "correlationid", "traceparent"}

@@ -527,9 +527,8 @@ def _read_in_part(members: Sequence[ConsumerSpec]) -> dict[str, type[CloudEvent]
     for event_type in {t for m in members for t in m.reads}:
         handling = [m for m in members if m.event_types is None or event_type in m.event_types]
         parts = {m.reads.get(event_type) for m in handling}
-        part = parts.pop()
-        if part is not None and not parts:
-            out[event_type] = envelope_of(part)
+        if len(parts) == 1 and None not in parts:
+            out[event_type] = envelope_of(*parts)
     return out
 
 
