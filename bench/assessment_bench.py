@@ -3,7 +3,7 @@
     .venv/bin/python bench/assessment_bench.py [--events 50000]   (third part of make bench)
 
 1. assess:  the assessment consumer (registry events → each household's facts and
-            assessment in its stream + outbox, batches as in production) on PostgreSQL
+            assessment in its stream, batches as in production) on PostgreSQL
             vs a bare aiokafka consumer reading and JSON-decoding the same topic;
 2. summary: the summary projection (assessed events → current rows + area counters)
             vs the bare consumer on that topic.
@@ -23,10 +23,10 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
-import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from common import BenchSettings, fresh_db
 
+from faemban_assessment.adapters.event_store import store as assessment_store
 from faemban_assessment.adapters.tables import metadata as assessment_metadata
 from faemban_assessment.service import ASSESS, SUMMARY
 from faemban_cli.demo_data import generate
@@ -35,9 +35,9 @@ from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.eventsourcing.broker import Broker
 from faemban_domain.eventsourcing.consumer import ConsumerRunner, ConsumerSpec
 from faemban_domain.eventsourcing.tables import metadata as platform_metadata
-from faemban_domain.eventsourcing.tables import outbox
 from faemban_domain.platform.db import make_engine
 from faemban_domain.platform.wiring import kafka_client_options, make_broker
+from faemban_domain.testing import published_records
 
 
 def registered(row: dict[str, Any]) -> CloudEvent:
@@ -144,10 +144,7 @@ async def main(n: int) -> None:
         replace(ASSESS, name="bench.assess", topics=[registry_topic]), engine, broker, n
     )
     raw_assess_s = await bare_consume(bootstrap, registry_topic, n)
-    async with engine.connect() as conn:
-        published = [
-            (k.encode(), v) for k, v in (await conn.execute(sa.select(outbox.c.key, outbox.c.value))).all()
-        ]
+    published = [(r.key.encode(), r.value) for r in await published_records(engine, assessment_store)]
     await produce(bootstrap, assessed_topic, published)
     summary_s = await run_consumer(
         replace(SUMMARY, name="bench.summary", topics=[assessed_topic]), engine, broker, len(published)
@@ -159,7 +156,7 @@ async def main(n: int) -> None:
     print(f"\nAssessment throughput, {n:,} registered households ({len(published):,} assessments published)")
     print(f"{'stage':<9}{'Faemban':<44}{'raw engine (same run)':<40}share")
     rows = [
-        ("assess", "consumer -> streams + outbox", n, assess_s, raw_assess_s),
+        ("assess", "consumer -> streams", n, assess_s, raw_assess_s),
         ("summary", "projection -> rows + counters", len(published), summary_s, raw_summary_s),
     ]
     for stage, what, count, ours, raw in rows:

@@ -1057,7 +1057,7 @@ async def test_the_help_loop_refuses_what_the_rules_forbid(stack: Stack) -> None
 
 async def _redeliver(stack: Stack, topics: list[str], key: str) -> int:
     """Publish again every record of ``topics`` keyed by ``key``, as a relay that crashed before
-    marking its outbox rows would (same ids, same order)."""
+    storing its position would (same ids, same order)."""
     from faemban_domain.eventsourcing.broker import Broker, KafkaBroker, LocalBroker, OutgoingRecord
     from faemban_domain.platform.wiring import kafka_credentials
 

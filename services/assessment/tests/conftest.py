@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from faemban_assessment.adapters.event_store import store
 from faemban_assessment.adapters.tables import metadata as assessment_tables
 from faemban_assessment.domain import facts as f
 from faemban_assessment.service_layer import handlers
@@ -20,10 +20,10 @@ from faemban_domain import indicators
 from faemban_domain.events.contracts import MemberFacts
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.eventsourcing.tables import metadata as platform_tables
-from faemban_domain.eventsourcing.tables import outbox
 from faemban_domain.platform.auth import Principal
 from faemban_domain.platform.db import make_engine
 from faemban_domain.platform.unit_of_work import Transactions
+from faemban_domain.testing import published_records
 
 T0 = datetime(2025, 1, 10, 3, 0, tzinfo=UTC)
 RULES = indicators.rule_set(2024)
@@ -154,10 +154,8 @@ def plan_event(type_: str, hid: str, when: float, **data: Any) -> CloudEvent:
 
 
 async def published(engine: AsyncEngine) -> list[CloudEvent]:
-    """What the outbox holds for the topic, in order."""
-    async with engine.connect() as conn:
-        rows = (await conn.execute(sa.select(outbox.c.value).order_by(outbox.c.id))).scalars().all()
-    return [CloudEvent.from_json_bytes(v) for v in rows]
+    """What the relay publishes to the topic, in order."""
+    return [CloudEvent.from_json_bytes(r.value) for r in await published_records(engine, store)]
 
 
 ADMIN = Principal(sub="admin", roles=frozenset({"admin"}), areas=())

@@ -153,7 +153,7 @@ async def test_a_stream_written_in_v1s_shape_replays_answers_and_publishes_as_be
         handlers.current_assessment, READER_PROVINCE, handlers.HouseholdQuery("H1")
     )
     assert current.model_dump(mode="json") == history[-1]
-    # An old row published again (a rebuild of the outbox from the store) is the same v2.
+    # An old row published again (the relay reading the store from an earlier position) is the same v2.
     old_type, old_data = (await _stored(engine, "H1"))[3]
     view = public_view(RecordedEvent("assessment-H1", 4, None, "e", old_type, old_data, {}, T0))
     assert view is not None and view.type == before[-1].type and view.data == before[-1].data

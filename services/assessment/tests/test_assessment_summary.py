@@ -39,7 +39,7 @@ async def _assess_and_project(engine: AsyncEngine, events: Sequence[CloudEvent],
 
 
 async def _project(engine: AsyncEngine, batch: bool = True) -> None:
-    """Project what the outbox holds (as the summary consumer would receive it)."""
+    """Project what the relay publishes (as the summary consumer would receive it)."""
     out = await published(engine)
     async with engine.begin() as conn:
         if batch:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,12 +18,13 @@ from faemban_domain import campaign, indicators
 from faemban_domain.errors import InvalidInput, NotFound, OutOfScope, StateConflict
 from faemban_domain.events.contracts import MemberFacts
 from faemban_domain.events.envelope import assert_no_personal_data
-from faemban_domain.eventsourcing.tables import outbox
 from faemban_domain.platform.auth import Principal
 from faemban_domain.platform.blobs import LocalBlobStore
 from faemban_domain.platform.unit_of_work import Transactions
+from faemban_domain.testing import published_records
 from faemban_registry.adapters import household_index
 from faemban_registry.adapters.access_log import AccessLog, AccessLogWriter
+from faemban_registry.adapters.event_store import store
 from faemban_registry.adapters.household_index import HouseholdIndex
 from faemban_registry.adapters.tables import member_personal
 from faemban_registry.domain import new_household
@@ -110,11 +112,7 @@ async def register_samorn(registry: Transactions[RegistryUnitOfWork], hid: str =
 
 
 async def published(engine: AsyncEngine) -> list[dict[str, Any]]:
-    import json
-
-    async with engine.connect() as conn:
-        rows = (await conn.execute(sa.select(outbox.c.value).order_by(outbox.c.id))).scalars().all()
-    return [json.loads(v) for v in rows]
+    return [orjson.loads(r.value) for r in await published_records(engine, store)]
 
 
 async def test_samorn_fails_income_education_living_access_and_no_name_is_published(

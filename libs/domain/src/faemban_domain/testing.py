@@ -13,8 +13,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from faemban_domain.eventsourcing.broker import Broker, KafkaBroker, LocalBroker
+from faemban_domain.eventsourcing.broker import Broker, KafkaBroker, LocalBroker, OutgoingRecord
 from faemban_domain.eventsourcing.consumer import ConsumerRunner, dlq_topic
+from faemban_domain.eventsourcing.store import EventStore
 from faemban_domain.eventsourcing.tables import metadata as platform_tables
 from faemban_domain.platform.db import make_engine
 from faemban_domain.platform.wiring import kafka_credentials
@@ -31,6 +32,18 @@ async def eventually(
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"{what} did not happen within {timeout:.0f}s")
         await asyncio.sleep(0.1)
+
+
+async def published_records(engine: AsyncEngine, store: EventStore) -> list[OutgoingRecord]:
+    """Every record the relay publishes (or has published) from ``store``'s log, in order:
+    what a service's tests see of its topic without a broker (ADR 0032)."""
+    records: list[OutgoingRecord] = []
+    after = 0
+    async with engine.connect() as conn:
+        while events := await store.read_all(conn, after, 1000):
+            records += store.outgoing(events)
+            after = events[-1].position or after
+    return records
 
 
 class Running:

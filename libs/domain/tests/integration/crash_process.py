@@ -1,10 +1,10 @@
 """A separate process for the kill -9 tests: ``python crash_process.py MODE DB_URL BROKER TOPIC``.
 
-MODE ``commit``: append one event (and its outbox row), commit, print
-``COMMITTED <event id>``, then wait to be killed (no relay runs).
-MODE ``relay``: relay the outbox until it is empty, then exit 0
+MODE ``commit``: append one event, commit, print ``COMMITTED <event id>``,
+then wait to be killed (no relay runs).
+MODE ``relay``: relay the event store until nothing is left, then exit 0
 (``FAEMBAN_FAULT_INJECTION=relay.after_publish`` makes it SIGKILL itself
-after Kafka acknowledged and before the outbox rows are deleted).
+after Kafka acknowledged and before the relay stored its position).
 BROKER is ``kafka:<bootstrap>`` or ``embedded:<path to bus.sqlite>``.
 """
 
@@ -14,9 +14,12 @@ import asyncio
 import sys
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from faemban_domain.eventsourcing.broker import Broker, KafkaBroker, LocalBroker
-from faemban_domain.eventsourcing.relay import OutboxRelay
+from faemban_domain.eventsourcing.relay import EventRelay
 from faemban_domain.eventsourcing.store import EventStore, NewEvent, Publication, RecordedEvent
+from faemban_domain.eventsourcing.tables import event_store, relay_position
 from faemban_domain.platform.db import make_engine
 from faemban_domain.platform.settings import PlatformSettings
 from faemban_domain.platform.wiring import kafka_credentials
@@ -37,8 +40,8 @@ def broker_from(spec: str) -> Broker:
 
 async def main(mode: str, url: str, broker_spec: str, topic: str) -> None:
     engine = make_engine(url)
+    store = EventStore("faemban/test", topic, public)
     if mode == "commit":
-        store = EventStore("faemban/test", topic, public)
         async with engine.begin() as conn:
             recorded = await store.append(conn, "H-crash", 0, [NewEvent("Changed", {"value": 1})])
         print(f"COMMITTED {recorded[0].event_id}", flush=True)
@@ -47,9 +50,15 @@ async def main(mode: str, url: str, broker_spec: str, topic: str) -> None:
         broker = broker_from(broker_spec)
         publisher = broker.publisher()
         await publisher.start()
-        relay = OutboxRelay("test", engine, publisher, fault_point=PlatformSettings().fault_injection)
-        while await relay.run_once():
-            pass
+        relay = EventRelay("test", engine, publisher, store, fault_point=PlatformSettings().fault_injection)
+        for _ in range(200):  # until the stored position is the last event's
+            await relay.run_once()
+            async with engine.connect() as conn:
+                last = (await conn.execute(sa.select(sa.func.max(event_store.c.position)))).scalar()
+                at = (await conn.execute(sa.select(relay_position.c.position))).scalar()
+            if last is None or at == last:
+                break
+            await asyncio.sleep(0.05)
         await publisher.stop()
         await broker.close()
     await engine.dispose()

@@ -1,6 +1,7 @@
-"""The relay drains the outbox in pipelined batches: every committed event once, each
-household's events in order, one relay at a time per database, and a row committed late
-with a lower id is not left behind (ADR 0026)."""
+"""The relay tails the event store in pipelined batches: every committed event once, each
+household's events in order, one relay at a time per database, and an event whose
+transaction commits late with a lower position is neither left behind nor overtaken
+(ADRs 0026, 0032)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 
 from faemban_domain.eventsourcing.broker import OutgoingRecord, Publisher
-from faemban_domain.eventsourcing.relay import OutboxRelay
+from faemban_domain.eventsourcing.relay import EventRelay
 from faemban_domain.eventsourcing.store import EventStore, NewEvent, Publication, RecordedEvent
-from faemban_domain.eventsourcing.tables import outbox
+from faemban_domain.eventsourcing.tables import event_store, relay_position
 
 from .conftest import Backend
 
@@ -51,9 +52,26 @@ async def _on_topic(backend: Backend) -> list[tuple[str, str, int]]:
     return out
 
 
-async def _outbox_rows(backend: Backend) -> int:
+async def _unpublished(backend: Backend) -> int:
+    """Events after the relay's stored position."""
     async with backend.engine.connect() as conn:
-        return (await conn.execute(sa.select(sa.func.count()).select_from(outbox))).scalar() or 0
+        at = (await conn.execute(sa.select(relay_position.c.position))).scalar() or 0
+        return (
+            await conn.execute(sa.select(sa.func.count()).where(event_store.c.position > at))
+        ).scalar() or 0
+
+
+async def _drained(relay: EventRelay) -> int:
+    """Drains until one publishes nothing after some did (a position taken while another
+    transaction ran settles on a later drain, once that transaction has ended)."""
+    published = 0
+    for _ in range(100):
+        sent = await relay.run_once()
+        if published and not sent:
+            break
+        published += sent
+        await asyncio.sleep(0.02)
+    return published
 
 
 def _assert_once_and_in_order(published: list[tuple[str, str, int]], ids: list[str]) -> None:
@@ -72,7 +90,7 @@ async def test_a_drain_of_many_batches_publishes_each_event_once_in_household_or
     publisher = backend.broker.publisher()
     await publisher.start()
     try:
-        relay = OutboxRelay("test", backend.engine, publisher, batch_size=5)  # 10 batches, pipelined
+        relay = EventRelay("test", backend.engine, publisher, store, batch_size=5)  # 10 batches, pipelined
         assert await relay.run_once() == len(ids)
         assert await relay.run_once() == 0
         # the relay let go of its lock and its connection: a later event goes out too
@@ -81,7 +99,7 @@ async def test_a_drain_of_many_batches_publishes_each_event_once_in_household_or
         assert await relay.run_once() == 1
     finally:
         await publisher.stop()
-    assert await _outbox_rows(backend) == 0
+    assert await _unpublished(backend) == 0
     _assert_once_and_in_order(await _on_topic(backend), [*ids, later[0].event_id])
 
 
@@ -95,36 +113,86 @@ async def test_two_relays_on_one_database_never_publish_a_row_twice(backend: Bac
     for p in publishers:
         await p.start()
     try:
-        relays = [OutboxRelay(f"test-{i}", backend.engine, p, batch_size=3) for i, p in enumerate(publishers)]
+        relays = [
+            EventRelay(f"test-{i}", backend.engine, p, store, batch_size=3) for i, p in enumerate(publishers)
+        ]
         counts = await asyncio.gather(*(r.run_once() for r in relays for _ in range(3)))
     finally:
         for p in publishers:
             await p.stop()
     assert sum(counts) == len(ids)
-    assert await _outbox_rows(backend) == 0
+    assert await _unpublished(backend) == 0
     _assert_once_and_in_order(await _on_topic(backend), ids)
 
 
-async def test_a_row_committed_late_with_a_lower_id_goes_out_on_the_next_drain(backend: Backend) -> None:
+async def test_an_event_committed_late_with_a_lower_position_goes_out_first(backend: Backend) -> None:
+    """A transaction takes its events' positions when it inserts them: a later one may commit
+    higher positions first. Those wait until the earlier transaction has ended, so its event
+    is neither skipped by a stored position beyond it nor published after them."""
     if backend.kind != "kafka":
-        pytest.skip("SQLite serialises writers: a lower id cannot commit after a higher one")
+        pytest.skip("SQLite serialises writers: a lower position cannot commit after a higher one")
     await backend.create_tables()
     store = EventStore("faemban/test", backend.topic, _public)
-    publisher = backend.broker.publisher()
+    publisher = _Recording(backend.broker.publisher())
     await publisher.start()
     try:
-        relay = OutboxRelay("test", backend.engine, publisher, batch_size=5)
+        relay = EventRelay("test", backend.engine, publisher, store, batch_size=5)
         async with backend.engine.connect() as slow:
             await slow.begin()
             first = await store.append(slow, "H-slow", 0, [NewEvent("Changed", {"value": 1})])
-            fast = await _write(backend, store, households=1, events_each=7)  # higher ids, committed
-            assert await relay.run_once() == 7
+            fast = await _write(backend, store, households=1, events_each=7)  # higher positions, committed
+            assert await relay.run_once() == 0
+            assert await relay.run_once() == 0
             await slow.commit()
-        assert await relay.run_once() == 1
+        assert await _drained(relay) == 8
     finally:
         await publisher.stop()
-    assert await _outbox_rows(backend) == 0
-    _assert_once_and_in_order(await _on_topic(backend), [*fast, first[0].event_id])
+    assert await _unpublished(backend) == 0
+    published = await _on_topic(backend)
+    _assert_once_and_in_order(published, [first[0].event_id, *fast])
+    assert publisher.sent == [first[0].event_id, *fast]  # in position order, across households
+
+
+async def test_a_transaction_with_no_events_holds_nothing_back_once_it_has_ended(backend: Backend) -> None:
+    if backend.kind != "kafka":
+        pytest.skip("no barrier on SQLite")
+    await backend.create_tables()
+    store = EventStore("faemban/test", backend.topic, _public)
+    ids = await _write(backend, store, households=2, events_each=2)
+    publisher = backend.broker.publisher()
+    await publisher.start()
+    try:
+        relay = EventRelay("test", backend.engine, publisher, store, batch_size=5)
+        async with backend.engine.connect() as other:
+            await other.begin()
+            await other.execute(sa.text("SELECT pg_current_xact_id()"))  # running, writes no event
+            assert await relay.run_once() == 0
+            await other.rollback()
+        assert await _drained(relay) == len(ids)
+    finally:
+        await publisher.stop()
+    _assert_once_and_in_order(await _on_topic(backend), ids)
+
+
+class _Recording:
+    """A publisher that notes the event ids it sends, in order (across partitions)."""
+
+    def __init__(self, inner: Publisher) -> None:
+        self.inner = inner
+        self.sent: list[str] = []
+
+    async def start(self) -> None:
+        await self.inner.start()
+
+    async def stop(self) -> None:
+        await self.inner.stop()
+
+    async def publish(self, records: Sequence[OutgoingRecord]) -> None:
+        await (await self.send(records))
+
+    async def send(self, records: Sequence[OutgoingRecord]) -> Awaitable[None]:
+        self.sent += [dict(r.headers)["ce_id"].decode() for r in records]
+        return await self.inner.send(records)
 
 
 class _FailingOnce:
@@ -157,12 +225,12 @@ async def test_a_broker_failure_mid_drain_keeps_what_was_not_acknowledged(backen
     publisher = _FailingOnce(backend.broker.publisher())
     await publisher.start()
     try:
-        relay = OutboxRelay("test", backend.engine, publisher, batch_size=5)
+        relay = EventRelay("test", backend.engine, publisher, store, batch_size=5)
         with pytest.raises(ConnectionError):
             await relay.run_once()
-        assert await _outbox_rows(backend) == len(ids) - 5  # the first batch was acknowledged
+        assert await _unpublished(backend) == len(ids) - 5  # the first batch was acknowledged
         assert await relay.run_once() == len(ids) - 5  # the lock went with the failed drain
     finally:
         await publisher.stop()
-    assert await _outbox_rows(backend) == 0
+    assert await _unpublished(backend) == 0
     _assert_once_and_in_order(await _on_topic(backend), ids)

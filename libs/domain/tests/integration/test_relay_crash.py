@@ -1,4 +1,4 @@
-"""kill -9 around the outbox relay: an event is published iff it committed,
+"""kill -9 around the relay: an event is published iff it committed,
 and its effect downstream is applied exactly once."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from faemban_domain.eventsourcing.consumer import ConsumerRunner
-from faemban_domain.eventsourcing.tables import outbox
+from faemban_domain.eventsourcing.tables import event_store, relay_position
 from faemban_domain.testing import Running, eventually
 
 from .conftest import Backend
@@ -46,9 +46,13 @@ async def _spawn(
     )
 
 
-async def _outbox_rows(backend: Backend) -> int:
+async def _unpublished(backend: Backend) -> int:
+    """Events after the relay's stored position."""
     async with backend.engine.connect() as conn:
-        return (await conn.execute(sa.select(sa.func.count()).select_from(outbox))).scalar() or 0
+        at = (await conn.execute(sa.select(relay_position.c.position))).scalar() or 0
+        return (
+            await conn.execute(sa.select(sa.func.count()).where(event_store.c.position > at))
+        ).scalar() or 0
 
 
 async def _records_on_topic(backend: Backend) -> list[str]:
@@ -76,19 +80,19 @@ async def test_kill_9_after_commit_and_after_publish_then_restart(backend: Backe
     event_id = line[1]
     writer.send_signal(signal.SIGKILL)
     assert await writer.wait() == -signal.SIGKILL
-    assert await _outbox_rows(backend) == 1
+    assert await _unpublished(backend) == 1
     assert await _records_on_topic(backend) == []
 
-    # 2. A relay publishes, then dies by SIGKILL before deleting the outbox row.
+    # 2. A relay publishes, then dies by SIGKILL before storing its position.
     relay = await _spawn("relay", backend, broker, fault="relay.after_publish")
     assert await relay.wait() == -signal.SIGKILL
-    assert await _outbox_rows(backend) == 1
+    assert await _unpublished(backend) == 1
     assert await _records_on_topic(backend) == [event_id]
 
-    # 3. Restarted, the relay publishes the row again and clears the outbox.
+    # 3. Restarted, the relay publishes the event again and stores its position.
     relay = await _spawn("relay", backend, broker)
     assert await relay.wait() == 0
-    assert await _outbox_rows(backend) == 0
+    assert await _unpublished(backend) == 0
     assert await _records_on_topic(backend) == [event_id, event_id]
 
     # 4. Downstream, the event's effect is applied exactly once.
@@ -118,19 +122,19 @@ async def test_kill_9_between_commit_and_publish_publishes_exactly_once(
     await backend.create_tables(metadata)
     broker = _broker_arg(backend, tmp_path)
     relay = await _spawn("relay", backend, broker, fault="relay.before_publish")
-    assert await relay.wait() == 0  # empty outbox: nothing to do, the fault point is never reached
+    assert await relay.wait() == 0  # no event yet: nothing to do, the fault point is never reached
     writer = await _spawn("commit", backend, broker)
     assert writer.stdout is not None
     event_id = (await asyncio.wait_for(writer.stdout.readline(), 60)).decode().split()[1]
     relay = await _spawn("relay", backend, broker, fault="relay.before_publish")
-    assert await relay.wait() == -signal.SIGKILL  # died holding the row, before publishing
+    assert await relay.wait() == -signal.SIGKILL  # died before publishing, its position not moved
     writer.send_signal(signal.SIGKILL)
     await writer.wait()
     assert await _records_on_topic(backend) == []
     relay = await _spawn("relay", backend, broker)
     assert await relay.wait() == 0
     assert await _records_on_topic(backend) == [event_id]
-    assert await _outbox_rows(backend) == 0
+    assert await _unpublished(backend) == 0
 
 
 async def _consumed(runner: ConsumerRunner, n: int) -> bool:

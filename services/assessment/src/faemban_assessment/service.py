@@ -1,7 +1,7 @@
 """Composition root of the assessment service.
 
 Two consumers: the assessment policy (registry and planning events → each
-household's assessment stream, published through the outbox) and the summary
+household's assessment stream, published by the relay) and the summary
 projection (its own ``indicator.assessed`` → area counters and the
 priority list, rebuildable from the topic).
 """
@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from faemban_assessment.adapters import event_store
 from faemban_assessment.adapters import summary_projection as projection
 from faemban_assessment.adapters.tables import assessment_area_counts, assessment_current, assessment_mentors
 from faemban_assessment.bootstrap import bootstrap
@@ -75,6 +76,7 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).resolve().parent / "migrations",
     routers=[router],
     publishes=ASSESSMENT_TOPIC,
+    store=event_store.store,
     consumers=[ASSESS, SUMMARY, MENTORS],
     components=bootstrap,
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from faemban_assistance_log.adapters import directory
+from faemban_assistance_log.adapters import directory, event_store
 from faemban_assistance_log.adapters.tables import (
     assistance_assignments,
     assistance_households,
@@ -42,6 +42,7 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).resolve().parent / "migrations",
     routers=[router],
     publishes=ASSISTANCE_TOPIC,
+    store=event_store.store,
     consumers=[HOUSEHOLDS, ASSIGNMENTS],
     components=bootstrap,
 )

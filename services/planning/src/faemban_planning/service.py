@@ -13,7 +13,7 @@ from pathlib import Path
 from faemban_domain.events.contracts import ASSESSMENT_TOPIC, ASSISTANCE_TOPIC, PLANNING_TOPIC, REGISTRY_TOPIC
 from faemban_domain.eventsourcing.consumer import ConsumerSpec
 from faemban_domain.platform.service import ServiceSpec
-from faemban_planning.adapters import projections
+from faemban_planning.adapters import event_store, projections
 from faemban_planning.adapters.tables import planning_assessments, planning_assistance, planning_households
 from faemban_planning.bootstrap import bootstrap
 from faemban_planning.entrypoints import cases_api, plans_api, teams_api
@@ -47,6 +47,7 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).resolve().parent / "migrations",
     routers=[teams_api.router, plans_api.router, cases_api.router],
     publishes=PLANNING_TOPIC,
+    store=event_store.store,
     consumers=[HOUSEHOLDS, ASSESSMENTS, ASSISTANCE],
     components=bootstrap,
 )

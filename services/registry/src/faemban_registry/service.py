@@ -8,7 +8,7 @@ from faemban_domain.events.contracts import ASSESSMENT_TOPIC, PLANNING_TOPIC, RE
 from faemban_domain.eventsourcing.consumer import ConsumerSpec
 from faemban_domain.platform import mentors
 from faemban_domain.platform.service import ServiceSpec
-from faemban_registry.adapters import household_map
+from faemban_registry.adapters import event_store, household_map
 from faemban_registry.adapters.tables import household_critical, household_mentors
 from faemban_registry.bootstrap import bootstrap
 from faemban_registry.entrypoints import (
@@ -58,6 +58,7 @@ SPEC = ServiceSpec(
         search_api.router,
     ],
     publishes=REGISTRY_TOPIC,
+    store=event_store.store,
     consumers=[MENTORS, CRITICAL],
     components=bootstrap,
 )

@@ -76,3 +76,36 @@ def upgrade_0002(op: Any) -> None:
 
 def downgrade_0002(op: Any) -> None:
     op.drop_column("outbox", "headers")
+
+
+def upgrade_0003(op: Any) -> None:
+    """The relay tails the event store from a stored position instead of draining an outbox
+    (ADR 0032). It starts just before the oldest event the outbox still held, so nothing
+    committed goes unpublished (some already published may go again: at-least-once), or
+    after the last event when the outbox was empty."""
+    op.create_table(
+        "relay_position",
+        sa.Column("name", sa.String(40), primary_key=True),
+        sa.Column("position", sa.BigInteger, nullable=False),
+    )
+    op.execute(
+        "INSERT INTO relay_position (name, position) SELECT 'events', COALESCE("
+        "(SELECT min(e.position) - 1 FROM outbox o JOIN event_store e ON e.event_id = o.event_id),"
+        " (SELECT max(position) FROM event_store), 0)"
+    )
+    op.drop_table("outbox")
+
+
+def downgrade_0003(op: Any) -> None:
+    """Back to an empty outbox: events the relay had not yet published stay unpublished."""
+    op.create_table(
+        "outbox",
+        sa.Column("id", _BigIntPK, primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(36), nullable=False),
+        sa.Column("topic", sa.String(200), nullable=False),
+        sa.Column("key", sa.String(80), nullable=False),
+        sa.Column("value", sa.LargeBinary, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("headers", sa.LargeBinary, nullable=True),
+    )
+    op.drop_table("relay_position")

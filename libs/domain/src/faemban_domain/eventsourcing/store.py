@@ -1,10 +1,12 @@
-"""The event store: one table of streams, with the outbox written alongside.
+"""The event store: one table of streams, which the relay tails to publish.
 
 Optimistic concurrency comes from the primary key (stream_id, version): two
 writers that loaded the same version both try to insert version n+1 and the
-database lets exactly one of them commit. The events a service publishes are
-put in the outbox in the same transaction, so an event reaches Kafka if and
-only if its state change committed (ADR 0002).
+database lets exactly one of them commit. Each event's global ``position``
+orders the log the relay publishes from, so an event reaches Kafka if and only
+if its state change committed, with no second copy of it (ADRs 0002, 0032).
+An event that could not leave (its contract refuses it, it carries personal
+data) fails its own write, before the transaction commits.
 """
 
 from __future__ import annotations
@@ -15,26 +17,26 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain import context, tracing
 from faemban_domain.events.contracts import contract_for
-from faemban_domain.events.envelope import (
-    CloudEvent,
-    assert_no_personal_data,
-    pack_headers,
-    personal_fields_of,
-)
+from faemban_domain.events.envelope import assert_no_personal_data, personal_fields_of, record_of
+from faemban_domain.eventsourcing.broker import OutgoingRecord
 from faemban_domain.eventsourcing.records import ModelData
 from faemban_domain.eventsourcing.records import NewEvent as NewEvent
 from faemban_domain.eventsourcing.records import RecordedEvent as RecordedEvent
 from faemban_domain.eventsourcing.sql import autocommit_rows, bulk_insert, json_text, one_of
-from faemban_domain.eventsourcing.tables import event_store, outbox
+from faemban_domain.eventsourcing.tables import event_store
 
 WALK_EVERY = 64
 """One contract-made publication in this many is walked for personal keys (the first always):
-the contracts already rule them out, so the walk is a sampled runtime check (ADR 0031)."""
+the contracts already rule them out, so the walk is a sampled runtime check (ADR 0031). The
+relay validates the same share of what it reads back in full (ADR 0032)."""
+
+log = structlog.get_logger("faemban.event_store")
 
 
 class ConcurrencyError(Exception):
@@ -56,7 +58,7 @@ class Publication:
     areacode: str | None
     contract_made: bool = False
     """``data`` holds nothing but what its contract model made (``contract_view``): no key a
-    contract does not declare, and no contract declares a personal one. The outbox then walks
+    contract does not declare, and no contract declares a personal one. A write then walks
     such data for personal keys on a sample of events, not on each (ADR 0031)."""
 
 
@@ -79,30 +81,45 @@ def kept_home(
     return shape
 
 
-def contract_view(
-    public_types: Mapping[str, str],
-    shapes: Mapping[str, Callable[[RecordedEvent], dict[str, Any]]] | None = None,
-) -> PublicView:
+class ContractView:
     """Publish the listed internal event types as their public type, keyed by household.
 
-    The data is validated against the public contract on the way to the outbox,
-    so a field that is not in the contract (and no personal data is) cannot
-    leave; every other internal event stays home. ``shapes`` turns an internal
-    event into its public data where they differ (a free-text reason kept home
-    and published as a reference).
+    A write calls the view on each event it appends: the data is validated against the
+    public contract there, so a field that is not in the contract (and no personal data is)
+    fails the write; every other internal event stays home. ``shapes`` turns an internal
+    event into its public data where they differ (a free-text reason kept home and
+    published as a reference). The relay calls ``read_back`` on the same event read back
+    from the store (ADR 0032).
     """
-    shapes = shapes or {}
-    for public_type in set(public_types.values()):  # at start-up, once a type (ADR 0031)
-        declared = personal_fields_of(contract_for(public_type).model)
-        if declared:
-            raise TypeError(f"{public_type} declares personal data: {sorted(declared)}")
 
-    def view(event: RecordedEvent) -> Publication | None:
-        public_type = public_types.get(event.type)
+    def __init__(
+        self,
+        public_types: Mapping[str, str],
+        shapes: Mapping[str, Callable[[RecordedEvent], dict[str, Any]]] | None = None,
+    ) -> None:
+        self.public_types = dict(public_types)
+        self.shapes = dict(shapes or {})
+        for public_type in set(self.public_types.values()):  # at start-up, once a type (ADR 0031)
+            declared = personal_fields_of(contract_for(public_type).model)
+            if declared:
+                raise TypeError(f"{public_type} declares personal data: {sorted(declared)}")
+        self._read_back: dict[str, int] = {}
+        """Per public type, events read back since the last one validated in full."""
+        self._validated_always: set[str] = set()
+        """Public types whose stored form was once found to differ from the contract's own."""
+
+    def _raw(self, event: RecordedEvent) -> tuple[str, Any] | None:
+        public_type = self.public_types.get(event.type)
         if public_type is None:
             return None
-        shape = shapes.get(event.type)
-        raw = shape(event) if shape is not None else event.data
+        shape = self.shapes.get(event.type)
+        return public_type, shape(event) if shape is not None else event.data
+
+    def __call__(self, event: RecordedEvent) -> Publication | None:
+        found = self._raw(event)
+        if found is None:
+            return None
+        public_type, raw = found
         model = contract_for(public_type).model
         if isinstance(raw, ModelData) and raw.model is model and raw.keys() <= model.model_fields.keys():
             data: dict[str, Any] = dict(raw)  # dumped from this very contract model a moment ago
@@ -110,7 +127,38 @@ def contract_view(
             data = model.model_validate(raw).model_dump(mode="json")
         return Publication(public_type, data, data["household_id"], data["area_code"], contract_made=True)
 
-    return view
+    def read_back(self, event: RecordedEvent) -> Publication | None:
+        """The publication of an event read back from the store, for the relay.
+
+        Its write validated it already. Data holding exactly the contract's fields is what
+        that validation's dump gave (every domain event is dumped from its model), so it is
+        published as stored; the first of each type and one in ``WALK_EVERY`` after it is
+        validated again and compared. A type found to differ is validated on every event from
+        then on, and anything else (a missing default, a legacy shape) is validated each time.
+        """
+        found = self._raw(event)
+        if found is None:
+            return None
+        public_type, raw = found
+        model = contract_for(public_type).model
+        seen = self._read_back.get(public_type, 0)
+        self._read_back[public_type] = (seen + 1) % WALK_EVERY
+        if seen and public_type not in self._validated_always and raw.keys() == model.model_fields.keys():
+            data = raw
+        else:
+            data = model.model_validate(raw).model_dump(mode="json")
+            if data != raw and raw.keys() == model.model_fields.keys():
+                self._validated_always.add(public_type)
+                log.warning("event_store.stored_form_differs", public_type=public_type)
+        return Publication(public_type, data, data["household_id"], data["area_code"], contract_made=True)
+
+
+def contract_view(
+    public_types: Mapping[str, str],
+    shapes: Mapping[str, Callable[[RecordedEvent], dict[str, Any]]] | None = None,
+) -> ContractView:
+    """The ``ContractView`` of ``public_types`` (kept as the services' one call)."""
+    return ContractView(public_types, shapes)
 
 
 class EventStore:
@@ -118,6 +166,7 @@ class EventStore:
         self.source = source
         self.topic = topic
         self.public_view = public_view
+        self._read_back: PublicView = getattr(public_view, "read_back", public_view)
         self._unwalked = 0
         """Contract-made publications since the last one walked for personal keys."""
 
@@ -131,8 +180,8 @@ class EventStore:
     ) -> list[RecordedEvent]:
         """Append after ``expected_version`` or raise ConcurrencyError.
 
-        Must run inside the caller's transaction: the caller's other writes,
-        these events and their outbox rows commit or roll back together.
+        Must run inside the caller's transaction: the caller's other writes and
+        these events commit or roll back together.
         """
         if not events:
             return []
@@ -142,7 +191,7 @@ class EventStore:
                 raise ConcurrencyError(stream_id, expected_version)
         rows = _rows([(stream_id, expected_version, events)], metadata)
         recorded = await self._insert_events(conn, rows, stream_id, expected_version)
-        await self._write_outbox(conn, recorded)
+        self._check_published(recorded)
         return recorded
 
     async def append_many(
@@ -162,7 +211,7 @@ class EventStore:
         if conn.dialect.name == "postgresql":
             return await self._copy_rows(conn, rows)
         recorded = await self._insert_events(conn, rows, "<batch>", 0)
-        await self._write_outbox(conn, recorded)
+        self._check_published(recorded)
         return recorded
 
     async def append_batch(
@@ -183,11 +232,11 @@ class EventStore:
         if conn.dialect.name == "postgresql":
             return await self._copy_rows(conn, rows)
         recorded = await self._insert_events(conn, rows, "<batch>", -1)
-        await self._write_outbox(conn, recorded)
+        self._check_published(recorded)
         return recorded
 
     async def _copy_rows(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> list[RecordedEvent]:
-        """PostgreSQL bulk path: COPY events and outbox rows inside the caller's transaction.
+        """PostgreSQL bulk path: COPY the events inside the caller's transaction.
 
         COPY still enforces the (stream_id, version) key, so a stream that moved
         since it was loaded fails the whole batch as ConcurrencyError, exactly
@@ -208,6 +257,8 @@ class EventStore:
             )
             for r in rows
         ]
+        self._check_published(recorded)
+        await _take_transaction_id(conn)
         encoded: dict[int, str] = {}  # most rows share the write's one metadata dict
         try:
             await bulk_insert(
@@ -225,7 +276,6 @@ class EventStore:
             )
         except asyncpg.UniqueViolationError as exc:
             raise ConcurrencyError("<batch>", 0) from exc
-        await bulk_insert(conn, outbox, self._outbox_rows(recorded))
         return recorded
 
     async def _insert_events(
@@ -237,6 +287,8 @@ class EventStore:
             top = (await conn.execute(sa.select(sa.func.max(event_store.c.position)))).scalar() or 0
             for i, row in enumerate(rows):
                 row["position"] = top + i + 1
+        else:
+            await _take_transaction_id(conn)
         try:
             result = await conn.execute(
                 event_store.insert().returning(event_store.c.position, event_store.c.event_id),
@@ -259,13 +311,10 @@ class EventStore:
             for r in rows
         ]
 
-    async def _write_outbox(self, conn: AsyncConnection, recorded: Sequence[RecordedEvent]) -> None:
-        out = self._outbox_rows(recorded)
-        if out:
-            await conn.execute(outbox.insert(), out)
-
-    def _outbox_rows(self, recorded: Sequence[RecordedEvent]) -> list[dict[str, Any]]:
-        out = []
+    def _check_published(self, recorded: Sequence[RecordedEvent]) -> None:
+        """The write's guard: each event it publishes passes its view (the contract, the
+        personal-data walk) before the transaction commits, so the relay never reads back an
+        event that cannot leave."""
         for ev in recorded:
             pub = self.public_view(ev)
             if pub is None:
@@ -274,10 +323,18 @@ class EventStore:
                 assert_no_personal_data(pub.data)
             if pub.contract_made:
                 self._unwalked = (self._unwalked + 1) % WALK_EVERY
-            # Built from values this store controls: skip re-validating them.
-            envelope = CloudEvent.model_construct(
-                specversion="1.0",
-                datacontenttype="application/json",
+
+    def outgoing(self, recorded: Sequence[RecordedEvent]) -> list[OutgoingRecord]:
+        """The Kafka records of events read back from the store (the relay's batch): each
+        published event's envelope, keyed by its household; the others stay home."""
+        out = []
+        for ev in recorded:
+            pub = self._read_back(ev)
+            if pub is None:
+                continue
+            if not pub.contract_made:
+                assert_no_personal_data(pub.data)
+            value, headers = record_of(
                 id=ev.event_id,
                 source=self.source,
                 type=pub.type,
@@ -290,16 +347,7 @@ class EventStore:
                 sequence=str(ev.version),
                 data=pub.data,
             )
-            out.append(
-                {
-                    "event_id": ev.event_id,
-                    "topic": self.topic,
-                    "key": pub.subject,
-                    "value": envelope.to_json_bytes(),
-                    "headers": pack_headers(envelope.kafka_headers()),
-                    "created_at": ev.recorded_at,
-                }
-            )
+            out.append(OutgoingRecord(self.topic, pub.subject, value, headers))
         return out
 
     async def current_version(self, conn: AsyncConnection, stream_id: str) -> int:
@@ -366,6 +414,14 @@ class EventStore:
         return [_recorded(r) for r in (await conn.execute(stmt)).mappings().all()]
 
 
+async def _take_transaction_id(conn: AsyncConnection) -> None:
+    """Give the transaction its id before its events take positions: the relay publishes a
+    position only once every transaction that was running when it was taken has ended, and
+    it finds those by their ids (ADR 0032). Without this, a COPY's first rows could take
+    positions before their transaction had an id to be waited for."""
+    await conn.execute(sa.text("SELECT pg_current_xact_id()"))
+
+
 def _rows(
     streams: Sequence[tuple[str, int, Sequence[NewEvent]]], metadata: dict[str, Any] | None
 ) -> list[dict[str, Any]]:
@@ -417,6 +473,7 @@ _LOAD = (
 
 
 def _recorded(r: Any) -> RecordedEvent:
+    recorded_at = r["recorded_at"]
     return RecordedEvent(
         stream_id=r["stream_id"],
         version=r["version"],
@@ -425,5 +482,6 @@ def _recorded(r: Any) -> RecordedEvent:
         type=r["event_type"],
         data=r["data"],
         metadata=r["metadata"],
-        recorded_at=r["recorded_at"],
+        # SQLite keeps the UTC time without its zone; a published envelope's time carries it
+        recorded_at=recorded_at if recorded_at.tzinfo is not None else recorded_at.replace(tzinfo=UTC),
     )

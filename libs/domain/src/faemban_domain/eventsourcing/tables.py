@@ -10,8 +10,6 @@ import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
-_BigIntPK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-
 event_store = sa.Table(
     "event_store",
     metadata,
@@ -25,17 +23,15 @@ event_store = sa.Table(
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-outbox = sa.Table(
-    "outbox",
+relay_position = sa.Table(
+    "relay_position",
     metadata,
-    sa.Column("id", _BigIntPK, primary_key=True, autoincrement=True),
-    sa.Column("event_id", sa.String(36), nullable=False),
-    sa.Column("topic", sa.String(200), nullable=False),
-    sa.Column("key", sa.String(80), nullable=False),
-    sa.Column("value", sa.LargeBinary, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("headers", sa.LargeBinary, nullable=True),
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("position", sa.BigInteger, nullable=False),
 )
+"""How far the relay has published the event store (ADR 0032): one row, ``RELAY_NAME``."""
+
+RELAY_NAME = "events"
 
 inbox = sa.Table(
     "inbox",
@@ -66,4 +62,4 @@ idempotency_keys = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-PLATFORM_TABLES = (event_store, outbox, inbox, consumer_offsets, idempotency_keys)
+PLATFORM_TABLES = (event_store, relay_position, inbox, consumer_offsets, idempotency_keys)

@@ -32,7 +32,8 @@ from faemban_domain.bounds import REQUEST_ID_PATTERN
 from faemban_domain.eventsourcing.broker import Broker, Publisher, broker_unreachable
 from faemban_domain.eventsourcing.consumer import ConsumerRunner, ConsumerSpec
 from faemban_domain.eventsourcing.projection import RebuildReport, rebuild_projection
-from faemban_domain.eventsourcing.relay import OutboxRelay
+from faemban_domain.eventsourcing.relay import EventRelay
+from faemban_domain.eventsourcing.store import EventStore
 from faemban_domain.platform.auth import TokenVerifier
 from faemban_domain.platform.db import READ_ONLY, database_unreachable, ensure_database, make_engine, upgrade
 from faemban_domain.platform.kafka_access import consumer_group
@@ -56,6 +57,8 @@ class ServiceSpec:
     migrations: Path
     routers: Sequence[APIRouter] = ()
     publishes: str | None = None
+    store: EventStore | None = None
+    """The event store whose events the relay publishes to ``publishes`` (ADR 0032)."""
     consumers: Sequence[ConsumerSpec] = ()
     description: str = ""
     on_start: Sequence[Callable[[ServiceRuntime], Awaitable[None]]] = ()
@@ -73,7 +76,7 @@ class ServiceRuntime:
     database_url: str
     broker: Broker
     engine: AsyncEngine = field(init=False)
-    relay: OutboxRelay | None = field(default=None, init=False)
+    relay: EventRelay | None = field(default=None, init=False)
     runners: list[ConsumerRunner] = field(default_factory=list, init=False)
     _publisher: Publisher | None = field(default=None, init=False)
     _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
@@ -109,8 +112,11 @@ class ServiceRuntime:
         publisher = self._publisher = self.broker.publisher()
         await self._once_reachable("broker", publisher.start)
         if self.spec.publishes:
-            relay = self.relay = OutboxRelay(
-                self.name, self.engine, self._publisher, fault_point=self.settings.fault_injection
+            store = self.spec.store
+            if store is None or store.topic != self.spec.publishes:
+                raise ValueError(f"{self.name} publishes {self.spec.publishes} without its event store")
+            relay = self.relay = EventRelay(
+                self.name, self.engine, self._publisher, store, fault_point=self.settings.fault_injection
             )
             self._spawn(lambda: relay.run(self._stop), "relay")
         members = self.selected_consumers()

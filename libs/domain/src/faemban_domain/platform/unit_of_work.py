@@ -3,7 +3,7 @@
 A service's unit of work holds the connection of one transaction and the repositories
 and adapters a command touches (bound to that connection). Handlers are plain functions
 ``(uow, principal, command)`` that load, decide and leave the changed aggregates in the
-unit of work; ``flush`` saves them (events, outbox rows and derived rows) in the same
+unit of work; ``flush`` saves them (events and derived rows) in the same
 transaction; the transaction commits when the block ends (Cosmic Python's pattern).
 
 ``Transactions.run`` is the whole body of a writing endpoint: open the transaction,

@@ -1,4 +1,4 @@
-"""The logbook's own tables beside the platform's (event store, outbox, inbox).
+"""The logbook's own tables beside the platform's (event store, inbox).
 
 ``assistance_entries`` is the logbook as people read it, one row per entry, written in
 the transaction of the entry's events (derived from the streams, like an index).

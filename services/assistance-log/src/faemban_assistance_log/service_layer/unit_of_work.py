@@ -22,7 +22,7 @@ class LogbookUnitOfWork(UnitOfWork):
         self.directory = Directory(conn)
 
     async def flush(self) -> None:
-        """Each changed entry: its events (and outbox rows), then its logbook row."""
+        """Each changed entry: its events, then its logbook row."""
         for entry in self.entries.changed():
             await self.entries.repository.save(self.conn, entry)
             await self.logbook.save(entry, context.actor.get() or "system")

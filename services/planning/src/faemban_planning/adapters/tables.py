@@ -1,4 +1,4 @@
-"""Planning's own tables beside the platform's (event store, outbox, inbox).
+"""Planning's own tables beside the platform's (event store, inbox).
 
 Projected from other services' topics (what commands check): ``planning_households``
 (registry: where each household is and how far certification went),

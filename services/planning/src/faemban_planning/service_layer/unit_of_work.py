@@ -18,7 +18,7 @@ class PlanningUnitOfWork(UnitOfWork):
         self.index = Index(conn)
 
     async def flush(self) -> None:
-        """Each changed team, plan and case: its events (and outbox rows), then its derived rows."""
+        """Each changed team, plan and case: its events, then its derived rows."""
         for team in self.teams.changed():
             recorded = await self.teams.repository.save(self.conn, team)
             await self.index.save_team(team, recorded)

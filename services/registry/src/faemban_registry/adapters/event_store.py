@@ -1,7 +1,7 @@
 """The registry's event store, what of it is published, and the households repository.
 
 Every event of a household has a public type; its data is validated against the public
-contract on the way to the outbox, so a field that is not in the contract (and no
+contract by the write that records it, so a field that is not in the contract (and no
 personal data is) cannot leave.
 """
 

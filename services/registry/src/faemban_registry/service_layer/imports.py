@@ -7,7 +7,7 @@
    batches of rows and an 8-byte digest per household id.
 3. Any rejected row → status ``failed`` with the full list; nothing written.
    Otherwise the rows the validation pass kept, parsed, are registered in
-   chunks of ``CHUNK`` rows, each chunk ONE transaction (events, outbox rows,
+   chunks of ``CHUNK`` rows, each chunk ONE transaction (events,
    personal data, index, and the import's resume point ``rows_registered``), so
    the relay and every consumer work while the import runs. A stop or crash
    resumes the job from its stored file at start-up (validated again) after the

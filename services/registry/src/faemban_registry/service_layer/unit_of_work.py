@@ -29,7 +29,7 @@ class RegistryUnitOfWork(UnitOfWork):
         await self.access_log.settle()
 
     async def flush(self) -> None:
-        """Each changed household: its new events (and outbox rows), then its index row."""
+        """Each changed household: its new events, then its index row."""
         for household in self.households.changed():
             await self.households.repository.save(self.conn, household)
             await self.index.save(household)

@@ -1,0 +1,23 @@
+"""The relay tails the event store from a stored position; the outbox goes (platform step
+0003, ADR 0032).
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+from alembic import op
+
+from faemban_domain.eventsourcing.platform_migrations import downgrade_0003, upgrade_0003
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    upgrade_0003(op)
+
+
+def downgrade() -> None:
+    downgrade_0003(op)
