@@ -35,11 +35,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from faemban_domain.events.contracts import HouseholdRegisteredV1, type_of
 from faemban_domain.events.envelope import CloudEvent
 from faemban_domain.eventsourcing.broker import COMPRESSION
 from faemban_domain.eventsourcing.consumer import ConsumerRunner, ConsumerSpec
+from faemban_domain.eventsourcing.records import ModelData
 from faemban_domain.eventsourcing.relay import EventRelay
-from faemban_domain.eventsourcing.store import EventStore, NewEvent, Publication, RecordedEvent
+from faemban_domain.eventsourcing.store import EventStore, NewEvent, contract_view
 from faemban_domain.eventsourcing.tables import metadata as platform_metadata
 from faemban_domain.platform.db import make_engine
 from faemban_domain.platform.service import settle_heap
@@ -67,10 +69,8 @@ def facts(i: int) -> dict[str, object]:
     }
 
 
-def public(ev: RecordedEvent) -> Publication:
-    return Publication(
-        "th.faemban.household.registered.v1", ev.data, ev.data["household_id"], ev.data["area_code"]
-    )
+PUBLIC = contract_view({"HouseholdRegistered": type_of(HouseholdRegisteredV1)})
+"""As every service publishes: through its contract, the data dumped from the contract model."""
 
 
 def rate(n: int, seconds: float) -> str:
@@ -88,7 +88,7 @@ async def main(n: int) -> None:
     raw_topic = f"bench.raw.{uuid.uuid4().hex[:8]}.v1"
     broker = make_broker(servers.platform())
     await broker.ensure_topics([topic, raw_topic])
-    store = EventStore("faemban/bench", topic, public)
+    store = EventStore("faemban/bench", topic, PUBLIC)
     results: list[tuple[str, str, str, float]] = []
     notes: list[str] = []
     settle_heap(PlatformSettings().gc_young_threshold)  # as a started service runs (ADR 0024)
@@ -100,7 +100,10 @@ async def main(n: int) -> None:
             await store.append_many(
                 conn,
                 [
-                    (f"household-B{i:08d}", [NewEvent("HouseholdRegistered", facts(i))])
+                    (
+                        f"household-B{i:08d}",
+                        [NewEvent("HouseholdRegistered", ModelData(facts(i), HouseholdRegisteredV1))],
+                    )
                     for i in range(start, min(n, start + BATCH))
                 ],
             )

@@ -159,22 +159,38 @@ class EventRelay:
     async def _batch(
         self, log_of: _Log, after: int, limit: int | None
     ) -> tuple[list[OutgoingRecord], int | None, bool]:
-        """The records of up to ``batch_size`` events after ``after``, the last position read
+        """The records of up to ``batch_size`` events after ``after``, the position read up to
         (None: none) and whether more may follow. Read a slice at a time, each turned into
-        records before the next: a stored event decoded is ten times its record's size."""
+        records before the next: a stored event decoded is ten times its record's size.
+
+        Below a settled limit each read asks for a range of positions no wider than the
+        slice, so the database never sorts the whole backlog to return its first rows (a
+        table without fresh statistics was planned that way: 8 ms a read at 100,000 events
+        behind). Positions missing from a range are settled gaps (a rolled-back write) and are
+        passed."""
         records: list[OutgoingRecord] = []
         last: int | None = None
         read = 0
         while read < self.batch_size:
             wanted = min(_SLICE, self.batch_size - read)
-            rows = await log_of.read(after, limit, wanted)
+            if limit is None:
+                rows = await log_of.read(after, None, wanted)
+                if rows:
+                    last = after = rows[-1].position or after
+                exhausted = len(rows) < wanted
+            else:
+                upto = min(limit, after + wanted)
+                if upto <= after:
+                    break
+                rows = await log_of.read(after, upto, wanted)
+                last = after = upto
+                exhausted = upto >= limit
             if rows:
                 records += self.store.outgoing(rows)
-                last = after = rows[-1].position or after
                 read += len(rows)
-            if len(rows) < wanted:
+            if exhausted:
                 return records, last, False
-        return records, last, True
+        return records, last, last is not None and read >= self.batch_size
 
     async def run(self, stop: asyncio.Event) -> None:
         backoff = 0.5

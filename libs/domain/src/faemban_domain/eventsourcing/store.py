@@ -11,13 +11,14 @@ data) fails its own write, before the transaction commits.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 import structlog
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -99,10 +100,14 @@ class ContractView:
     ) -> None:
         self.public_types = dict(public_types)
         self.shapes = dict(shapes or {})
+        self._contracts: dict[str, tuple[type[BaseModel], Set[str]]] = {}
+        """Per public type, its contract model and field names (looked up once, not per event)."""
         for public_type in set(self.public_types.values()):  # at start-up, once a type (ADR 0031)
-            declared = personal_fields_of(contract_for(public_type).model)
+            model = contract_for(public_type).model
+            declared = personal_fields_of(model)
             if declared:
                 raise TypeError(f"{public_type} declares personal data: {sorted(declared)}")
+            self._contracts[public_type] = (model, model.model_fields.keys())
         self._read_back: dict[str, int] = {}
         """Per public type, events read back since the last one validated in full."""
         self._validated_always: set[str] = set()
@@ -120,8 +125,8 @@ class ContractView:
         if found is None:
             return None
         public_type, raw = found
-        model = contract_for(public_type).model
-        if isinstance(raw, ModelData) and raw.model is model and raw.keys() <= model.model_fields.keys():
+        model, fields = self._contracts[public_type]
+        if isinstance(raw, ModelData) and raw.model is model and raw.keys() <= fields:
             data: dict[str, Any] = dict(raw)  # dumped from this very contract model a moment ago
         else:
             data = model.model_validate(raw).model_dump(mode="json")
@@ -140,14 +145,14 @@ class ContractView:
         if found is None:
             return None
         public_type, raw = found
-        model = contract_for(public_type).model
+        model, fields = self._contracts[public_type]
         seen = self._read_back.get(public_type, 0)
         self._read_back[public_type] = (seen + 1) % WALK_EVERY
-        if seen and public_type not in self._validated_always and raw.keys() == model.model_fields.keys():
+        if seen and public_type not in self._validated_always and raw.keys() == fields:
             data = raw
         else:
             data = model.model_validate(raw).model_dump(mode="json")
-            if data != raw and raw.keys() == model.model_fields.keys():
+            if data != raw and raw.keys() == fields:
                 self._validated_always.add(public_type)
                 log.warning("event_store.stored_form_differs", public_type=public_type)
         return Publication(public_type, data, data["household_id"], data["area_code"], contract_made=True)
