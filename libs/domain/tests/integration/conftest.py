@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from faemban_domain.eventsourcing.broker import Broker, KafkaBroker, LocalBroker
+from faemban_domain.eventsourcing.tables import event_store, relay_position
 from faemban_domain.eventsourcing.tables import metadata as platform_metadata
 from faemban_domain.platform.db import make_engine
 from faemban_domain.platform.wiring import kafka_credentials
@@ -28,6 +29,14 @@ class Backend:
     engine: AsyncEngine
     broker: Broker
     topic: str
+
+    async def unpublished(self) -> int:
+        """Events after the relay's stored position (ADR 0032)."""
+        async with self.engine.connect() as conn:
+            at = (await conn.execute(sa.select(relay_position.c.position))).scalar() or 0
+            return (
+                await conn.execute(sa.select(sa.func.count()).where(event_store.c.position > at))
+            ).scalar() or 0
 
     async def create_tables(self, *metadatas: sa.MetaData) -> None:
         async with self.engine.begin() as conn:

@@ -10,10 +10,7 @@ import sys
 import uuid
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from faemban_domain.eventsourcing.consumer import ConsumerRunner
-from faemban_domain.eventsourcing.tables import event_store, relay_position
 from faemban_domain.testing import Running, eventually
 
 from .conftest import Backend
@@ -46,15 +43,6 @@ async def _spawn(
     )
 
 
-async def _unpublished(backend: Backend) -> int:
-    """Events after the relay's stored position."""
-    async with backend.engine.connect() as conn:
-        at = (await conn.execute(sa.select(relay_position.c.position))).scalar() or 0
-        return (
-            await conn.execute(sa.select(sa.func.count()).where(event_store.c.position > at))
-        ).scalar() or 0
-
-
 async def _records_on_topic(backend: Backend) -> list[str]:
     reader = backend.broker.reader([backend.topic])
     await reader.open()
@@ -80,19 +68,19 @@ async def test_kill_9_after_commit_and_after_publish_then_restart(backend: Backe
     event_id = line[1]
     writer.send_signal(signal.SIGKILL)
     assert await writer.wait() == -signal.SIGKILL
-    assert await _unpublished(backend) == 1
+    assert await backend.unpublished() == 1
     assert await _records_on_topic(backend) == []
 
     # 2. A relay publishes, then dies by SIGKILL before storing its position.
     relay = await _spawn("relay", backend, broker, fault="relay.after_publish")
     assert await relay.wait() == -signal.SIGKILL
-    assert await _unpublished(backend) == 1
+    assert await backend.unpublished() == 1
     assert await _records_on_topic(backend) == [event_id]
 
     # 3. Restarted, the relay publishes the event again and stores its position.
     relay = await _spawn("relay", backend, broker)
     assert await relay.wait() == 0
-    assert await _unpublished(backend) == 0
+    assert await backend.unpublished() == 0
     assert await _records_on_topic(backend) == [event_id, event_id]
 
     # 4. Downstream, the event's effect is applied exactly once.
@@ -134,7 +122,7 @@ async def test_kill_9_between_commit_and_publish_publishes_exactly_once(
     relay = await _spawn("relay", backend, broker)
     assert await relay.wait() == 0
     assert await _records_on_topic(backend) == [event_id]
-    assert await _unpublished(backend) == 0
+    assert await backend.unpublished() == 0
 
 
 async def _consumed(runner: ConsumerRunner, n: int) -> bool:

@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from faemban_domain.eventsourcing.broker import OutgoingRecord, Publisher
 from faemban_domain.eventsourcing.records import RecordedEvent
-from faemban_domain.eventsourcing.store import EventStore
+from faemban_domain.eventsourcing.store import EventStore, recorded_event
 from faemban_domain.eventsourcing.tables import RELAY_NAME, relay_position
 
 log = structlog.get_logger("faemban.relay")
@@ -225,19 +225,6 @@ async def _settle(acks: Awaitable[None]) -> None:
         pass
 
 
-def _recorded(r: Any) -> RecordedEvent:
-    return RecordedEvent(
-        stream_id=r[0],
-        version=r[1],
-        position=r[2],
-        event_id=r[3],
-        type=r[4],
-        data=r[5],
-        metadata=r[6],
-        recorded_at=r[7],
-    )
-
-
 class _Log(Protocol):
     async def position(self) -> int:
         """The stored position (the row made on first use)."""
@@ -278,7 +265,7 @@ class _DriverLog:
         return self.relay.settle(taken, fence, oldest)
 
     async def read(self, after: int, limit: int | None, count: int) -> Sequence[RecordedEvent]:
-        return [_recorded(r) for r in await self.raw.fetch(_READ, after, limit, count)]
+        return [recorded_event(r) for r in await self.raw.fetch(_READ, after, limit, count)]
 
     async def store(self, position: int) -> None:
         await self.raw.execute(

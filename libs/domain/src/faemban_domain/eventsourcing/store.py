@@ -363,12 +363,12 @@ class EventStore:
         self, conn: AsyncConnection, stream_id: str, up_to_version: int | None = None
     ) -> list[RecordedEvent]:
         if up_to_version is None and (fetched := await autocommit_rows(conn, _LOAD, stream_id)) is not None:
-            return [_recorded(r) for r in fetched]
+            return [recorded_event(r) for r in fetched]
         stmt = sa.select(event_store).where(event_store.c.stream_id == stream_id)
         if up_to_version is not None:
             stmt = stmt.where(event_store.c.version <= up_to_version)
         rows = (await conn.execute(stmt.order_by(event_store.c.version))).mappings().all()
-        return [_recorded(r) for r in rows]
+        return [recorded_event(r) for r in rows]
 
     async def existing_streams(self, conn: AsyncConnection, stream_ids: Sequence[str]) -> set[str]:
         """Which of ``stream_ids`` hold events already."""
@@ -404,7 +404,7 @@ class EventStore:
                 .order_by(event_store.c.stream_id, event_store.c.version)
             )
             for r in (await conn.execute(stmt)).mappings().all():
-                out.setdefault(r["stream_id"], []).append(_recorded(r))
+                out.setdefault(r["stream_id"], []).append(recorded_event(r))
         return out
 
     async def read_all(
@@ -416,7 +416,7 @@ class EventStore:
             .order_by(event_store.c.position)
             .limit(limit)
         )
-        return [_recorded(r) for r in (await conn.execute(stmt)).mappings().all()]
+        return [recorded_event(r) for r in (await conn.execute(stmt)).mappings().all()]
 
 
 async def _take_transaction_id(conn: AsyncConnection) -> None:
@@ -477,7 +477,8 @@ _LOAD = (
 """``load`` on a reading connection: the same rows as its SQLAlchemy statement."""
 
 
-def _recorded(r: Any) -> RecordedEvent:
+def recorded_event(r: Any) -> RecordedEvent:
+    """An event from its row (a mapping by column name: SQLAlchemy's or the driver's)."""
     recorded_at = r["recorded_at"]
     return RecordedEvent(
         stream_id=r["stream_id"],
