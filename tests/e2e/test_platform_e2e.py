@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -39,8 +40,11 @@ async def timeline(
     n: int,
     who: Any = (["admin"], []),
     source: str | None = "faemban/registry",
+    until: Callable[[list[dict[str, Any]]], bool] | None = None,
 ) -> list[dict[str, Any]]:
-    """The household's timeline once it holds ``n`` events of ``source`` (None: of every service).
+    """The household's timeline once it holds ``n`` events of ``source`` (None: of every service)
+    and, if given, ``until`` holds of them: the services' events reach reporting in no fixed
+    order across topics, so a count alone can return before a slower service's last event.
 
     Read as admin (any area; the timeline is PII-free). Other services' events (the
     assessment of each registry fact) interleave; a test of the registry counts
@@ -54,7 +58,7 @@ async def timeline(
         )
         if r.status_code == 200:
             got[:] = [e for e in r.json()["events"] if source is None or e["source"] == source]
-        return len(got) >= n
+        return len(got) >= n and (until is None or until(got))
 
     await eventually(arrived, what=f"{n} events of {hid} in reporting's timeline")
     return got
