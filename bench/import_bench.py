@@ -179,6 +179,8 @@ def profilers(procs: dict[str, subprocess.Popen[bytes]]) -> list[subprocess.Pope
         return []
     Path(out).mkdir(parents=True, exist_ok=True)
     spy = Path(sys.executable).parent / "py-spy"
+    if not spy.exists():  # a profiling tool, not a dependency of the project
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "py-spy"], check=True)
     return [
         subprocess.Popen(
             [
@@ -252,6 +254,7 @@ async def one_size(
     kafka = _kafka_pid()
     stages: dict[str, float] = {}
     workers: dict[str, dict[int, float]] = {}  # service → child pid → peak RSS MB
+    spies: list[subprocess.Popen[bytes]] = []
     try:
         for port in ports.values():
             wait_ready(f"http://127.0.0.1:{port}")

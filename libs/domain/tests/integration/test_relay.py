@@ -239,3 +239,42 @@ async def test_a_broker_failure_mid_drain_keeps_what_was_not_acknowledged(backen
         await publisher.stop()
     assert await backend.unpublished() == 0
     _assert_once_and_in_order(await _on_topic(backend), ids)
+
+
+async def test_the_publisher_keeps_each_key_on_the_producers_partition_in_order_across_full_batches(
+    backend: Backend,
+) -> None:
+    """The publisher builds its own record batches (ADR 0033). Each key must still land where
+    the producer's ``send`` (and Kafka's Java client) puts it, murmur2 over the partitions,
+    and in order, even when a partition's records fill several batches."""
+    if backend.kind != "kafka":
+        pytest.skip("the embedded log has one partition")
+    from aiokafka.partitioner import murmur2
+
+    keys = [f"H{h:05d}" for h in range(7)]
+    sent = [
+        OutgoingRecord(backend.topic, key, orjson.dumps({"key": key, "n": n, "pad": "x" * 20_000 * (n % 3)}))
+        for n in range(40)
+        for key in keys
+    ]  # 280 records, up to 40 KB each: several 256 KB batches a partition
+    publisher = backend.broker.publisher()
+    await publisher.start()
+    try:
+        await publisher.publish(sent[:150])
+        await publisher.publish(sent[150:])
+    finally:
+        await publisher.stop()
+    reader = backend.broker.reader([backend.topic])
+    partitions = len(await reader.open())
+    order: dict[str, list[int]] = defaultdict(list)
+    try:
+        while batch := await reader.fetch(timeout=0.5, max_records=500):
+            for records in batch.values():
+                for r in records:
+                    assert r.key is not None
+                    assert r.partition == (murmur2(r.key.encode()) & 0x7FFFFFFF) % partitions
+                    order[r.key].append(orjson.loads(r.value)["n"])
+    finally:
+        await reader.close()
+    assert partitions == 3 and len({(murmur2(k.encode()) & 0x7FFFFFFF) % 3 for k in keys}) > 1
+    assert order == {key: list(range(40)) for key in keys}

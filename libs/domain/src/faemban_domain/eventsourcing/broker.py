@@ -203,7 +203,12 @@ class KafkaBroker:
 class _KafkaPublisher:
     def __init__(self, bootstrap: str, auth: dict[str, Any]) -> None:
         from aiokafka import AIOKafkaProducer
+        from aiokafka.partitioner import DefaultPartitioner
 
+        self._partition_of = DefaultPartitioner()
+        """The producer's own default: murmur2 of the key over the topic's partitions, as
+        Kafka's Java client does, so a household keeps its partition whichever client
+        published it."""
         # Idempotent producer: retries after a lost ack do not duplicate or
         # reorder records within a partition.
         self._producer = AIOKafkaProducer(
@@ -227,11 +232,37 @@ class _KafkaPublisher:
         await (await self.send(records))
 
     async def send(self, records: Sequence[OutgoingRecord]) -> Awaitable[None]:
-        send = self._producer.send
-        futures = [
-            await send(r.topic, value=r.value, key=r.key.encode(), headers=list(r.headers)) for r in records
-        ]
-        return _all_of(futures)
+        """The records in record batches built here, one open batch per partition, handed to
+        the producer whole (``send_batch``): a record costs an append to its batch, not the
+        per-record path of ``send`` (its future, its accumulator lookup and the gather over
+        them) — 2.2 times the records a second on the local broker (ADR 0033). Each key goes to
+        the partition ``send`` would choose (the default partitioner over the topic's sorted
+        partitions), and a partition's batches are queued in the records' order, so per-key
+        order and the idempotent producer's sequence numbers hold."""
+        producer, partition_of = self._producer, self._partition_of
+        partitions: dict[str, list[int]] = {}
+        open_batches: dict[tuple[str, int], Any] = {}
+        acknowledgements: list[Awaitable[Any]] = []
+        for r in records:
+            topic = r.topic
+            known = partitions.get(topic)
+            if known is None:
+                known = partitions[topic] = sorted(await producer.partitions_for(topic))
+            key = r.key.encode()
+            partition = partition_of(key, known, known)
+            batch = open_batches.get((topic, partition))
+            if batch is None:
+                batch = open_batches[(topic, partition)] = producer.create_batch()
+            headers = list(r.headers)  # the builder takes a list only
+            if batch.append(key=key, value=r.value, timestamp=None, headers=headers) is None:
+                # full: queue it, and start the partition's next one with this record (a
+                # fresh batch takes its first record whatever its size)
+                acknowledgements.append(await producer.send_batch(batch, topic, partition=partition))
+                batch = open_batches[(topic, partition)] = producer.create_batch()
+                batch.append(key=key, value=r.value, timestamp=None, headers=headers)
+        for (topic, partition), batch in open_batches.items():
+            acknowledgements.append(await producer.send_batch(batch, topic, partition=partition))
+        return _all_of(acknowledgements)
 
 
 async def _all_of(futures: Sequence[Awaitable[Any]]) -> None:
