@@ -33,7 +33,6 @@ from typing import Any
 import asyncpg
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.partitioner import DefaultPartitioner
 from common import BenchSettings, fresh_db
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
@@ -41,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from faemban_domain.events.contracts import HouseholdRegisteredV1, type_of
 from faemban_domain.events.envelope import CloudEvent
-from faemban_domain.eventsourcing.broker import COMPRESSION
+from faemban_domain.eventsourcing.broker import COMPRESSION, murmur2
 from faemban_domain.eventsourcing.consumer import ConsumerRunner, ConsumerSpec
 from faemban_domain.eventsourcing.records import ModelData
 from faemban_domain.eventsourcing.relay import EventRelay
@@ -297,14 +296,13 @@ async def main(n: int) -> None:
 
 async def batched_send(producer: AIOKafkaProducer, topic: str, payloads: Sequence[Any]) -> None:
     """The bare producer at its fastest: aiokafka's batch API (``create_batch``/``send_batch``),
-    one open batch per partition, the default partitioner; the relay's publisher builds its
-    batches the same way (ADR 0033), so this is the engine under it."""
+    one open batch per partition, keys hashed by the publisher's ``murmur2``; the relay's
+    publisher builds its batches the same way (ADR 0033), so this is the engine under it."""
     partitions = sorted(await producer.partitions_for(topic))
-    partition_of = DefaultPartitioner()
     batches: dict[int, Any] = {}
     acks = []
     for key, value, headers in payloads:
-        partition = partition_of(key, partitions, partitions)
+        partition = partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)]
         batch = batches.get(partition) or batches.setdefault(partition, producer.create_batch())
         if batch.append(key=key, value=value, timestamp=None, headers=headers) is None:
             acks.append(await producer.send_batch(batch, topic, partition=partition))
