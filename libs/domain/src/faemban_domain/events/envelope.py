@@ -8,7 +8,6 @@ is the household id, so one household's events stay in order on a partition.
 from __future__ import annotations
 
 import functools
-import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from faemban_domain.eventsourcing.records import new_event_id
 from faemban_domain.tracing import TRACEPARENT_PATTERN
 
 # Keys that would carry personal data (docs/domain.md, "Personal data"). Public events must never
@@ -103,7 +103,7 @@ class CloudEvent(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     specversion: str = "1.0"
-    id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    id: str = Field(default_factory=new_event_id)
     source: str
     type: str
     subject: str

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+import uuid_utils
+
+
+def new_event_id() -> str:
+    """A new event's id: a UUID of version 7, whose first 48 bits are the time in milliseconds
+    (RFC 9562), increasing within a process. Every event id is a key of a unique index (the
+    event store, inboxes, the timeline); random version 4 ids put each insert on a random
+    page of it, time-ordered ones on its right edge: COPY of 1 M events 11.9 → 9.0 s (ADR
+    0034). The time it reveals is the envelope's ``time`` already."""
+    return str(uuid_utils.uuid7())
 
 
 class ModelData(dict[str, Any]):
@@ -24,7 +34,7 @@ class ModelData(dict[str, Any]):
 class NewEvent:
     type: str
     data: dict[str, Any]
-    event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    event_id: str = field(default_factory=new_event_id)
     cause: Mapping[str, str | None] | None = None
     """What caused this event when it differs per event of one write (a batch of consumed
     events, each the cause of its own): its ``correlation_id`` and ``causation_id``, over
