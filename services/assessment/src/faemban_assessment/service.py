@@ -57,6 +57,9 @@ SUMMARY = ConsumerSpec(
     event_types=projection.ASSESSED,
     reads=projection.READS,
     idempotent=True,  # each household's row keeps the version it was projected from
+    # read in part (14 fields), so a whole fetch fits one transaction: about 5,000 households
+    # over some 2,200 villages, whose counters are summed before they are written
+    part_bytes=8 * 1024 * 1024,
 )
 MENTORS = ConsumerSpec(
     name="assessment.mentors",

@@ -121,6 +121,11 @@ class ConsumerSpec:
     every member of the process that handles the type reads the same part, its records are
     parsed into that part and checked against it only: the rest of the data, which nobody
     here reads, is neither built nor checked (a tolerant reader; ADR 0030)."""
+    part_bytes: int | None = None
+    """Bytes of records this member's transactions may hold (None: the runner's own, 1 MB). A
+    runner takes the smallest of its members'. A member whose events are read in part holds
+    little of each parsed, and sums more of them before it writes when it takes more at once
+    (the assessment summary's area counters)."""
 
 
 class ConsumerRunner:
@@ -160,9 +165,10 @@ class ConsumerRunner:
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay
         self.batch_size = batch_size
-        self.batch_bytes = batch_bytes
+        self.batch_bytes = min(m.part_bytes or batch_bytes for m in self.members)
         """A fetch is handled in transactions of at most this many bytes of records: memory stays
-        bounded whatever the events' size (a parsed event takes ~20× its bytes)."""
+        bounded whatever the events' size (a parsed event takes ~20× its bytes). Members may
+        declare their own (``ConsumerSpec.part_bytes``); the smallest holds."""
         self.processed = 0
         """Records done (handled, skipped, duplicate or dead-lettered), counted once each."""
         self._subscriber: Subscriber | None = None
